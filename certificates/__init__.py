@@ -1,0 +1,1 @@
+"""Completion rules, certificate issuing, PDFs and verification (issue 6)."""

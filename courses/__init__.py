@@ -1,0 +1,1 @@
+"""Course packages and their delivery: loader, sync, catalog, lessons, cohorts' progress."""

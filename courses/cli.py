@@ -1,0 +1,62 @@
+"""`flask courses sync|list` and `flask demo load`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from courses.models import Activity, Course
+from courses.package import read_packages
+from courses.sync import sync_courses
+from training.extensions import db
+
+LIBRARY = Path(__file__).resolve().parent / "library"
+
+courses_cli = AppGroup("courses", help="Validate and load course packages.")
+demo_cli = AppGroup("demo", help="Demo accounts and cohort for trying Amicus out.")
+
+
+@courses_cli.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Validate only; change nothing.")
+def sync(paths: tuple[Path, ...], check: bool) -> None:
+    """Validate course packages and load them, all or nothing (default: the shipped library)."""
+    specs, errors, warnings = read_packages(list(paths) or [LIBRARY])
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if errors:
+        for error in errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"{len(errors)} problem(s) found; nothing was changed.")
+    if check:
+        click.echo(f"{len(specs)} package(s) valid.")
+        return
+    try:
+        report = sync_courses(specs)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    for line in report:
+        click.echo(line)
+
+
+@courses_cli.command("list")
+def list_courses() -> None:
+    """List the courses in the database."""
+    counts = dict(db.session.execute(
+        select(Activity.course_id, func.count(Activity.id)).group_by(Activity.course_id)).all())
+    for course in db.session.execute(select(Course).order_by(Course.slug)).scalars():
+        click.echo(f"{course.slug}\tv{course.version}\t{course.track}\t{counts.get(course.id, 0)} activities"
+                   f"\t{course.titles.get('en') or next(iter(course.titles.values()))}")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Create the demo accounts and a demo cohort (idempotent). Never on a real site."""
+    from courses.demo import load_demo
+
+    for line in load_demo():
+        click.echo(line)

@@ -1,0 +1,144 @@
+"""Trainers' cohort pages and participants joining a cohort by invite code."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from courses import services
+from courses.forms import CohortForm, JoinCohortForm
+from courses.models import Course, localized
+from training import cohorts
+from training.cohorts import Cohort
+from training.extensions import db, limiter
+from training.forms import ConfirmForm
+from training.i18n import current_language
+from training.progress import enrol
+from training.db import utcnow
+
+bp = Blueprint("cohorts", __name__)
+
+
+def _trainer_only():
+    if not current_user.is_trainer:
+        abort(403)
+
+
+def _managed_cohort(cohort_id: int) -> Cohort:
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if not cohorts.can_manage(current_user, cohort):
+        abort(403)
+    return cohort
+
+
+@bp.get("/cohorts")
+@login_required
+def index():
+    _trainer_only()
+    rows = cohorts.cohorts_run_by(current_user)
+    course_titles = {c.id: localized(c.titles, current_language())
+                     for c in db.session.execute(select(Course)).scalars()}
+    return render_template("cohorts/index.html", cohorts=rows, course_titles=course_titles)
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _trainer_only()
+    form = CohortForm()
+    courses = list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
+    form.course_id.choices = [(c.id, localized(c.titles, current_language())) for c in courses]
+    if request.method == "GET" and not form.starts_on.data:
+        form.starts_on.data = date.today()
+    if form.validate_on_submit():
+        try:
+            cohort = cohorts.create_cohort(current_user, form.course_id.data, form.name.data,
+                                           form.starts_on.data, form.ends_on.data)
+            db.session.commit()
+        except cohorts.CohortError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash(_("Cohort created. Share the invite code %(code)s with your participants.",
+                    code=cohort.invite_code_display), "success")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    return render_template("cohorts/new.html", form=form, has_courses=bool(courses)), 200 if not form.errors else 422
+
+
+def _matrix(cohort: Cohort):
+    sort = request.args.get("sort", "handle")
+    if sort not in services.MATRIX_SORTS:
+        sort = "handle"
+    descending = request.args.get("dir") == "desc"
+    return services.cohort_matrix(cohort, current_language(), sort, descending), sort, descending
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@login_required
+def show(cohort_id: int):
+    cohort = _managed_cohort(cohort_id)
+    matrix, sort, descending = _matrix(cohort)
+    join_url = url_for("cohorts.join", code=cohort.invite_code_display, _external=True)
+    return render_template("cohorts/show.html", matrix=matrix, sort=sort, descending=descending,
+                           course_title=localized(matrix.course.titles, current_language()),
+                           join_url=join_url, form=ConfirmForm())
+
+
+def _csv_cell(value) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/cohorts/<int:cohort_id>/progress.csv")
+@login_required
+def export(cohort_id: int):
+    cohort = _managed_cohort(cohort_id)
+    matrix, _sort, _desc = _matrix(cohort)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["handle", "profession", "region", "percent", "done", *[c.slug for c in matrix.columns]])
+    for row in matrix.rows:
+        writer.writerow([_csv_cell(v) for v in (row.user.handle, row.user.profession, row.user.region or "",
+                                                 row.percent, row.done, *[int(c) for c in row.cells])])
+    filename = f"cohort-{cohort.id}-progress.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.post("/cohorts/<int:cohort_id>/code")
+@login_required
+def new_code(cohort_id: int):
+    cohort = _managed_cohort(cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    cohorts.new_invite_code(current_user, cohort)
+    db.session.commit()
+    flash(_("New invite code: %(code)s. The old one no longer works.", code=cohort.invite_code_display), "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["AMICUS_JOIN_LIMIT"], methods=["POST"])
+def join():
+    form = JoinCohortForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"][:32]
+    if form.validate_on_submit():
+        try:
+            cohort = cohorts.join_cohort(current_user, form.code.data, utcnow().date())
+        except cohorts.CohortError as error:
+            form.code.errors.append(error.message)
+        else:
+            enrol(current_user, cohort.course_id, cohort.id)
+            db.session.commit()
+            course = db.session.get(Course, cohort.course_id)
+            flash(_("You have joined %(cohort)s.", cohort=cohort.name), "success")
+            return redirect(url_for("courses.show", slug=course.slug))
+    return render_template("cohorts/join.html", form=form), 200 if not form.errors else 422

@@ -1,0 +1,24 @@
+"""Forms for enrolling, completing lessons and running cohorts."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class JoinCohortForm(FlaskForm):
+    code = StringField(_l("Invite code"), validators=[DataRequired(), Length(max=32)],
+                       description=_l("Your trainer gives you a code like ABCD-2345."),
+                       render_kw={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"})
+    submit = SubmitField(_l("Join"))
+
+
+class CohortForm(FlaskForm):
+    course_id = SelectField(_l("Course"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("For example: Chengdu lawyers, spring 2027"))
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    ends_on = DateField(_l("Ends on (optional)"), validators=[Optional()],
+                        description=_l("After this date the invite code stops working."))
+    submit = SubmitField(_l("Create cohort"))

@@ -1,0 +1,100 @@
+"""Courses as stored after a package is synced. Text that has a language is a dict lang->text."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.db import UTCDateTime, utcnow
+from training.extensions import db
+
+TRACKS = ("lawyers", "journalists", "ngos", "general")
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    titles: Mapped[dict] = mapped_column(JSON)
+    summaries: Mapped[dict] = mapped_column(JSON, default=dict)
+    content_warnings: Mapped[dict] = mapped_column(JSON, default=dict)
+    track: Mapped[str] = mapped_column(String(16))
+    languages: Mapped[list] = mapped_column(JSON)
+    sequential: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_reviewed: Mapped[date | None] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    modules: Mapped[list[Module]] = relationship(
+        back_populates="course", order_by="Module.position", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class Module(db.Model):
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    titles: Mapped[dict] = mapped_column(JSON)
+    summaries: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Locked until the module before it is complete.
+    requires_previous: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+
+
+class Activity(db.Model):
+    """One step of a module: a lesson now; quizzes, surveys and case exercises later."""
+
+    __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)  # order within the whole course
+    titles: Mapped[dict] = mapped_column(JSON)
+    content_warnings: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class LessonContent(db.Model):
+    """A lesson's HTML in one language, rendered and sanitised once at sync time."""
+
+    __tablename__ = "lesson_contents"
+    __table_args__ = (UniqueConstraint("activity_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(8))
+    html: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CourseAsset(db.Model):
+    """An image from a course package, kept in the database so every app server can serve it."""
+
+    __tablename__ = "course_assets"
+    __table_args__ = (UniqueConstraint("course_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def localized(texts: dict | None, locale: str, fallback: str = "en") -> str:
+    """The text in ``locale``, else the fallback language, else any language there is."""
+    if not texts:
+        return ""
+    return texts.get(locale) or texts.get(fallback) or next(iter(texts.values()))

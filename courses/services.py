@@ -1,0 +1,368 @@
+"""What a participant and a trainer see of courses, computed in a fixed number of queries.
+
+Views hand these finished values to templates: titles in the reader's language, done and
+locked flags, percentages, what comes next.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from courses.models import TRACKS, Activity, Course, LessonContent, Module, localized
+from training import activities as kinds
+from training.accounts import User
+from training.cohorts import Cohort, CohortMember, participants
+from training.db import utcnow
+from training.extensions import db
+from training.progress import ActivityCompletion, Enrolment, enrol, mark_complete
+
+
+class CourseAccessError(Exception):
+    """Base for refusals a view turns into a page; ``reason`` says which."""
+
+    reason = "denied"
+
+
+class NotEnrolled(CourseAccessError):
+    reason = "not_enrolled"
+
+
+class Locked(CourseAccessError):
+    reason = "locked"
+
+    def __init__(self, blocking_module_title: str):
+        super().__init__(blocking_module_title)
+        self.blocking_module_title = blocking_module_title
+
+
+@dataclass
+class ActivityView:
+    id: int
+    slug: str
+    kind: str
+    title: str
+    endpoint: str
+    label: str
+    content_warning: str
+    done: bool = False
+    locked: bool = False
+    module_title: str = ""
+
+
+@dataclass
+class ModuleView:
+    id: int
+    slug: str
+    title: str
+    summary: str
+    locked: bool
+    locked_by: str  # title of the module that must be completed first
+    requires_previous: bool = False
+    activities: list[ActivityView] = field(default_factory=list)
+
+    @property
+    def done_count(self) -> int:
+        return sum(a.done for a in self.activities)
+
+    @property
+    def complete(self) -> bool:
+        return self.done_count == len(self.activities)
+
+
+@dataclass
+class Outline:
+    course: Course
+    title: str
+    summary: str
+    content_warning: str
+    enrolled: bool
+    modules: list[ModuleView]
+    activities: list[ActivityView]
+    done: int
+    total: int
+    percent: int
+    next_activity: ActivityView | None  # the first unlocked activity not done
+    resume: ActivityView | None  # where "Resume" goes: last opened if not done, else next
+
+
+def percent(done: int, total: int) -> int:
+    return int(100 * done / total) if total else 0
+
+
+def _build_outline(course: Course, modules: list[Module], activities: list[Activity],
+                   done_ids: set[int], enrolment: Enrolment | None, locale: str) -> Outline:
+    module_views: list[ModuleView] = []
+    by_module: dict[int, ModuleView] = {}
+    flat: list[ActivityView] = []
+    for m in modules:
+        view = ModuleView(id=m.id, slug=m.slug, title=localized(m.titles, locale),
+                          summary=localized(m.summaries, locale), locked=False, locked_by="",
+                          requires_previous=m.requires_previous)
+        module_views.append(view)
+        by_module[m.id] = view
+    for a in activities:
+        kind = kinds.get(a.kind)
+        module = by_module[a.module_id]
+        av = ActivityView(
+            id=a.id, slug=a.slug, kind=a.kind, title=localized(a.titles, locale),
+            endpoint=kind.endpoint, label=kind.label,
+            content_warning=localized(a.content_warnings, locale),
+            done=a.id in done_ids, module_title=module.title,
+        )
+        module.activities.append(av)
+        flat.append(av)
+    previous: ModuleView | None = None
+    for view in module_views:
+        if previous is not None and view.requires_previous and (previous.locked or not previous.complete):
+            view.locked = True
+            view.locked_by = previous.title
+            for av in view.activities:
+                av.locked = True
+        previous = view
+    done = sum(a.done for a in flat)
+    next_activity = next((a for a in flat if not a.done and not a.locked), None)
+    resume = next_activity
+    if enrolment is not None and enrolment.last_activity_id:
+        last = next((a for a in flat if a.id == enrolment.last_activity_id), None)
+        if last is not None and not last.done and not last.locked:
+            resume = last
+    return Outline(
+        course=course, title=localized(course.titles, locale),
+        summary=localized(course.summaries, locale),
+        content_warning=localized(course.content_warnings, locale),
+        enrolled=enrolment is not None, modules=module_views, activities=flat,
+        done=done, total=len(flat), percent=percent(done, len(flat)),
+        next_activity=next_activity, resume=resume,
+    )
+
+
+def get_course(slug: str) -> Course | None:
+    return db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
+
+
+def course_outline(course: Course, user: User, locale: str) -> Outline:
+    """The course's modules and activities with the user's progress (4 queries, any size)."""
+    modules = list(db.session.execute(
+        select(Module).where(Module.course_id == course.id).order_by(Module.position)).scalars())
+    activities = list(db.session.execute(
+        select(Activity).where(Activity.course_id == course.id).order_by(Activity.position)).scalars())
+    enrolment_row, done_ids = None, set()
+    if user.is_authenticated:
+        enrolment_row = db.session.execute(select(Enrolment).where(
+            Enrolment.user_id == user.id, Enrolment.course_id == course.id)).scalar_one_or_none()
+        done_ids = set(db.session.execute(
+            select(ActivityCompletion.activity_id)
+            .join(Activity, Activity.id == ActivityCompletion.activity_id)
+            .where(ActivityCompletion.user_id == user.id, Activity.course_id == course.id)).scalars())
+    return _build_outline(course, modules, activities, done_ids, enrolment_row, locale)
+
+
+@dataclass
+class CourseCard:
+    course: Course
+    title: str
+    summary: str
+    total: int
+    enrolled: bool
+    done: int
+    percent: int
+
+
+def catalog(user: User, locale: str) -> list[tuple[str, list[CourseCard]]]:
+    """Every course, grouped by audience track in a fixed order, with the user's progress."""
+    courses = list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
+    totals = dict(db.session.execute(
+        select(Activity.course_id, func.count(Activity.id)).group_by(Activity.course_id)).all())
+    enrolled, done = set(), {}
+    if user.is_authenticated:
+        enrolled = set(db.session.execute(
+            select(Enrolment.course_id).where(Enrolment.user_id == user.id)).scalars())
+        done = dict(db.session.execute(
+            select(Activity.course_id, func.count(ActivityCompletion.id))
+            .join(Activity, Activity.id == ActivityCompletion.activity_id)
+            .where(ActivityCompletion.user_id == user.id).group_by(Activity.course_id)).all())
+    groups: dict[str, list[CourseCard]] = defaultdict(list)
+    for c in courses:
+        total = totals.get(c.id, 0)
+        groups[c.track].append(CourseCard(
+            course=c, title=localized(c.titles, locale), summary=localized(c.summaries, locale),
+            total=total, enrolled=c.id in enrolled, done=done.get(c.id, 0),
+            percent=percent(done.get(c.id, 0), total)))
+    return [(track, sorted(groups[track], key=lambda card: card.title.casefold()))
+            for track in TRACKS if groups.get(track)]
+
+
+def enrol_in_course(user: User, course: Course) -> Enrolment:
+    """Enrol the user in the course directly (idempotent)."""
+    return enrol(user, course.id)
+
+
+def can_preview(user: User) -> bool:
+    """Trainers and admins read any lesson without enrolling."""
+    return user.is_authenticated and user.is_trainer
+
+
+@dataclass
+class LessonPage:
+    outline: Outline
+    activity: ActivityView
+    html: str
+    lang: str  # the language the content is shown in
+    languages: list[str]  # languages this lesson exists in
+    previous: ActivityView | None
+    next: ActivityView | None
+
+
+def _find_activity(outline: Outline, slug: str, kind: str) -> ActivityView | None:
+    return next((a for a in outline.activities if a.slug == slug and a.kind == kind), None)
+
+
+def _check_access(outline: Outline, activity: ActivityView, user: User) -> None:
+    if not outline.enrolled and not can_preview(user):
+        raise NotEnrolled()
+    if activity.locked and outline.enrolled and not can_preview(user):
+        module = next(m for m in outline.modules if any(a.id == activity.id for a in m.activities))
+        raise Locked(module.locked_by)
+
+
+def lesson_page(course: Course, slug: str, user: User, locale: str) -> LessonPage | None:
+    """The lesson in the reader's language (or another the lesson has), with its neighbours.
+
+    Returns None if there is no such lesson; raises NotEnrolled or Locked. Opening a lesson
+    remembers it as the place to resume.
+    """
+    outline = course_outline(course, user, locale)
+    activity = _find_activity(outline, slug, "lesson")
+    if activity is None:
+        return None
+    _check_access(outline, activity, user)
+    contents = {lang: html for lang, html in db.session.execute(
+        select(LessonContent.lang, LessonContent.html).where(LessonContent.activity_id == activity.id))}
+    lang = locale if locale in contents else next(
+        (lang for lang in course.languages if lang in contents), next(iter(contents), locale))
+    if outline.enrolled:
+        _remember(user, course, activity.id)
+    index = outline.activities.index(activity)
+    return LessonPage(
+        outline=outline, activity=activity, html=contents.get(lang, ""), lang=lang,
+        languages=sorted(contents),
+        previous=outline.activities[index - 1] if index > 0 else None,
+        next=outline.activities[index + 1] if index + 1 < len(outline.activities) else None,
+    )
+
+
+def _remember(user: User, course: Course, activity_id: int) -> None:
+    row = db.session.execute(select(Enrolment).where(
+        Enrolment.user_id == user.id, Enrolment.course_id == course.id)).scalar_one()
+    row.last_activity_id = activity_id
+    row.last_seen_at = utcnow()
+
+
+def complete_lesson(course: Course, slug: str, user: User, locale: str) -> tuple[bool, Outline] | None:
+    """Mark a lesson done for an enrolled participant.
+
+    Returns (newly done?, outline after the change), or None if there is no such lesson.
+    Raises NotEnrolled or Locked. A second submit changes nothing.
+    """
+    outline = course_outline(course, user, locale)
+    activity = _find_activity(outline, slug, "lesson")
+    if activity is None:
+        return None
+    if not outline.enrolled:
+        raise NotEnrolled()
+    _check_access(outline, activity, user)
+    new = mark_complete(user, activity.id)
+    if new:
+        outline = course_outline(course, user, locale)
+    return new, outline
+
+
+@dataclass
+class LearningItem:
+    outline: Outline
+    enrolled_at: object
+    cohort_name: str | None
+
+
+def my_learning(user: User, locale: str) -> list[LearningItem]:
+    """Each course the user is enrolled in, most recently used first, with where to resume.
+
+    Five queries whatever the number of courses and lessons.
+    """
+    rows = db.session.execute(
+        select(Enrolment, Course, Cohort.name)
+        .join(Course, Course.id == Enrolment.course_id)
+        .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.user_id == user.id)
+        .order_by(func.coalesce(Enrolment.last_seen_at, Enrolment.enrolled_at).desc())
+    ).all()
+    if not rows:
+        return []
+    course_ids = [course.id for _, course, _ in rows]
+    modules, activities = defaultdict(list), defaultdict(list)
+    for m in db.session.execute(select(Module).where(Module.course_id.in_(course_ids)).order_by(Module.position)).scalars():
+        modules[m.course_id].append(m)
+    for a in db.session.execute(select(Activity).where(Activity.course_id.in_(course_ids)).order_by(Activity.position)).scalars():
+        activities[a.course_id].append(a)
+    done_ids = set(db.session.execute(
+        select(ActivityCompletion.activity_id)
+        .join(Activity, Activity.id == ActivityCompletion.activity_id)
+        .where(ActivityCompletion.user_id == user.id, Activity.course_id.in_(course_ids))).scalars())
+    return [
+        LearningItem(
+            outline=_build_outline(course, modules[course.id], activities[course.id], done_ids, enrolment_row, locale),
+            enrolled_at=enrolment_row.enrolled_at, cohort_name=cohort_name)
+        for enrolment_row, course, cohort_name in rows
+    ]
+
+
+@dataclass
+class MatrixRow:
+    user: User
+    cells: list[bool]
+    done: int
+    percent: int
+
+
+@dataclass
+class CohortMatrix:
+    cohort: Cohort
+    course: Course
+    columns: list[ActivityView]
+    rows: list[MatrixRow]
+    average: int
+
+
+MATRIX_SORTS = ("handle", "profession", "progress")
+
+
+def cohort_matrix(cohort: Cohort, locale: str, sort: str = "handle", descending: bool = False) -> CohortMatrix:
+    """Participants x activities of a cohort's course, with each one's percentage (4 queries)."""
+    course = db.session.get(Course, cohort.course_id)
+    columns = [
+        ActivityView(id=a.id, slug=a.slug, kind=a.kind, title=localized(a.titles, locale),
+                     endpoint=kinds.get(a.kind).endpoint, label=kinds.get(a.kind).label,
+                     content_warning="")
+        for a in db.session.execute(select(Activity).where(Activity.course_id == course.id)
+                                    .order_by(Activity.position)).scalars()
+    ]
+    people = participants(cohort)
+    done = {(user_id, activity_id) for user_id, activity_id in db.session.execute(
+        select(ActivityCompletion.user_id, ActivityCompletion.activity_id)
+        .join(Activity, Activity.id == ActivityCompletion.activity_id)
+        .join(CohortMember, CohortMember.user_id == ActivityCompletion.user_id)
+        .where(CohortMember.cohort_id == cohort.id, Activity.course_id == course.id))}
+    rows = []
+    for person in people:
+        cells = [(person.id, c.id) in done for c in columns]
+        rows.append(MatrixRow(user=person, cells=cells, done=sum(cells), percent=percent(sum(cells), len(cells))))
+    keys = {
+        "handle": lambda r: r.user.handle_key,
+        "profession": lambda r: (r.user.profession, r.user.handle_key),
+        "progress": lambda r: (r.done, r.user.handle_key),
+    }
+    rows.sort(key=keys.get(sort, keys["handle"]), reverse=descending)
+    average = int(sum(r.percent for r in rows) / len(rows)) if rows else 0
+    return CohortMatrix(cohort=cohort, course=course, columns=columns, rows=rows, average=average)

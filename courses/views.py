@@ -1,0 +1,123 @@
+"""Catalog, course page, lessons, enrolling, completing, My learning and course images."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from courses import services
+from courses.models import CourseAsset
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.i18n import current_language
+
+bp = Blueprint("courses", __name__)
+
+
+def _course_or_404(slug: str):
+    course = services.get_course(slug)
+    if course is None:
+        abort(404)
+    return course
+
+
+def _refusal(error: services.CourseAccessError, course):
+    if isinstance(error, services.Locked):
+        return render_template("courses/locked.html", course=course,
+                               title=services.localized(course.titles, current_language()),
+                               blocking=error.blocking_module_title), 403
+    flash(_("Enrol in the course to open its lessons."), "info")
+    return redirect(url_for("courses.show", slug=course.slug))
+
+
+@bp.get("/courses")
+def catalog():
+    groups = services.catalog(current_user, current_language())
+    return render_template("courses/catalog.html", groups=groups)
+
+
+@bp.get("/courses/<slug>")
+def show(slug: str):
+    course = _course_or_404(slug)
+    outline = services.course_outline(course, current_user, current_language())
+    return render_template("courses/show.html", outline=outline, form=ConfirmForm(),
+                           can_preview=services.can_preview(current_user))
+
+
+@bp.post("/courses/<slug>/enrol")
+@login_required
+def enrol(slug: str):
+    course = _course_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.enrol_in_course(current_user, course)
+    db.session.commit()
+    outline = services.course_outline(course, current_user, current_language())
+    flash(_("You are enrolled. Start whenever you are ready."), "success")
+    if outline.next_activity:
+        return redirect(url_for(outline.next_activity.endpoint, slug=slug, activity=outline.next_activity.slug))
+    return redirect(url_for("courses.show", slug=slug))
+
+
+@bp.get("/courses/<slug>/lessons/<activity>")
+@login_required
+def lesson(slug: str, activity: str):
+    course = _course_or_404(slug)
+    try:
+        page = services.lesson_page(course, activity, current_user, current_language())
+    except services.CourseAccessError as error:
+        return _refusal(error, course)
+    if page is None:
+        abort(404)
+    db.session.commit()  # remembers the place to resume
+    return render_template("courses/lesson.html", page=page, form=ConfirmForm())
+
+
+@bp.post("/courses/<slug>/lessons/<activity>/complete")
+@login_required
+def complete(slug: str, activity: str):
+    course = _course_or_404(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        result = services.complete_lesson(course, activity, current_user, current_language())
+    except services.CourseAccessError as error:
+        return _refusal(error, course)
+    if result is None:
+        abort(404)
+    db.session.commit()
+    _new, outline = result
+    if outline.done == outline.total:
+        flash(_("You have completed every lesson of this course."), "success")
+        return redirect(url_for("courses.show", slug=slug))
+    nxt = outline.next_activity
+    if nxt is None:
+        return redirect(url_for("courses.show", slug=slug))
+    return redirect(url_for(nxt.endpoint, slug=slug, activity=nxt.slug))
+
+
+@bp.get("/learning")
+@login_required
+def learning():
+    items = services.my_learning(current_user, current_language())
+    return render_template("courses/learning.html", items=items)
+
+
+@bp.get("/courses/<slug>/assets/<path:path>")
+def asset(slug: str, path: str):
+    course = _course_or_404(slug)
+    row = db.session.execute(select(CourseAsset).where(
+        CourseAsset.course_id == course.id, CourseAsset.path == "assets/" + path)).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    if request.if_none_match and row.sha256 in request.if_none_match:
+        return "", 304
+    response = make_response(row.data)
+    response.mimetype = row.mimetype
+    response.set_etag(row.sha256)
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    # An SVG opened on its own must not run anything.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response

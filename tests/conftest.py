@@ -1,0 +1,173 @@
+"""Fixtures: an app on SQLite in memory, or on DATABASE_URL (PostgreSQL in CI), and factories.
+
+Every test starts from empty tables and leaves them empty, so the suite can run twice
+against the same PostgreSQL database.
+"""
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from training.app import create_app
+from training.extensions import db
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The fixtures keep an app context open for the test body; without this, requests would
+    share its ``g`` (Flask-Login caches the user there) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            db.session.expire_all()
+
+
+def app_config(**extra) -> dict:
+    config = {
+        "AMICUS_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+        "AMICUS_PASSWORD_PROFILE": "CHEAPEST",
+    }
+    if not DATABASE_URL:
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    config.update(extra)
+    return config
+
+
+def make_app(tmp_path: Path | None = None, **extra):
+    if tmp_path is not None and not DATABASE_URL:
+        extra.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'amicus.sqlite'}")
+    app = create_app(app_config(**extra))
+    app.test_client_class = IsolatedClient
+    return app
+
+
+def empty_database() -> None:
+    """Remove every row (PostgreSQL) or every table (SQLite in memory dies with the app)."""
+    db.session.remove()
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        db.drop_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_schema():
+    """On a shared database, start the session from the current models' schema."""
+    if not DATABASE_URL:
+        yield
+        return
+    app = create_app(app_config())
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.drop_all()
+        db.create_all()
+        yield
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    with app.app_context():
+        db.create_all()
+        yield app
+        empty_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    from training import accounts
+
+    def make(handle="mei", role="participant", profession="lawyer", password=PASSWORD, region=None):
+        user = accounts.create_user(handle, password, role=role, profession=profession, region=region)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequential=True,
+                 track="lawyers", languages=("en",), extra_yaml="") -> Path:
+    """Write a course package with ``modules`` x ``lessons`` lessons and return its folder."""
+    folder = root / slug
+    (folder / "lessons").mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"title: Course {slug}", "summary: A course for tests.", f"track: {track}",
+        f"languages: [{', '.join(languages)}]", "last_reviewed: 2026-11-01",
+        f"sequential: {'true' if sequential else 'false'}", "modules:",
+    ]
+    n = 0
+    for m in range(1, modules + 1):
+        lines += [f"  - slug: module-{m}", f"    title: Module {m}", "    activities:"]
+        for _ in range(lessons):
+            n += 1
+            stem = f"{n:03d}-lesson"
+            lines.append(f"      - lesson: {stem}")
+            (folder / "lessons" / f"{stem}.md").write_text(
+                f"# Lesson {n}\n\nBody of lesson **{n}**.\n", encoding="utf-8")
+            for lang in languages[1:]:
+                (folder / "lessons" / f"{stem}.{lang}.md").write_text(
+                    f"# 第{n}课\n\n第{n}课的内容。\n", encoding="utf-8")
+    (folder / "course.yaml").write_text("\n".join(lines) + "\n" + textwrap.dedent(extra_yaml), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_course(app, tmp_path):
+    from courses.package import read_packages
+    from courses.services import get_course
+    from courses.sync import sync_courses
+
+    def make(slug="test-course", **kwargs):
+        folder = write_course(tmp_path, slug=slug, **kwargs)
+        specs, errors, _warnings = read_packages([folder])
+        assert not errors, errors
+        sync_courses(specs)
+        db.session.commit()
+        return get_course(slug)
+
+    return make
+
+
+def login(client, handle, password=PASSWORD):
+    response = client.post("/login", data={"handle": handle, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)

@@ -1,0 +1,107 @@
+from datetime import timedelta
+
+import pytest
+
+from training import accounts
+from training.accounts import AccountError, Role
+from training.db import utcnow
+from training.extensions import db
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.parametrize("handle", ["mei", "王小梅", "محمد_العلي", "Nguyễn.Thị", "देवनागरी", "ខ្មែរ-01"])
+def test_handles_in_any_script_are_accepted(app, handle):
+    user = accounts.create_user(handle, PASSWORD)
+    db.session.commit()
+    assert accounts.find_user(handle).id == user.id
+
+
+@pytest.mark.parametrize("handle, fragment", [
+    ("mei\u200bli", "invisible"),
+    ("mei\u202eli", "invisible"),
+    ("mei li", "spaces"),
+    ("mei😀", "emoji"),
+    ("<script>", "emoji or symbols"),
+    ("ab", "3 to 40"),
+    ("x" * 41, "3 to 40"),
+    ("   ", "Choose a handle"),
+])
+def test_bad_handles_are_refused_with_a_reason(app, handle, fragment):
+    with pytest.raises(AccountError) as info:
+        accounts.create_user(handle, PASSWORD)
+    assert fragment in str(info.value)
+    assert info.value.field == "handle"
+
+
+def test_handles_are_unique_regardless_of_case_and_width(app):
+    accounts.create_user("Mei", PASSWORD)
+    db.session.commit()
+    for twin in ("mei", "MEI", "Ｍｅｉ"):  # the last is full-width, NFKC folds it
+        with pytest.raises(AccountError, match="taken"):
+            accounts.create_user(twin, PASSWORD)
+
+
+def test_passwords_are_hashed_with_argon2id(app):
+    user = accounts.create_user("mei", PASSWORD)
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize("password", ["short", "x" * 257, "Mei-Handle-Long"])
+def test_password_rules(app, password):
+    with pytest.raises(AccountError):
+        accounts.create_user("mei-handle-long", password)
+
+
+def test_authenticate(app, make_user):
+    make_user("mei")
+    assert accounts.authenticate("MEI", PASSWORD).handle == "mei"
+    assert accounts.authenticate("mei", "wrong password!") is None
+    assert accounts.authenticate("nobody", PASSWORD) is None
+    assert accounts.authenticate("", "") is None
+
+
+def test_changing_the_password_rotates_the_session_token(app, make_user):
+    user = make_user("mei")
+    old_id = user.get_id()
+    with pytest.raises(AccountError, match="current password"):
+        accounts.change_password(user, "not it at all", "a brand new password")
+    accounts.change_password(user, PASSWORD, "a brand new password")
+    db.session.commit()
+    assert user.get_id() != old_id
+    assert accounts.load_user(old_id) is None
+    assert accounts.load_user(user.get_id()).id == user.id
+
+
+def test_load_user_rejects_malformed_ids(app, make_user):
+    user = make_user("mei")
+    for bad in ("", "abc", f"{user.id}", f"{user.id}:", "1:2:3", f"x:{user.session_token}"):
+        assert accounts.load_user(bad) is None
+
+
+def test_reset_tokens_work_once_and_only_for_admins(app, make_user):
+    admin = make_user("boss", role=Role.ADMIN)
+    trainer = make_user("coach", role=Role.TRAINER)
+    user = make_user("mei")
+    with pytest.raises(PermissionError):
+        accounts.create_reset_token(trainer, user, 48)
+    token = accounts.create_reset_token(admin, user, 48)
+    db.session.commit()
+    accounts.use_reset_token(token, "another good password")
+    db.session.commit()
+    assert accounts.authenticate("mei", "another good password")
+    with pytest.raises(AccountError, match="not valid"):
+        accounts.use_reset_token(token, "yet another password")
+
+
+def test_reset_tokens_expire_and_are_replaced(app, make_user):
+    admin = make_user("boss", role=Role.ADMIN)
+    user = make_user("mei")
+    first = accounts.create_reset_token(admin, user, 48)
+    second = accounts.create_reset_token(admin, user, 48)
+    db.session.commit()
+    assert accounts.find_reset(first) is None  # superseded
+    reset = accounts.find_reset(second)
+    reset.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert accounts.find_reset(second) is None

@@ -1,0 +1,111 @@
+"""Health check, error pages, security headers, configuration."""
+import pytest
+
+from tests.conftest import app_config, login
+from training.app import create_app
+from training.config import ConfigError
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_healthz_reports_a_broken_database(app, client, monkeypatch):
+    from training.extensions import db
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "error"
+
+
+def test_not_found_page_is_in_the_layout(client):
+    response = client.get("/no/such/page")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Page not found" in page and 'class="site-header"' in page
+
+
+def test_unexpected_errors_show_no_trace(app, client):
+    @app.get("/boom")
+    def boom():
+        raise ValueError("secret internals")
+
+    response = client.get("/boom")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in page
+    assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_too_large_requests_get_413(client):
+    response = client.post("/login", data={"handle": "x" * (13 * 1024 * 1024), "password": "x"})
+    assert response.status_code == 413 and "That was too large" in response.get_data(as_text=True)
+
+
+def test_method_not_allowed(client):
+    assert client.get("/logout").status_code == 405
+
+
+def test_security_headers(client, make_user):
+    make_user("mei")
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    login(client, "mei")
+    assert client.get("/learning").headers["Cache-Control"] == "no-store"
+
+
+def test_pages_load_nothing_from_other_hosts(client, make_course, make_user):
+    make_course()
+    make_user("mei")
+    login(client, "mei")
+    for path in ("/", "/courses", "/courses/test-course", "/learning", "/account", "/join"):
+        page = client.get(path, follow_redirects=True).get_data(as_text=True)
+        for attr in ('src="http', "src='http", 'href="http', "src=\"//", "href=\"//"):
+            assert attr not in page, (path, attr)
+
+
+def test_session_cookie_flags(client, make_user):
+    make_user("mei")
+    response = login(client, "mei")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_requires_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("AMICUS_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app({"AMICUS_ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_cookies_are_secure_and_redis_is_used(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    app = create_app({"AMICUS_ENV": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    response = app.test_client().get("/healthz")
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_database_url_selects_psycopg(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db.internal:5432/amicus")
+    app = create_app({"AMICUS_ENV": "development"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.internal:5432/amicus"
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(ConfigError, match="AMICUS_ENV"):
+        create_app({"AMICUS_ENV": "staging"})
+
+
+def test_language_choice_is_remembered(client):
+    response = client.post("/language", data={"lang": "zh", "next": "/courses"})
+    assert response.status_code == 302 and response.headers["Location"] == "/courses"
+    assert "lang=zh" in response.headers["Set-Cookie"]
+    assert client.post("/language", data={"lang": "zh", "next": "https://evil.example"}).headers["Location"] == "/"

@@ -1,0 +1,1 @@
+"""The Amicus platform core: app factory, config, accounts, cohorts, progress."""

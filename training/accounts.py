@@ -1,0 +1,328 @@
+"""Accounts and roles: the User model and the services that create and authenticate users.
+
+A handle and a password are all Amicus needs; email, profession and region are optional or
+coarse on purpose (see ../shared/domain.md, "Safety and privacy").
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from training.db import UTCDateTime, utcnow
+from training.extensions import db
+
+HANDLE_MIN, HANDLE_MAX = 3, 40
+PASSWORD_MIN, PASSWORD_MAX = 10, 256
+_HANDLE_PUNCTUATION = set("_-.")
+
+
+class _Hashers:
+    """One argon2id hasher per parameter profile, and a dummy hash made with it."""
+
+    def __init__(self):
+        self._cache: dict[str, tuple[PasswordHasher, str]] = {}
+
+    def get(self) -> tuple[PasswordHasher, str]:
+        # RFC_9106_LOW_MEMORY in production; tests set CHEAPEST (AMICUS_PASSWORD_PROFILE).
+        name = current_app.config["AMICUS_PASSWORD_PROFILE"]
+        if name not in self._cache:
+            hasher = PasswordHasher.from_parameters(getattr(profiles, name))
+            self._cache[name] = (hasher, hasher.hash(secrets.token_hex(16)))
+        return self._cache[name]
+
+
+_hashers = _Hashers()
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+
+class Profession(StrEnum):
+    LAWYER = "lawyer"
+    JOURNALIST = "journalist"
+    NGO = "ngo"
+    OTHER = "other"
+
+
+PROFESSION_LABELS = {
+    Profession.LAWYER: _l("Lawyer"),
+    Profession.JOURNALIST: _l("Journalist or editor"),
+    Profession.NGO: _l("NGO worker"),
+    Profession.OTHER: _l("Other"),
+}
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; str() is safe to show."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(HANDLE_MAX))
+    # Casefolded handle: "Mei" and "mei" are one account.
+    handle_key: Mapped[str] = mapped_column(String(4 * HANDLE_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.PARTICIPANT)
+    email: Mapped[str | None] = mapped_column(String(254))
+    profession: Mapped[str] = mapped_column(String(16), default=Profession.OTHER)
+    region: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    # Part of the session cookie's user id: rotating it ends every session of this account.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_trainer(self) -> bool:
+        """Trainers and admins may run cohorts."""
+        return self.role in (Role.TRAINER, Role.ADMIN)
+
+    @property
+    def profession_label(self):
+        return PROFESSION_LABELS.get(self.profession, self.profession)
+
+
+class PasswordReset(db.Model):
+    """A one-time link an admin hands to a user; only the token's hash is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the cookie holds ``id:session_token``; a stale token logs out."""
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def normalise_handle(raw: str) -> str:
+    """Return the handle as stored, or raise AccountError saying what is wrong with it.
+
+    Letters and digits of any script, combining marks (needed by Devanagari, Thai...) and
+    ``_ - .`` are allowed. Invisible characters, emoji and spaces are refused so that two
+    handles that look alike are not two accounts.
+    """
+    handle = unicodedata.normalize("NFKC", raw or "").strip()
+    if not handle:
+        raise AccountError(_l("Choose a handle."), "handle")
+    for ch in handle:
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Cc", "Co", "Cs", "Cn"):
+            raise AccountError(
+                _l("The handle contains an invisible or control character; please type it again."),
+                "handle",
+            )
+        if ch.isspace():
+            raise AccountError(_l("A handle cannot contain spaces."), "handle")
+        if not (cat[0] in "LNM" or ch in _HANDLE_PUNCTUATION):
+            raise AccountError(
+                _l("Use letters, digits, '_', '-' or '.' in a handle (no emoji or symbols)."),
+                "handle",
+            )
+    if unicodedata.category(handle[0])[0] == "M":
+        raise AccountError(_l("A handle cannot start with a combining mark."), "handle")
+    if not HANDLE_MIN <= len(handle) <= HANDLE_MAX:
+        raise AccountError(
+            _l("A handle has %(min)d to %(max)d characters.", min=HANDLE_MIN, max=HANDLE_MAX), "handle"
+        )
+    return handle
+
+
+def handle_key(handle: str) -> str:
+    return handle.casefold()
+
+
+def check_password_rules(password: str, handle: str | None = None) -> None:
+    """Raise AccountError if the password is too short, too long or is the handle."""
+    if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
+        raise AccountError(
+            _l("A password has %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
+            "password",
+        )
+    if handle and password.casefold() == handle.casefold():
+        raise AccountError(_l("The password cannot be the same as the handle."), "password")
+
+
+def clean_text(value: str | None, max_len: int) -> str | None:
+    """Strip, normalise and drop control/invisible characters from a free-text field."""
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value)
+    value = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    value = " ".join(value.split())[:max_len]
+    return value or None
+
+
+def find_user(handle: str) -> User | None:
+    """The user with this handle (any case), or None."""
+    try:
+        key = handle_key(normalise_handle(handle))
+    except AccountError:
+        return None
+    return db.session.execute(select(User).where(User.handle_key == key)).scalar_one_or_none()
+
+
+def create_user(
+    handle: str,
+    password: str,
+    *,
+    role: str = Role.PARTICIPANT,
+    email: str | None = None,
+    profession: str = Profession.OTHER,
+    region: str | None = None,
+) -> User:
+    """Create an account; raises AccountError for a taken or invalid handle or a weak password.
+
+    The caller commits. The handle's uniqueness is also a database constraint, so two
+    simultaneous registrations of one handle cannot both succeed.
+    """
+    handle = normalise_handle(handle)
+    check_password_rules(password, handle)
+    if role not in Role.__members__.values():
+        raise AccountError(_l("Unknown role."), "role")
+    if profession not in Profession.__members__.values():
+        raise AccountError(_l("Choose a profession from the list."), "profession")
+    email = clean_text(email, 254)
+    if email and ("@" not in email or " " in email):
+        raise AccountError(_l("That does not look like an email address."), "email")
+    if find_user(handle) is not None:
+        raise AccountError(_l("That handle is taken; please choose another."), "handle")
+    user = User(
+        handle=handle,
+        handle_key=handle_key(handle),
+        password_hash=_hashers.get()[0].hash(password),
+        role=role,
+        email=email,
+        profession=profession,
+        region=clean_text(region, 64),
+    )
+    db.session.add(user)
+    return user
+
+
+def authenticate(handle: str, password: str) -> User | None:
+    """Return the user if handle and password match, else None.
+
+    An unknown handle costs one hash like a wrong password does, so timing does not tell
+    whether an account exists.
+    """
+    user = find_user(handle) if handle else None
+    hasher, dummy_hash = _hashers.get()
+    try:
+        hasher.verify(user.password_hash if user else dummy_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Set a new password and end every existing session of the account."""
+    check_password_rules(new_password, user.handle)
+    user.password_hash = _hashers.get()[0].hash(new_password)
+    user.session_token = secrets.token_hex(16)
+
+
+def change_password(user: User, current: str, new_password: str) -> None:
+    """Change the password after checking the current one; ends the account's other sessions."""
+    try:
+        _hashers.get()[0].verify(user.password_hash, current or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AccountError(_l("The current password is not right."), "current_password") from None
+    set_password(user, new_password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_reset_token(admin: User, user: User, hours: int) -> str:
+    """Make a one-time password-reset token for ``user``; only admins may.
+
+    Returns the token itself (shown once to the admin); the database keeps its hash.
+    Earlier unused tokens for the same user stop working.
+    """
+    if not admin.is_admin:
+        raise PermissionError("only admins reset passwords")
+    now = utcnow()
+    for old in db.session.execute(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ).scalars():
+        old.used_at = now
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            created_by_id=admin.id,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def find_reset(token: str) -> PasswordReset | None:
+    """The unused, unexpired reset for this token, or None."""
+    if not token or len(token) > 128:
+        return None
+    reset = db.session.execute(
+        select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return None
+    return reset
+
+
+def use_reset_token(token: str, new_password: str) -> User:
+    """Set a new password through a reset token, which is then spent."""
+    reset = find_reset(token)
+    if reset is None:
+        raise AccountError(_l("This reset link is not valid any more. Ask an admin for a new one."))
+    user = db.session.get(User, reset.user_id)
+    set_password(user, new_password)
+    reset.used_at = utcnow()
+    return user

@@ -1,0 +1,72 @@
+"""The app factory: the one place that knows every package."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from training import config as amicus_config
+from training.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Amicus app; ``config`` overrides everything else (tests use it)."""
+    app = Flask(
+        "amicus",
+        root_path=str(ROOT),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    amicus_config.load(app, config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["AMICUS_ENV"] == "production" and not app.config.get("REDIS_URL"):
+        logging.getLogger("amicus").warning(
+            "REDIS_URL is not set: rate limits are counted per process. Set it when running "
+            "several workers (docs/deploy.md)."
+        )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from training import i18n
+    babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
+
+    from training import accounts
+    login_manager.init_app(app)
+    login_manager.user_loader(accounts.load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = i18n.LOGIN_MESSAGE
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from training import admin_views, auth_views, cli, core_views, errors, security
+    app.register_blueprint(core_views.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(admin_views.bp)
+    errors.register(app)
+    security.register(app)
+    i18n.register(app)
+    cli.register(app)
+
+    # Packages to the right of the core: each registers its blueprints, CLI and activity kinds.
+    import courses.setup
+    courses.setup.register(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    # SQLite enforces ON DELETE CASCADE only when asked, per connection.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,91 @@
+"""Command-line tools of the core: `flask users ...` and `flask backup ...`."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup
+
+from training import accounts, backup
+from training.accounts import Role
+from training.extensions import db
+
+users_cli = AppGroup("users", help="Create accounts and reset passwords.")
+backup_cli = AppGroup("backup", help="Back up and restore the database.")
+
+
+@users_cli.command("create")
+@click.argument("handle")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="participant", show_default=True)
+@click.option("--password", envvar="AMICUS_NEW_PASSWORD",
+              help="The password (or set AMICUS_NEW_PASSWORD); asked for when not given.")
+@click.option("--email", default=None)
+def create_user(handle: str, role: str, password: str | None, email: str | None) -> None:
+    """Create an account, e.g. `flask --app wsgi users create mei --role trainer`."""
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(handle, password, role=role, email=email)
+        db.session.commit()
+    except accounts.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Created {user.role} {user.handle!r}.")
+
+
+@users_cli.command("reset-link")
+@click.argument("handle")
+@click.option("--admin", "admin_handle", required=True, help="The admin making the link (for the record).")
+def reset_link(handle: str, admin_handle: str) -> None:
+    """Print a one-time password-reset link for HANDLE."""
+    user, admin = accounts.find_user(handle), accounts.find_user(admin_handle)
+    if user is None:
+        raise click.ClickException(f"No account has the handle {handle!r}.")
+    if admin is None or not admin.is_admin:
+        raise click.ClickException(f"{admin_handle!r} is not an admin.")
+    hours = current_app.config["AMICUS_RESET_LINK_HOURS"]
+    token = accounts.create_reset_token(admin, user, hours)
+    db.session.commit()
+    base = current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    with current_app.test_request_context():
+        path = url_for("accounts.reset", token=token)
+    click.echo(f"One-time link for {user.handle!r}, valid {hours} hours:\n{base}{path}")
+
+
+@backup_cli.command("create")
+@click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(out: Path | None) -> None:
+    """Write a consistent backup of the database (default: instance/backups/amicus-<time>)."""
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if out is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        suffix = ".sqlite" if uri.startswith("sqlite") else ".pgdump"
+        out = Path(current_app.config["AMICUS_BACKUP_DIR"]) / f"amicus-{stamp}{suffix}"
+    try:
+        backup.backup(uri, out)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {out}")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def backup_restore(source: Path, yes: bool) -> None:
+    """Replace the database with a backup. Stop the site first."""
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Continue?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        backup.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored from {source}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(backup_cli)

@@ -1,0 +1,103 @@
+"""Configuration: defaults, then instance/config.py, then environment variables.
+
+Every setting can be given as ``AMICUS_<NAME>``; ``SECRET_KEY``, ``DATABASE_URL`` and
+``REDIS_URL`` are also read without the prefix because that is how hosts usually name them.
+docs/deploy.md lists them all.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "AMICUS_ENV": "production",
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(Path(instance_path) / "amicus.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": True,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        # A participant may read a lesson for hours before pressing "Mark complete":
+        # the token lives as long as the session instead of one hour.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "AMICUS_LANGUAGES": ["en", "zh"],
+        "AMICUS_SITE_NAME": "Amicus",
+        # A profile name from argon2.profiles; the default is RFC 9106's low-memory choice.
+        "AMICUS_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
+        "AMICUS_LOGIN_LIMIT": "10 per minute",
+        "AMICUS_JOIN_LIMIT": "20 per minute",
+        "AMICUS_RESET_LINK_HOURS": 48,
+        "AMICUS_BACKUP_DIR": str(Path(instance_path) / "backups"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_STRATEGY": "fixed-window",
+    }
+
+
+def load(app: Flask, overrides: dict | None) -> None:
+    """Fill ``app.config`` in order: defaults, instance file, environment, explicit overrides."""
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    for plain in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+        if os.environ.get(plain):
+            app.config[plain] = os.environ[plain]
+    app.config.from_prefixed_env("AMICUS")
+    if os.environ.get("AMICUS_ENV"):
+        app.config["AMICUS_ENV"] = os.environ["AMICUS_ENV"]
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+
+
+def database_uri(url: str) -> str:
+    """Map a plain ``postgres://`` or ``postgresql://`` URL onto the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _derive(app: Flask) -> None:
+    cfg = app.config
+    env = cfg["AMICUS_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"AMICUS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
+    if cfg.get("DATABASE_URL"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = database_uri(cfg["DATABASE_URL"])
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has no pool to ping and our file database is local.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in cfg["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
+    if not cfg.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. Set the environment variable SECRET_KEY (or AMICUS_SECRET_KEY) "
+                "to a long random value, e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`, "
+                "or set AMICUS_ENV=development for a local trial."
+            )
+        cfg["SECRET_KEY"] = "development-only-not-secret"
+    if env != "production":
+        cfg["SESSION_COOKIE_SECURE"] = False
+        cfg["REMEMBER_COOKIE_SECURE"] = False
+    cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    if env == "testing":
+        cfg.setdefault("TESTING", True)

@@ -1,0 +1,45 @@
+"""The home page, the health check and the language choice."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from training.extensions import db, limiter
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def home():
+    if current_user.is_authenticated:
+        return redirect(url_for("courses.learning"))
+    return render_template("home.html")
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        current_app.logger.exception("health check failed")
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok")
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language: on the account if signed in, else in a cookie."""
+    lang = request.form.get("lang", "")
+    target = request.form.get("next") or url_for("core.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.home")
+    response = redirect(target)
+    if lang in current_app.config["AMICUS_LANGUAGES"]:
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    return response

@@ -1,0 +1,80 @@
+"""Forms of the core: accounts and admin. Rules that need the database live in the services."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from training.accounts import HANDLE_MAX, PASSWORD_MAX, PROFESSION_LABELS
+
+
+def profession_choices():
+    return [(value.value, label) for value, label in PROFESSION_LABELS.items()]
+
+
+class RegisterForm(FlaskForm):
+    handle = StringField(
+        _l("Handle"), validators=[DataRequired(), Length(max=HANDLE_MAX * 2)],
+        description=_l("The name others see. It need not be your real name."),
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        description=_l("At least 10 characters. A few unrelated words make a good one."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    profession = SelectField(_l("Profession"), choices=profession_choices, default="other")
+    region = StringField(
+        _l("Region (optional)"), validators=[Optional(), Length(max=64)],
+        description=_l("A province or country, if you wish; used only in group statistics."),
+    )
+    email = EmailField(
+        _l("Email (optional)"), validators=[Optional(), Length(max=254)],
+        description=_l("Amicus does not need it to work and sends no newsletters."),
+        render_kw={"autocomplete": "email"},
+    )
+    submit = SubmitField(_l("Create account"))
+
+
+class LoginForm(FlaskForm):
+    handle = StringField(_l("Handle"), validators=[DataRequired(), Length(max=HANDLE_MAX * 2)],
+                         render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Log in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Set password"))
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only its CSRF token, for buttons that change something."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,3 @@
+from training.app import create_app
+
+app = create_app()
