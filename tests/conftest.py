@@ -70,6 +70,7 @@ def empty_database() -> None:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
         db.drop_all()
+    db.engine.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -97,7 +98,6 @@ def app(tmp_path):
         db.create_all()
         yield app
         empty_database()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -62,8 +62,12 @@ def load(app: Flask, overrides: dict | None) -> None:
     app.config.from_prefixed_env("AMICUS")
     if os.environ.get("AMICUS_ENV"):
         app.config["AMICUS_ENV"] = os.environ["AMICUS_ENV"]
-    if overrides:
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"])
+    if overrides:  # explicit settings (tests, scripts) win over the environment
         app.config.update(overrides)
+        if overrides.get("DATABASE_URL") and "SQLALCHEMY_DATABASE_URI" not in overrides:
+            app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(overrides["DATABASE_URL"])
     _derive(app)
 
 
@@ -80,8 +84,6 @@ def _derive(app: Flask) -> None:
     env = cfg["AMICUS_ENV"]
     if env not in ENVIRONMENTS:
         raise ConfigError(f"AMICUS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
-    if cfg.get("DATABASE_URL"):
-        cfg["SQLALCHEMY_DATABASE_URI"] = database_uri(cfg["DATABASE_URL"])
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite has no pool to ping and our file database is local.
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {

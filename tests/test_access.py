@@ -1,0 +1,113 @@
+"""Every route, for every kind of visitor: the status each must get.
+
+Adding a route without adding it here fails ``test_every_route_is_in_the_matrix``.
+"""
+from datetime import date
+
+import pytest
+
+from tests.conftest import login
+from training import cohorts
+from training.extensions import db
+from training.progress import enrol
+
+ROLES = ("anonymous", "participant", "other_participant", "other_trainer", "trainer", "admin")
+
+
+def expect(anonymous, participant, other_participant, other_trainer, trainer, admin):
+    return dict(zip(ROLES, (anonymous, participant, other_participant, other_trainer, trainer, admin)))
+
+
+LOGIN = 302  # anonymous visitors are sent to the log-in page
+# endpoint -> (method, path template, expected status per role)
+MATRIX = {
+    "core.home": ("GET", "/", expect(200, 302, 302, 302, 302, 302)),
+    "core.healthz": ("GET", "/healthz", expect(200, 200, 200, 200, 200, 200)),
+    "core.set_language": ("POST", "/language", expect(302, 302, 302, 302, 302, 302)),
+    "static": ("GET", "/static/css/amicus.css", expect(200, 200, 200, 200, 200, 200)),
+    "accounts.register": ("GET", "/register", expect(200, 302, 302, 302, 302, 302)),
+    "accounts.login": ("GET", "/login", expect(200, 302, 302, 302, 302, 302)),
+    "accounts.logout": ("POST", "/logout", expect(302, 302, 302, 302, 302, 302)),
+    "accounts.account": ("GET", "/account", expect(LOGIN, 200, 200, 200, 200, 200)),
+    "accounts.reset": ("GET", "/reset/not-a-token", expect(404, 404, 404, 404, 404, 404)),
+    "admin.users": ("GET", "/admin/users", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.reset_link": ("POST", "/admin/users/{participant_id}/reset-link", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "courses.catalog": ("GET", "/courses", expect(200, 200, 200, 200, 200, 200)),
+    "courses.show": ("GET", "/courses/test-course", expect(200, 200, 200, 200, 200, 200)),
+    "courses.asset": ("GET", "/courses/test-course/assets/missing.png", expect(404, 404, 404, 404, 404, 404)),
+    # The other participant is not enrolled: sent back to the course page.
+    "courses.lesson": ("GET", "/courses/test-course/lessons/001-lesson", expect(LOGIN, 200, 302, 200, 200, 200)),
+    "courses.complete": ("POST", "/courses/test-course/lessons/001-lesson/complete", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "courses.learning": ("GET", "/learning", expect(LOGIN, 200, 200, 200, 200, 200)),
+    "cohorts.index": ("GET", "/cohorts", expect(LOGIN, 403, 403, 200, 200, 200)),
+    "cohorts.new": ("GET", "/cohorts/new", expect(LOGIN, 403, 403, 200, 200, 200)),
+    "cohorts.show": ("GET", "/cohorts/{cohort_id}", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cohorts.export": ("GET", "/cohorts/{cohort_id}/progress.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cohorts.new_code": ("POST", "/cohorts/{cohort_id}/code", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cohorts.join": ("GET", "/join", expect(LOGIN, 200, 200, 200, 200, 200)),
+    # Last: it changes what the lesson rows above expect.
+    "courses.enrol": ("POST", "/courses/test-course/enrol", expect(LOGIN, 302, 302, 302, 302, 302)),
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(MATRIX)
+
+
+@pytest.fixture
+def world(app, make_user, make_course):
+    course = make_course(modules=1, lessons=2, sequential=False)
+    participant = make_user("participant")
+    make_user("other-participant")
+    trainer = make_user("trainer", role="trainer")
+    other_trainer = make_user("other-trainer", role="trainer")
+    make_user("admin", role="admin")
+    cohort = cohorts.create_cohort(trainer, course.id, "Ours", date.today(), None)
+    cohorts.create_cohort(other_trainer, course.id, "Theirs", date.today(), None)
+    cohorts.join_cohort(participant, cohort.invite_code, date.today())
+    enrol(participant, course.id, cohort.id)
+    db.session.commit()
+    return {"participant_id": participant.id, "cohort_id": cohort.id}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_access(app, world, role):
+    handles = {"participant": "participant", "other_participant": "other-participant", "trainer": "trainer",
+               "other_trainer": "other-trainer", "admin": "admin"}
+    failures = []
+    for endpoint, (method, template, expected) in MATRIX.items():
+        client = app.test_client()
+        if role != "anonymous":
+            login(client, handles[role])
+        response = client.open(template.format(**world), method=method)
+        response.close()
+        if response.status_code != expected[role]:
+            failures.append(f"{method} {template} as {role}: {response.status_code}, expected {expected[role]}")
+        if expected[role] == LOGIN and role == "anonymous" and endpoint not in (
+                "core.set_language", "accounts.logout"):
+            assert response.headers["Location"].startswith("/login"), endpoint
+    assert not failures, "\n".join(failures)
+
+
+def test_only_the_enrolled_participant_completes(app, world):
+    from sqlalchemy import func, select
+
+    from training.progress import ActivityCompletion
+
+    for handle in ("other-participant", "trainer", "admin"):
+        client = app.test_client()
+        login(client, handle)
+        client.post("/courses/test-course/lessons/001-lesson/complete")
+    assert db.session.execute(select(func.count(ActivityCompletion.id))).scalar_one() == 0
+    client = app.test_client()
+    login(client, "participant")
+    client.post("/courses/test-course/lessons/001-lesson/complete")
+    assert db.session.execute(select(func.count(ActivityCompletion.id))).scalar_one() == 1
+
+
+def test_participants_never_see_others_progress(app, world):
+    client = app.test_client()
+    login(client, "other-participant")
+    assert "participant" not in client.get("/learning").get_data(as_text=True).replace("other-participant", "")
+    assert client.get(f"/cohorts/{world['cohort_id']}").status_code == 403
