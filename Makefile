@@ -1,0 +1,48 @@
+# Amicus: `make run` to try it, `make test` for the whole suite. See README.md.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench install setup translations clean help
+
+help:
+	@echo "make run    set everything up and serve at http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite (browser tests included)"
+	@echo "make bench  benchmark the pages under load (see bench/README.md)"
+
+$(VENV)/.installed: pyproject.toml
+	@scripts/system-deps.sh python
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "Installing Python packages into $(VENV) ..."
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[dev]' || { echo "pip could not install the packages (see above)." >&2; exit 1; }
+	@touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	@if ls training/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile -q -d training/translations; fi
+
+setup: install translations
+	@AMICUS_ENV=development $(FLASK) db upgrade
+	@AMICUS_ENV=development $(FLASK) courses sync
+	@AMICUS_ENV=development $(FLASK) demo load
+
+run: setup
+	@echo
+	@echo "Amicus is starting at http://$(HOST):$(PORT)  (log in with a demo account above; Ctrl-C stops it)"
+	@AMICUS_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install translations
+	@scripts/system-deps.sh browser
+	@$(PY) -m pytest
+
+bench: install
+	@scripts/system-deps.sh postgres-client
+	@bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts
