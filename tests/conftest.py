@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -35,7 +36,8 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
-            db.session.expire_all()
+            if has_app_context():  # the test body's session must not serve stale rows
+                db.session.expire_all()
 
 
 def app_config(**extra) -> dict:

@@ -32,6 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
             "several workers (docs/deploy.md)."
         )
 
+    proxies = int(app.config["AMICUS_TRUSTED_PROXIES"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
     csrf.init_app(app)

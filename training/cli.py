@@ -48,7 +48,7 @@ def reset_link(handle: str, admin_handle: str) -> None:
     hours = current_app.config["AMICUS_RESET_LINK_HOURS"]
     token = accounts.create_reset_token(admin, user, hours)
     db.session.commit()
-    base = current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base = current_app.config["AMICUS_BASE_URL"].rstrip("/")
     with current_app.test_request_context():
         path = url_for("accounts.reset", token=token)
     click.echo(f"One-time link for {user.handle!r}, valid {hours} hours:\n{base}{path}")

@@ -47,6 +47,10 @@ def defaults(instance_path: str) -> dict:
         "AMICUS_JOIN_LIMIT": "20 per minute",
         "AMICUS_RESET_LINK_HOURS": 48,
         "AMICUS_BACKUP_DIR": str(Path(instance_path) / "backups"),
+        # How many reverse proxies in front set X-Forwarded-*; 0 trusts none of those headers.
+        "AMICUS_TRUSTED_PROXIES": 0,
+        # The public address, for links printed by CLI commands.
+        "AMICUS_BASE_URL": "http://127.0.0.1:5000",
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "fixed-window",
     }

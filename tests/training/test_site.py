@@ -109,3 +109,37 @@ def test_language_choice_is_remembered(client):
     assert response.status_code == 302 and response.headers["Location"] == "/courses"
     assert "lang=zh" in response.headers["Set-Cookie"]
     assert client.post("/language", data={"lang": "zh", "next": "https://evil.example"}).headers["Location"] == "/"
+
+
+def test_trusted_proxy_headers_are_used_only_when_configured(tmp_path):
+    from flask import request
+
+    from tests.conftest import make_app
+
+    for proxies, expected in ((0, "127.0.0.1"), (1, "203.0.113.7")):
+        app = make_app(tmp_path, AMICUS_TRUSTED_PROXIES=proxies)
+
+        @app.get("/whoami")
+        def whoami():
+            return request.remote_addr
+
+        response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert response.get_data(as_text=True) == expected
+
+
+def test_cli_users_create_and_reset_link(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "chief", "--role", "admin", "--password", "a long admin password"])
+    assert result.exit_code == 0 and "Created admin 'chief'" in result.output
+    result = runner.invoke(args=["users", "create", "chief", "--password", "a long admin password"])
+    assert result.exit_code == 1 and "taken" in result.output
+    result = runner.invoke(args=["users", "create", "coach", "--role", "trainer", "--password", "short"])
+    assert result.exit_code == 1 and "10 to 256" in result.output
+    runner.invoke(args=["users", "create", "mei", "--password", "a long user password"])
+    result = runner.invoke(args=["users", "reset-link", "mei", "--admin", "chief"])
+    assert result.exit_code == 0 and "http://127.0.0.1:5000/reset/" in result.output
+    token = result.output.strip().rsplit("/", 1)[1]
+    response = app.test_client().post(f"/reset/{token}", data={"password": "another password", "confirm": "another password"})
+    assert response.status_code == 302
+    result = runner.invoke(args=["users", "reset-link", "mei", "--admin", "mei"])
+    assert result.exit_code == 1 and "not an admin" in result.output
