@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
-from courses.models import TRACKS, Activity, Course, LessonContent, Module, localized
+from courses import structure
+from courses.models import TRACKS, Activity, Course, localized
+from courses.structure import LocalSkeleton
 from training import activities as kinds
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, participants
@@ -37,7 +40,7 @@ class Locked(CourseAccessError):
         self.blocking_module_title = blocking_module_title
 
 
-@dataclass
+@dataclass(slots=True)
 class ActivityView:
     id: int
     slug: str
@@ -51,7 +54,7 @@ class ActivityView:
     module_title: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleView:
     id: int
     slug: str
@@ -78,6 +81,7 @@ class Outline:
     summary: str
     content_warning: str
     enrolled: bool
+    enrolment: Enrolment | None
     modules: list[ModuleView]
     activities: list[ActivityView]
     done: int
@@ -91,26 +95,21 @@ def percent(done: int, total: int) -> int:
     return int(100 * done / total) if total else 0
 
 
-def _build_outline(course: Course, modules: list[Module], activities: list[Activity],
-                   done_ids: set[int], enrolment: Enrolment | None, locale: str) -> Outline:
+def _build_outline(course: Course, skeleton: LocalSkeleton, done_ids: set[int],
+                   enrolment: Enrolment | None, locale: str) -> Outline:
     module_views: list[ModuleView] = []
     by_module: dict[int, ModuleView] = {}
     flat: list[ActivityView] = []
-    for m in modules:
-        view = ModuleView(id=m.id, slug=m.slug, title=localized(m.titles, locale),
-                          summary=localized(m.summaries, locale), locked=False, locked_by="",
-                          requires_previous=m.requires_previous)
+    for m in skeleton.modules:
+        view = ModuleView(id=m.id, slug=m.slug, title=m.title, summary=m.summary, locked=False,
+                          locked_by="", requires_previous=m.requires_previous)
         module_views.append(view)
         by_module[m.id] = view
-    for a in activities:
-        kind = kinds.get(a.kind)
+    for a in skeleton.activities:
         module = by_module[a.module_id]
-        av = ActivityView(
-            id=a.id, slug=a.slug, kind=a.kind, title=localized(a.titles, locale),
-            endpoint=kind.endpoint, label=kind.label,
-            content_warning=localized(a.content_warnings, locale),
-            done=a.id in done_ids, module_title=module.title,
-        )
+        av = ActivityView(id=a.id, slug=a.slug, kind=a.kind, title=a.title, endpoint=a.endpoint,
+                          label=a.label, content_warning=a.content_warning, done=a.id in done_ids,
+                          module_title=module.title)
         module.activities.append(av)
         flat.append(av)
     previous: ModuleView | None = None
@@ -132,7 +131,7 @@ def _build_outline(course: Course, modules: list[Module], activities: list[Activ
         course=course, title=localized(course.titles, locale),
         summary=localized(course.summaries, locale),
         content_warning=localized(course.content_warnings, locale),
-        enrolled=enrolment is not None, modules=module_views, activities=flat,
+        enrolled=enrolment is not None, enrolment=enrolment, modules=module_views, activities=flat,
         done=done, total=len(flat), percent=percent(done, len(flat)),
         next_activity=next_activity, resume=resume,
     )
@@ -142,21 +141,38 @@ def get_course(slug: str) -> Course | None:
     return db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
 
 
-def course_outline(course: Course, user: User, locale: str) -> Outline:
-    """The course's modules and activities with the user's progress (4 queries, any size)."""
-    modules = list(db.session.execute(
-        select(Module).where(Module.course_id == course.id).order_by(Module.position)).scalars())
-    activities = list(db.session.execute(
-        select(Activity).where(Activity.course_id == course.id).order_by(Activity.position)).scalars())
-    enrolment_row, done_ids = None, set()
-    if user.is_authenticated:
-        enrolment_row = db.session.execute(select(Enrolment).where(
-            Enrolment.user_id == user.id, Enrolment.course_id == course.id)).scalar_one_or_none()
+def load_course(slug: str, user: User) -> tuple[Course | None, Enrolment | None]:
+    """The course and the user's enrolment in it, in one query."""
+    if not user.is_authenticated:
+        return get_course(slug), None
+    row = db.session.execute(
+        select(Course, Enrolment)
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
+        .where(Course.slug == slug)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+_NOT_LOADED = object()
+
+
+def course_outline(course: Course, user: User, locale: str, enrolment=_NOT_LOADED) -> Outline:
+    """The course's modules and activities with the user's progress.
+
+    One query for the user's completions (and one for the enrolment unless given); the
+    structure comes from courses.structure, so the count does not grow with the course.
+    """
+    done_ids: set[int] = set()
+    if not user.is_authenticated:
+        enrolment = None
+    else:
+        if enrolment is _NOT_LOADED:
+            enrolment = db.session.execute(select(Enrolment).where(
+                Enrolment.user_id == user.id, Enrolment.course_id == course.id)).scalar_one_or_none()
         done_ids = set(db.session.execute(
             select(ActivityCompletion.activity_id)
             .join(Activity, Activity.id == ActivityCompletion.activity_id)
             .where(ActivityCompletion.user_id == user.id, Activity.course_id == course.id)).scalars())
-    return _build_outline(course, modules, activities, done_ids, enrolment_row, locale)
+    return _build_outline(course, structure.localized_skeleton(course, locale), done_ids, enrolment, locale)
 
 
 @dataclass
@@ -227,23 +243,23 @@ def _check_access(outline: Outline, activity: ActivityView, user: User) -> None:
         raise Locked(module.locked_by)
 
 
-def lesson_page(course: Course, slug: str, user: User, locale: str) -> LessonPage | None:
+def lesson_page(course: Course, slug: str, user: User, locale: str,
+                enrolment=_NOT_LOADED) -> LessonPage | None:
     """The lesson in the reader's language (or another the lesson has), with its neighbours.
 
     Returns None if there is no such lesson; raises NotEnrolled or Locked. Opening a lesson
-    remembers it as the place to resume.
+    remembers it as the place to resume (the caller commits).
     """
-    outline = course_outline(course, user, locale)
+    outline = course_outline(course, user, locale, enrolment)
     activity = _find_activity(outline, slug, "lesson")
     if activity is None:
         return None
     _check_access(outline, activity, user)
-    contents = {lang: html for lang, html in db.session.execute(
-        select(LessonContent.lang, LessonContent.html).where(LessonContent.activity_id == activity.id))}
+    contents = structure.lesson_html(course, activity.id)
     lang = locale if locale in contents else next(
         (lang for lang in course.languages if lang in contents), next(iter(contents), locale))
-    if outline.enrolled:
-        _remember(user, course, activity.id)
+    if outline.enrolment is not None:
+        _remember(outline.enrolment, activity.id)
     index = outline.activities.index(activity)
     return LessonPage(
         outline=outline, activity=activity, html=contents.get(lang, ""), lang=lang,
@@ -253,11 +269,17 @@ def lesson_page(course: Course, slug: str, user: User, locale: str) -> LessonPag
     )
 
 
-def _remember(user: User, course: Course, activity_id: int) -> None:
-    row = db.session.execute(select(Enrolment).where(
-        Enrolment.user_id == user.id, Enrolment.course_id == course.id)).scalar_one()
-    row.last_activity_id = activity_id
-    row.last_seen_at = utcnow()
+RESUME_REFRESH = timedelta(minutes=10)
+
+
+def _remember(enrolment: Enrolment, activity_id: int) -> None:
+    # Rewriting the same row on every page view would cost a write per read; "last seen"
+    # only orders My learning, so ten minutes' precision is plenty.
+    now = utcnow()
+    if (enrolment.last_activity_id != activity_id or enrolment.last_seen_at is None
+            or now - enrolment.last_seen_at > RESUME_REFRESH):
+        enrolment.last_activity_id = activity_id
+        enrolment.last_seen_at = now
 
 
 def complete_lesson(course: Course, slug: str, user: User, locale: str) -> tuple[bool, Outline] | None:
@@ -289,7 +311,7 @@ class LearningItem:
 def my_learning(user: User, locale: str) -> list[LearningItem]:
     """Each course the user is enrolled in, most recently used first, with where to resume.
 
-    Five queries whatever the number of courses and lessons.
+    Two queries whatever the number of courses and lessons (four when structures are not cached).
     """
     rows = db.session.execute(
         select(Enrolment, Course, Cohort.name)
@@ -301,18 +323,14 @@ def my_learning(user: User, locale: str) -> list[LearningItem]:
     if not rows:
         return []
     course_ids = [course.id for _, course, _ in rows]
-    modules, activities = defaultdict(list), defaultdict(list)
-    for m in db.session.execute(select(Module).where(Module.course_id.in_(course_ids)).order_by(Module.position)).scalars():
-        modules[m.course_id].append(m)
-    for a in db.session.execute(select(Activity).where(Activity.course_id.in_(course_ids)).order_by(Activity.position)).scalars():
-        activities[a.course_id].append(a)
+    shapes = structure.localized_skeletons([course for _, course, _ in rows], locale)
     done_ids = set(db.session.execute(
         select(ActivityCompletion.activity_id)
         .join(Activity, Activity.id == ActivityCompletion.activity_id)
         .where(ActivityCompletion.user_id == user.id, Activity.course_id.in_(course_ids))).scalars())
     return [
         LearningItem(
-            outline=_build_outline(course, modules[course.id], activities[course.id], done_ids, enrolment_row, locale),
+            outline=_build_outline(course, shapes[course.id], done_ids, enrolment_row, locale),
             enrolled_at=enrolment_row.enrolled_at, cohort_name=cohort_name)
         for enrolment_row, course, cohort_name in rows
     ]
@@ -342,11 +360,9 @@ def cohort_matrix(cohort: Cohort, locale: str, sort: str = "handle", descending:
     """Participants x activities of a cohort's course, with each one's percentage (4 queries)."""
     course = db.session.get(Course, cohort.course_id)
     columns = [
-        ActivityView(id=a.id, slug=a.slug, kind=a.kind, title=localized(a.titles, locale),
-                     endpoint=kinds.get(a.kind).endpoint, label=kinds.get(a.kind).label,
-                     content_warning="")
-        for a in db.session.execute(select(Activity).where(Activity.course_id == course.id)
-                                    .order_by(Activity.position)).scalars()
+        ActivityView(id=a.id, slug=a.slug, kind=a.kind, title=a.title, endpoint=a.endpoint,
+                     label=a.label, content_warning=a.content_warning)
+        for a in structure.localized_skeleton(course, locale).activities
     ]
     people = participants(cohort)
     done = {(user_id, activity_id) for user_id, activity_id in db.session.execute(

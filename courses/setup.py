@@ -15,3 +15,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(cohort_views.bp)
     app.cli.add_command(cli.courses_cli)
     app.cli.add_command(cli.demo_cli)
+    app.jinja_env.globals["activity_url"] = views.activity_url

@@ -1,7 +1,7 @@
 """Catalog, course page, lessons, enrolling, completing, My learning and course images."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,6 +13,17 @@ from training.forms import ConfirmForm
 from training.i18n import current_language
 
 bp = Blueprint("courses", __name__)
+
+
+def activity_url(course_slug: str, activity) -> str:
+    """URL of an activity page; url_for runs once per course and kind in a request, not per row."""
+    prefixes = g.setdefault("_activity_url_prefixes", {})
+    key = (course_slug, activity.endpoint)
+    if key not in prefixes:
+        marker = "__activity__"
+        prefixes[key] = url_for(activity.endpoint, slug=course_slug, activity=marker).split(marker)
+    head, tail = prefixes[key]
+    return f"{head}{activity.slug}{tail}"
 
 
 def _course_or_404(slug: str):
@@ -39,8 +50,10 @@ def catalog():
 
 @bp.get("/courses/<slug>")
 def show(slug: str):
-    course = _course_or_404(slug)
-    outline = services.course_outline(course, current_user, current_language())
+    course, enrolment = services.load_course(slug, current_user)
+    if course is None:
+        abort(404)
+    outline = services.course_outline(course, current_user, current_language(), enrolment)
     return render_template("courses/show.html", outline=outline, form=ConfirmForm(),
                            can_preview=services.can_preview(current_user))
 
@@ -63,15 +76,19 @@ def enrol(slug: str):
 @bp.get("/courses/<slug>/lessons/<activity>")
 @login_required
 def lesson(slug: str, activity: str):
-    course = _course_or_404(slug)
+    course, enrolment = services.load_course(slug, current_user)
+    if course is None:
+        abort(404)
     try:
-        page = services.lesson_page(course, activity, current_user, current_language())
+        page = services.lesson_page(course, activity, current_user, current_language(), enrolment)
     except services.CourseAccessError as error:
         return _refusal(error, course)
     if page is None:
         abort(404)
-    db.session.commit()  # remembers the place to resume
-    return render_template("courses/lesson.html", page=page, form=ConfirmForm())
+    response = render_template("courses/lesson.html", page=page, form=ConfirmForm())
+    if db.session.dirty:
+        db.session.commit()  # remembers the place to resume
+    return response
 
 
 @bp.post("/courses/<slug>/lessons/<activity>/complete")

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Seed a large site, serve it with gunicorn and measure three pages against /healthz with wrk.
+# See bench/README.md. Knobs (environment):
+#   BENCH_DATABASE_URL   database to seed and serve [postgresql+psycopg://postgres@127.0.0.1:5432/amicus_bench]
+#   BENCH_SKIP_SEED=1    reuse the database as it is (seed sizes: see bench/seed.py)
+#   BENCH_DURATION       wrk duration per URL [15s]
+#   BENCH_WRK_THREADS    wrk threads [2]
+#   BENCH_CONNECTIONS    wrk connections [8]
+#   BENCH_WORKERS        gunicorn workers [2]
+#   BENCH_THREADS        gunicorn threads per worker [4]
+#   BENCH_COURSE, BENCH_LESSON  slugs to measure when the seed is skipped [bench-course-01, lesson-13]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="$ROOT/.venv/bin/python"
+GUNICORN="$ROOT/.venv/bin/gunicorn"
+RESULTS="$ROOT/bench/results"
+mkdir -p "$RESULTS"
+
+DB_URL="${BENCH_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/amicus_bench}"
+DURATION="${BENCH_DURATION:-15s}"
+WRK_THREADS="${BENCH_WRK_THREADS:-2}"
+CONNECTIONS="${BENCH_CONNECTIONS:-8}"
+WORKERS="${BENCH_WORKERS:-2}"
+THREADS="${BENCH_THREADS:-4}"
+COURSE="${BENCH_COURSE:-bench-course-01}"
+LESSON="${BENCH_LESSON:-lesson-13}"
+
+die() { echo "bench: $*" >&2; exit 1; }
+command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+command -v curl >/dev/null || die "curl is not installed"
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- seed ----------------------------------------------------------------------------------
+SEED_SECONDS="skipped"
+if [[ "${BENCH_SKIP_SEED:-0}" != "1" ]]; then
+  BENCH_DATABASE_URL="$DB_URL" "$PY" bench/seed.py | tee "$RESULTS/seed.log"
+  targets="$(grep '^BENCH_TARGETS ' "$RESULTS/seed.log" | tail -n1)" || die "the seed printed no BENCH_TARGETS line"
+  read -r _ COURSE LESSON <<<"$targets"
+  SEED_SECONDS="$(sed -n 's/^seed took \(.*\)s$/\1/p' "$RESULTS/seed.log")"
+fi
+
+# --- serve ---------------------------------------------------------------------------------
+PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+BASE="http://127.0.0.1:$PORT"
+WORK="$(mktemp -d)"
+GUNICORN_PID=""
+WRK_PID=""
+cleanup() {
+  if [[ -n "$WRK_PID" ]]; then kill "$WRK_PID" 2>/dev/null || true; fi
+  if [[ -n "$GUNICORN_PID" ]] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
+    kill -TERM "$GUNICORN_PID" 2>/dev/null || true
+    wait "$GUNICORN_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The database comes only from DATABASE_URL: clear the prefixed spellings that would win over it.
+env -u AMICUS_DATABASE_URL -u AMICUS_SQLALCHEMY_DATABASE_URI \
+  AMICUS_ENV=development DATABASE_URL="$DB_URL" SECRET_KEY="bench-$(date +%s)-not-secret" \
+  "$GUNICORN" --chdir "$ROOT" --bind "127.0.0.1:$PORT" \
+  --workers "$WORKERS" --worker-class gthread --threads "$THREADS" \
+  --log-level warning --error-logfile "$RESULTS/gunicorn.log" \
+  wsgi:app &
+GUNICORN_PID=$!
+
+for _ in $(seq 1 100); do
+  if curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null; then break; fi
+  kill -0 "$GUNICORN_PID" 2>/dev/null || die "gunicorn exited; see $RESULTS/gunicorn.log"
+  sleep 0.2
+done
+curl -fsS -o /dev/null "$BASE/healthz" || die "$BASE/healthz did not answer; see $RESULTS/gunicorn.log"
+
+# --- log in once (the login route allows 10 POSTs a minute per address) ---------------------
+JAR="$WORK/cookies"
+curl -fsS -c "$JAR" -b "$JAR" -o "$WORK/login.html" "$BASE/login"
+CSRF="$(grep -o 'name="csrf_token"[^>]*value="[^"]*"' "$WORK/login.html" | sed 's/.*value="\([^"]*\)".*/\1/' | head -n1)"
+[[ -n "$CSRF" ]] || die "no csrf_token in the login form"
+status="$(curl -sS -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code} %{redirect_url}' \
+  --data-urlencode "handle=bench-user" --data-urlencode "password=bench-password-1" \
+  --data-urlencode "csrf_token=$CSRF" "$BASE/login")"
+[[ "$status" == 302* && "$status" != *"/login"* ]] || die "logging in as bench-user failed (got $status); was the database seeded?"
+SESSION="$(awk '$6 == "session" { print $7 }' "$JAR")"
+[[ -n "$SESSION" ]] || die "no session cookie after logging in"
+COOKIE="Cookie: session=$SESSION"
+
+PAGES=(
+  "lesson|/courses/$COURSE/lessons/$LESSON"
+  "course|/courses/$COURSE"
+  "learning|/learning"
+)
+for entry in "/healthz" "${PAGES[@]#*|}"; do
+  code="$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H "$COOKIE" "$BASE$entry")"
+  case "$code" in
+    200*) ;;
+    302*login*) die "$entry redirects to the login page with the session cookie: the login did not stick" ;;
+    *) die "$entry answered $code, not 200; see $RESULTS/gunicorn.log" ;;
+  esac
+done
+
+# --- measure -------------------------------------------------------------------------------
+# wrk keeps its connections open for the whole run, and which worker accepts each one is up to
+# the kernel: 8+0 means one process (one GIL) served everything. Recorded next to each figure.
+conns_per_worker() {
+  local workers pid counts=()
+  workers="$(pgrep -P "$GUNICORN_PID" || true)"
+  for pid in $workers; do
+    counts+=("$(ss -Htnp state established "( sport = :$PORT )" 2>/dev/null | grep -c "pid=$pid," || true)")
+  done
+  if ((${#counts[@]})); then printf '%s\n' "${counts[@]}" | sort -rn | paste -sd+; else echo "?"; fi
+}
+
+run_wrk() {  # name path
+  echo "== $1: wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency $BASE$2" >&2
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$COOKIE" "$BASE$2" >"$WORK/$1.txt" &
+  WRK_PID=$!
+  sleep 2
+  conns_per_worker >"$WORK/$1.conns"
+  wait "$WRK_PID"
+  WRK_PID=""
+  cat "$WORK/$1.txt" >&2
+  echo "connections per gunicorn worker: $(cat "$WORK/$1.conns")" >&2
+}
+
+# Warm up every URL (pools, template caches, PostgreSQL's buffers); not recorded.
+for entry in "healthz|/healthz" "${PAGES[@]}"; do
+  wrk -t1 -c2 -d3s -H "$COOKIE" "$BASE${entry#*|}" >/dev/null
+done
+
+ORDER=()
+for entry in "${PAGES[@]}"; do
+  name="${entry%%|*}"
+  run_wrk "healthz-before-$name" /healthz
+  run_wrk "$name" "${entry#*|}"
+  ORDER+=("$name|${entry#*|}")
+done
+
+# --- report --------------------------------------------------------------------------------
+export REPORT_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+export REPORT_MACHINE="$(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory; load average $LOAD_BEFORE before the run, $(cut -d' ' -f1-3 /proc/loadavg) after it"
+export REPORT_DB="$(echo "$DB_URL" | sed 's#//\([^:@/]*\):[^@/]*@#//\1:***@#')"
+export REPORT_SEED="$SEED_SECONDS" REPORT_GUNICORN="--workers $WORKERS --worker-class gthread --threads $THREADS"
+export REPORT_WRK="-t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency"
+"$PY" - "$WORK" "$RESULTS/latest.md" "${ORDER[@]}" <<'PYEOF'
+import os, re, sys
+
+work, out, order = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+
+def ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def parse(name):
+    text = open(f"{work}/{name}.txt").read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    conns = open(f"{work}/{name}.conns").read().strip()
+    notes = []
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if bad:
+        notes.append(f"{bad.group(1)} non-2xx/3xx responses")
+    errors = re.search(r"Socket errors: (.*)", text)
+    if errors:
+        notes.append("socket errors: " + errors.group(1))
+    return rps, p50, p99, total, "; ".join(notes), conns
+
+
+rows = [
+    "| URL | requests/s | p50 (ms) | p99 (ms) | requests | ratio to /healthz | conns per worker | |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | :---: | --- |",
+]
+met = 0
+for entry in order:
+    name, path = entry.split("|", 1)
+    h = parse(f"healthz-before-{name}")
+    p = parse(name)
+    ratio = p[0] / h[0] if h[0] else 0.0
+    met += ratio >= 0.5
+    rows.append(f"| /healthz (before {name}) | {h[0]:.1f} | {h[1]:.2f} | {h[2]:.2f} | {h[3]} | 1.00 | {h[5]} | {h[4]} |")
+    verdict = "meets the 0.5 goal" if ratio >= 0.5 else "BELOW the 0.5 goal"
+    rows.append(f"| {path} | {p[0]:.1f} | {p[1]:.2f} | {p[2]:.2f} | {p[3]} | {ratio:.2f} | {p[5]} | "
+                f"{verdict}{'; ' + p[4] if p[4] else ''} |")
+
+env = os.environ
+report = f"""# Amicus benchmark, {env['REPORT_DATE']}
+
+- machine: {env['REPORT_MACHINE']}
+- database: {env['REPORT_DB']} (seed: {env['REPORT_SEED']}{'s' if env['REPORT_SEED'][:1].isdigit() else ''})
+- gunicorn: {env['REPORT_GUNICORN']}
+- wrk: {env['REPORT_WRK']}, with bench-user's session cookie on every URL
+
+{chr(10).join(rows)}
+
+{met} of {len(order)} pages reach at least half the throughput of /healthz measured just before them.
+"""
+open(out, "w").write(report)
+print("\n" + report)
+PYEOF
+echo "written to $RESULTS/latest.md"

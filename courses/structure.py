@@ -1,0 +1,192 @@
+"""A per-process cache of what does not change between syncs: a course's modules and
+activities, and lessons' HTML.
+
+Entries are keyed by the course's id *and* the moment it was last synced, which every request
+reads from the database anyway; a re-sync on any machine changes the key, so no worker can
+serve stale structure and no worker needs another's cache. Only derived, read-only data lives
+here, bounded in size.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from courses.models import Activity, Course, LessonContent, Module, localized
+from training import activities as kinds
+from training.extensions import db
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    id: int
+    slug: str
+    titles: dict
+    summaries: dict
+    requires_previous: bool
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    id: int
+    module_id: int
+    slug: str
+    kind: str
+    titles: dict
+    content_warnings: dict
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    modules: tuple[ModuleRow, ...]
+    activities: tuple[ActivityRow, ...]  # in course order
+
+
+class _LRU:
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+@dataclass(frozen=True)
+class LocalModule:
+    id: int
+    slug: str
+    title: str
+    summary: str
+    requires_previous: bool
+
+
+@dataclass(frozen=True)
+class LocalActivity:
+    id: int
+    module_id: int
+    slug: str
+    kind: str
+    title: str
+    content_warning: str
+    endpoint: str
+    label: str
+
+
+@dataclass(frozen=True)
+class LocalSkeleton:
+    """A course's structure with every text already in one language."""
+
+    modules: tuple[LocalModule, ...]
+    activities: tuple[LocalActivity, ...]
+
+
+_skeletons = _LRU(256)
+_localized = _LRU(512)
+_lessons = _LRU(1024)
+
+
+def course_key(course: Course) -> tuple:
+    return (course.id, course.synced_at, course.content_hash)
+
+
+def skeletons(courses: list[Course]) -> dict[int, Skeleton]:
+    """The structure of each course, loading the missing ones in two queries."""
+    found, missing = {}, []
+    for course in courses:
+        cached = _skeletons.get(course_key(course))
+        if cached is None:
+            missing.append(course)
+        else:
+            found[course.id] = cached
+    if missing:
+        ids = [c.id for c in missing]
+        modules: dict[int, list[ModuleRow]] = {i: [] for i in ids}
+        activities: dict[int, list[ActivityRow]] = {i: [] for i in ids}
+        for row in db.session.execute(
+            select(Module.course_id, Module.id, Module.slug, Module.titles, Module.summaries,
+                   Module.requires_previous).where(Module.course_id.in_(ids)).order_by(Module.position)
+        ):
+            modules[row.course_id].append(ModuleRow(row.id, row.slug, row.titles, row.summaries or {},
+                                                    row.requires_previous))
+        for row in db.session.execute(
+            select(Activity.course_id, Activity.id, Activity.module_id, Activity.slug, Activity.kind,
+                   Activity.titles, Activity.content_warnings)
+            .where(Activity.course_id.in_(ids)).order_by(Activity.position)
+        ):
+            activities[row.course_id].append(ActivityRow(row.id, row.module_id, row.slug, row.kind,
+                                                         row.titles, row.content_warnings or {}))
+        for course in missing:
+            skeleton = Skeleton(tuple(modules[course.id]), tuple(activities[course.id]))
+            _skeletons.put(course_key(course), skeleton)
+            found[course.id] = skeleton
+    return found
+
+
+def skeleton(course: Course) -> Skeleton:
+    return skeletons([course])[course.id]
+
+
+def localized_skeletons(courses: list[Course], locale: str) -> dict[int, LocalSkeleton]:
+    """Each course's structure in ``locale`` (falling back like ``localized``)."""
+    found, missing = {}, []
+    for course in courses:
+        cached = _localized.get((course_key(course), locale))
+        if cached is None:
+            missing.append(course)
+        else:
+            found[course.id] = cached
+    if missing:
+        for course in missing:
+            shape = skeletons([course])[course.id]
+            local = LocalSkeleton(
+                modules=tuple(LocalModule(m.id, m.slug, localized(m.titles, locale), localized(m.summaries, locale),
+                                          m.requires_previous) for m in shape.modules),
+                activities=tuple(
+                    LocalActivity(a.id, a.module_id, a.slug, a.kind, localized(a.titles, locale),
+                                  localized(a.content_warnings, locale), kinds.get(a.kind).endpoint,
+                                  str(kinds.get(a.kind).label))
+                    for a in shape.activities),
+            )
+            _localized.put((course_key(course), locale), local)
+            found[course.id] = local
+    return found
+
+
+def localized_skeleton(course: Course, locale: str) -> LocalSkeleton:
+    return localized_skeletons([course], locale)[course.id]
+
+
+def lesson_html(course: Course, activity_id: int) -> dict[str, str]:
+    """The lesson's HTML in each language it exists in."""
+    key = (course_key(course), activity_id)
+    cached = _lessons.get(key)
+    if cached is None:
+        cached = {lang: html for lang, html in db.session.execute(
+            select(LessonContent.lang, LessonContent.html).where(LessonContent.activity_id == activity_id))}
+        _lessons.put(key, cached)
+    return cached
+
+
+def clear() -> None:
+    """Forget everything (tests; never needed for correctness)."""
+    _skeletons.clear()
+    _localized.clear()
+    _lessons.clear()
