@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from courses import services
 from courses.forms import CohortForm, JoinCohortForm
@@ -52,7 +53,7 @@ def new():
     _trainer_only()
     form = CohortForm()
     courses = list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
-    form.course_id.choices = [(c.id, localized(c.titles, current_language())) for c in courses]
+    form.course_id.choices = [SelectChoice(c.id, localized(c.titles, current_language())) for c in courses]
     if request.method == "GET" and not form.starts_on.data:
         form.starts_on.data = date.today()
     if form.validate_on_submit():

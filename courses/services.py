@@ -231,11 +231,11 @@ class LessonPage:
     next: ActivityView | None
 
 
-def _find_activity(outline: Outline, slug: str, kind: str) -> ActivityView | None:
+def find_activity(outline: Outline, slug: str, kind: str) -> ActivityView | None:
     return next((a for a in outline.activities if a.slug == slug and a.kind == kind), None)
 
 
-def _check_access(outline: Outline, activity: ActivityView, user: User) -> None:
+def check_access(outline: Outline, activity: ActivityView, user: User) -> None:
     if not outline.enrolled and not can_preview(user):
         raise NotEnrolled()
     if activity.locked and outline.enrolled and not can_preview(user):
@@ -251,10 +251,10 @@ def lesson_page(course: Course, slug: str, user: User, locale: str,
     remembers it as the place to resume (the caller commits).
     """
     outline = course_outline(course, user, locale, enrolment)
-    activity = _find_activity(outline, slug, "lesson")
+    activity = find_activity(outline, slug, "lesson")
     if activity is None:
         return None
-    _check_access(outline, activity, user)
+    check_access(outline, activity, user)
     contents = structure.lesson_html(course, activity.id)
     lang = locale if locale in contents else next(
         (lang for lang in course.languages if lang in contents), next(iter(contents), locale))
@@ -289,12 +289,12 @@ def complete_lesson(course: Course, slug: str, user: User, locale: str) -> tuple
     Raises NotEnrolled or Locked. A second submit changes nothing.
     """
     outline = course_outline(course, user, locale)
-    activity = _find_activity(outline, slug, "lesson")
+    activity = find_activity(outline, slug, "lesson")
     if activity is None:
         return None
     if not outline.enrolled:
         raise NotEnrolled()
-    _check_access(outline, activity, user)
+    check_access(outline, activity, user)
     new = mark_complete(user, activity.id)
     if new:
         outline = course_outline(course, user, locale)

@@ -119,9 +119,22 @@ def make_user(app):
     return make
 
 
+QUIZ_GIFT = """
+::Q1:: Which court issued the 2022 provisions? {=Supreme People's Court ~A district court ~A police station}
+
+::Q2:: How many hours for an ordinary ruling? {#72}
+
+::Q3:: Explain in your own words. {}
+"""
+
+
 def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequential=True,
-                 track="lawyers", languages=("en",), extra_yaml="") -> Path:
-    """Write a course package with ``modules`` x ``lessons`` lessons and return its folder."""
+                 track="lawyers", languages=("en",), extra_yaml="", quiz: str | None = None,
+                 quiz_settings: str = "pass_mark: 50") -> Path:
+    """Write a course package with ``modules`` x ``lessons`` lessons and return its folder.
+
+    With ``quiz`` (GIFT text), the last module ends with the quiz ``check``.
+    """
     folder = root / slug
     (folder / "lessons").mkdir(parents=True, exist_ok=True)
     lines = [
@@ -141,6 +154,11 @@ def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequentia
             for lang in languages[1:]:
                 (folder / "lessons" / f"{stem}.{lang}.md").write_text(
                     f"# 第{n}课\n\n第{n}课的内容。\n", encoding="utf-8")
+    if quiz is not None:
+        (folder / "quizzes").mkdir(exist_ok=True)
+        (folder / "quizzes" / "check.gift").write_text(quiz, encoding="utf-8")
+        lines += ["      - quiz: check", "        title: Check"]
+        lines += [f"        {line}" for line in quiz_settings.splitlines() if line.strip()]
     (folder / "course.yaml").write_text("\n".join(lines) + "\n" + textwrap.dedent(extra_yaml), encoding="utf-8")
     return folder
 

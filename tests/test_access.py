@@ -45,7 +45,16 @@ MATRIX = {
     "cohorts.export": ("GET", "/cohorts/{cohort_id}/progress.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cohorts.new_code": ("POST", "/cohorts/{cohort_id}/code", expect(LOGIN, 403, 403, 403, 302, 302)),
     "cohorts.join": ("GET", "/join", expect(LOGIN, 200, 200, 200, 200, 200)),
-    # Last: it changes what the lesson rows above expect.
+    "quizzes.show": ("GET", "/courses/test-course/quizzes/check", expect(LOGIN, 200, 302, 200, 200, 200)),
+    # Another person's attempt is answered like a missing one.
+    "quizzes.attempt": ("GET", "/quizzes/attempts/{open_attempt_id}", expect(LOGIN, 200, 404, 404, 404, 404)),
+    "quizzes.save": ("POST", "/quizzes/attempts/{open_attempt_id}/save", expect(LOGIN, 302, 404, 404, 404, 404)),
+    "quizzes.review": ("GET", "/quizzes/attempts/{finished_attempt_id}/review", expect(LOGIN, 200, 404, 404, 200, 200)),
+    "quizzes.marking": ("GET", "/quizzes/marking", expect(LOGIN, 403, 403, 200, 200, 200)),
+    "quizzes.mark": ("POST", "/quizzes/responses/{essay_response_id}/mark", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
+    # Last: they change what the rows above expect.
+    "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
     "courses.enrol": ("POST", "/courses/test-course/enrol", expect(LOGIN, 302, 302, 302, 302, 302)),
 }
 
@@ -57,7 +66,9 @@ def test_every_route_is_in_the_matrix(app):
 
 @pytest.fixture
 def world(app, make_user, make_course):
-    course = make_course(modules=1, lessons=2, sequential=False)
+    from tests.conftest import QUIZ_GIFT
+
+    course = make_course(modules=1, lessons=2, sequential=False, quiz=QUIZ_GIFT)
     participant = make_user("participant")
     make_user("other-participant")
     trainer = make_user("trainer", role="trainer")
@@ -68,7 +79,23 @@ def world(app, make_user, make_course):
     cohorts.join_cohort(participant, cohort.invite_code, date.today())
     enrol(participant, course.id, cohort.id)
     db.session.commit()
-    return {"participant_id": participant.id, "cohort_id": cohort.id}
+    # One submitted attempt with an essay to mark, and one in progress.
+    from courses.services import get_course
+    from quizzes import services as quiz_services
+    from quizzes.models import QuizResponse
+
+    ctx = quiz_services.quiz_context(get_course("test-course"), "check", participant, "en")
+    finished = quiz_services.start_attempt(ctx, participant)
+    db.session.flush()
+    essay_id = finished.question_ids[2]
+    quiz_services.save_answers(finished, participant, {essay_id: "My essay."})
+    quiz_services.finish(finished, participant)
+    db.session.commit()
+    open_attempt = quiz_services.start_attempt(quiz_services.quiz_context(get_course("test-course"), "check", participant, "en"), participant)
+    db.session.commit()
+    response_id = db.session.execute(db.select(QuizResponse.id).where(QuizResponse.attempt_id == finished.id)).scalar_one()
+    return {"participant_id": participant.id, "cohort_id": cohort.id, "open_attempt_id": open_attempt.id,
+            "finished_attempt_id": finished.id, "essay_response_id": response_id}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -65,7 +65,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Packages to the right of the core: each registers its blueprints, CLI and activity kinds.
     import courses.setup
+    import quizzes.setup
+
     courses.setup.register(app)
+    quizzes.setup.register(app)
     return app
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from training.accounts import HANDLE_MAX, PASSWORD_MAX, PROFESSION_LABELS
 
 
 def profession_choices():
-    return [(value.value, label) for value, label in PROFESSION_LABELS.items()]
+    return [SelectChoice(value.value, label) for value, label in PROFESSION_LABELS.items()]
 
 
 class RegisterForm(FlaskForm):

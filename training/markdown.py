@@ -50,9 +50,13 @@ def render_markdown(text: str, asset_prefix: str | None = None) -> str:
     ``asset_prefix`` (for course content) is the URL that package-relative ``assets/...``
     image paths are rewritten to. Raw HTML in the source is sanitised like everything else.
     """
-    html = md.markdown(text or "", extensions=_EXTENSIONS, output_format="html")
+    return sanitise_html(md.markdown(text or "", extensions=_EXTENSIONS, output_format="html"), asset_prefix)
+
+
+def sanitise_html(html: str, asset_prefix: str | None = None) -> str:
+    """Keep only safe tags and attributes; used for rendered Markdown and for authors' HTML."""
     return nh3.clean(
-        html,
+        html or "",
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},

@@ -26,7 +26,7 @@ def test_a_valid_package_is_read(tmp_path):
     assert "Body of lesson **1**." in lesson.bodies["en"]
 
 
-def test_the_shipped_library_is_valid():
+def test_the_shipped_library_is_valid(app):  # the app registers every activity kind
     specs, errors, _warnings = read_packages([LIBRARY])
     assert errors == []
     assert "gbv-litigation" in {s.slug for s in specs}

@@ -1,0 +1,181 @@
+"""The `quiz:` activity of a course package, and storing it at sync.
+
+course.yaml:
+    - quiz: 01-check                 # quizzes/01-check.gift
+      title: Check your understanding
+      pass_mark: 70                  # percent; without it, submitting completes the quiz
+      attempts: 3                    # 0 or absent: unlimited
+      grading: highest               # highest, last, first or average
+      shuffle_questions: false
+      shuffle_answers: true
+      time_limit: 20                 # minutes, optional
+      review: {score: true, answers: true, feedback: true}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from markupsafe import escape
+from sqlalchemy import select
+
+from courses.package import SLUG_RE, _localized, _unknown_keys, activity_parser
+from courses.sync import content_writer
+from quizzes.gift import GiftError, parse_gift
+from quizzes.model import Question
+from quizzes.models import GRADING_METHODS, Quiz, QuizQuestion
+from training.extensions import db
+from training.markdown import render_markdown, sanitise_html
+
+QUIZ_KEYS = {"quiz", "title", "content_warning", "pass_mark", "attempts", "grading", "shuffle_questions",
+             "shuffle_answers", "time_limit", "review"}
+REVIEW_KEYS = {"score", "answers", "feedback"}
+GIFT_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class QuizSpec:
+    slug: str
+    kind: str = "quiz"
+    titles: dict[str, str] = field(default_factory=dict)
+    content_warnings: dict[str, str] = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    questions: list[Question] = field(default_factory=list)
+
+
+@activity_parser("quiz")
+def parse_quiz_entry(reader, ctx, entry, rel) -> QuizSpec | None:
+    _unknown_keys(reader, rel, entry, QUIZ_KEYS, "a quiz")
+    stem = entry.get("quiz")
+    line = entry.lines.get("quiz", entry.line)
+    if not isinstance(stem, str) or not SLUG_RE.match(stem):
+        reader.error(rel, line, "a quiz is named by its GIFT file without '.gift': lowercase letters, "
+                     "digits and hyphens, e.g. '01-check'")
+        return None
+    spec = QuizSpec(slug=stem)
+    spec.titles = _localized(reader, rel, entry, "title", ctx.languages, True)
+    spec.content_warnings = _localized(reader, rel, entry, "content_warning", ctx.languages, False)
+    spec.settings = _settings(reader, rel, entry)
+    gift_rel = f"quizzes/{stem}.gift"
+    text = reader.text(gift_rel, GIFT_MAX_BYTES)
+    if text is None:
+        if not (reader.root / gift_rel).is_file():
+            reader.error(rel, line, f"the quiz file {gift_rel} does not exist")
+        return None
+    try:
+        spec.questions = parse_gift(text)
+    except GiftError as error:
+        reader.error(gift_rel, error.line, error.message)
+        return None
+    if not any(q.kind != "description" for q in spec.questions):
+        reader.error(gift_rel, 1, "the quiz has no questions")
+        return None
+    return spec
+
+
+def _settings(reader, rel, entry) -> dict:
+    def number(key, low, high, default, kind=int):
+        value = entry.get(key, default)
+        if value is default:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high or (
+                kind is int and value != int(value)):
+            reader.error(rel, entry.lines.get(key), f"'{key}' must be a number from {low} to {high}")
+            return default
+        return kind(value)
+
+    def flag(mapping, key, default):
+        value = mapping.get(key, default)
+        if not isinstance(value, bool):
+            reader.error(rel, mapping.lines.get(key), f"'{key}' is true or false")
+            return default
+        return value
+
+    grading = entry.get("grading", "highest")
+    if grading not in GRADING_METHODS:
+        reader.error(rel, entry.lines.get("grading"), f"'grading' must be one of: {', '.join(GRADING_METHODS)}")
+        grading = "highest"
+    review = entry.get("review", {})
+    if review and not hasattr(review, "lines"):
+        reader.error(rel, entry.lines.get("review"), "'review' is a mapping of score, answers and feedback to true or false")
+        review = {}
+    if review:
+        _unknown_keys(reader, rel, review, REVIEW_KEYS, "'review'")
+    return {
+        "pass_mark": number("pass_mark", 0, 100, None, float),
+        "attempts_allowed": number("attempts", 0, 100, 0),
+        "grading": grading,
+        "shuffle_questions": flag(entry, "shuffle_questions", False),
+        "shuffle_answers": flag(entry, "shuffle_answers", True),
+        "time_limit_minutes": number("time_limit", 1, 600, None),
+        "show_score": flag(review, "score", True) if review else True,
+        "show_answers": flag(review, "answers", True) if review else True,
+        "show_feedback": flag(review, "feedback", True) if review else True,
+    }
+
+
+def render_text(text: str, text_format: str) -> str:
+    """A question or answer text as safe HTML, by its GIFT format."""
+    if not text:
+        return ""
+    if text_format == "markdown":
+        return render_markdown(text)
+    if text_format == "plain":
+        return str(escape(text)).replace("\n", "<br>")
+    # html, and Moodle's own format (HTML allowed, line breaks kept)
+    html = text if text_format == "html" else text.replace("\n", "<br>\n")
+    return sanitise_html(html)
+
+
+def render_question(q: Question) -> dict:
+    fmt = q.text_format
+    return {
+        "text": render_text(q.text, fmt),
+        "text_after": render_text(q.text_after, fmt),
+        "choices": [render_text(c.text, fmt) for c in q.choices],
+        "choice_feedback": [render_text(c.feedback, fmt) for c in q.choices],
+        "numeric_feedback": [render_text(n.feedback, fmt) for n in q.numeric],
+        "left": [render_text(p.left, fmt) for p in q.pairs],
+        "right": [render_text(p.right, fmt) for p in q.pairs],
+        "general_feedback": render_text(q.general_feedback, fmt),
+    }
+
+
+def question_hash(q: Question) -> str:
+    return hashlib.sha256(json.dumps(q.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def store_questions(quiz: Quiz, questions: list[Question]) -> None:
+    """Make the quiz's active questions exactly ``questions``, in order.
+
+    An unchanged question keeps its row (and so its place in earlier attempts); a question no
+    longer in the file is retired, never deleted.
+    """
+    existing = list(db.session.execute(select(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id)).scalars())
+    by_hash: dict[str, list[QuizQuestion]] = {}
+    for row in existing:
+        by_hash.setdefault(row.content_hash, []).append(row)
+        row.active = False
+    for position, q in enumerate(questions):
+        digest = question_hash(q)
+        candidates = by_hash.get(digest)
+        row = candidates.pop(0) if candidates else None
+        if row is None:
+            row = QuizQuestion(quiz_id=quiz.id, content_hash=digest, kind=q.kind, data=q.to_dict(),
+                               rendered=render_question(q), points=0.0 if q.kind == "description" else 1.0)
+            db.session.add(row)
+        row.active = True
+        row.position = position
+
+
+@content_writer("quiz")
+def write_quiz(course, activity, spec: QuizSpec) -> None:
+    quiz = db.session.execute(select(Quiz).where(Quiz.activity_id == activity.id)).scalar_one_or_none()
+    if quiz is None:
+        quiz = Quiz(activity_id=activity.id)
+        db.session.add(quiz)
+    for key, value in spec.settings.items():
+        setattr(quiz, key, value)
+    db.session.flush()
+    store_questions(quiz, spec.questions)

@@ -1,0 +1,14 @@
+"""What the quizzes package adds to the app: the quiz activity kind, its blueprint and loader."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from training import activities
+
+
+def register(app: Flask) -> None:
+    from quizzes import package, views  # noqa: F401 - package registers the course.yaml `quiz:` reader
+
+    activities.register(activities.ActivityKind(name="quiz", label=_l("Quiz"), endpoint="quizzes.show"))
+    app.register_blueprint(views.bp)

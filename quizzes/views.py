@@ -1,0 +1,203 @@
+"""Quiz pages: the quiz, an attempt (answers saved as given), the review, the marking queue."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from courses import services as course_services
+from courses.models import Activity, Course, localized
+from quizzes import services
+from quizzes.forms import MarkForm
+from quizzes.models import Quiz, QuizAttempt
+from training.db import utcnow
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.i18n import current_language
+
+bp = Blueprint("quizzes", __name__)
+
+
+def _context(slug: str, activity: str):
+    course = course_services.get_course(slug)
+    if course is None:
+        abort(404)
+    try:
+        ctx = services.quiz_context(course, activity, current_user, current_language())
+    except course_services.CourseAccessError as error:
+        return None, course, error
+    if ctx is None:
+        abort(404)
+    return ctx, course, None
+
+
+def _refused(course, error):
+    if isinstance(error, course_services.Locked):
+        return render_template("courses/locked.html", course=course, title=localized(course.titles, current_language()),
+                               blocking=error.blocking_module_title), 403
+    flash(_("Enrol in the course to open its activities."), "info")
+    return redirect(url_for("courses.show", slug=course.slug))
+
+
+@bp.get("/courses/<slug>/quizzes/<activity>")
+@login_required
+def show(slug: str, activity: str):
+    ctx, course, error = _context(slug, activity)
+    if ctx is None:
+        return _refused(course, error)
+    state = services.summary(ctx.quiz, current_user) if ctx.outline.enrolled else None
+    return render_template("quizzes/show.html", ctx=ctx, state=state, form=ConfirmForm(),
+                           question_count=len(services._active_questions(ctx.quiz)))
+
+
+@bp.post("/courses/<slug>/quizzes/<activity>/start")
+@login_required
+def start(slug: str, activity: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ctx, course, error = _context(slug, activity)
+    if ctx is None:
+        return _refused(course, error)
+    try:
+        attempt = services.start_attempt(ctx, current_user)
+    except services.QuizError as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("quizzes.show", slug=slug, activity=activity))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _own_attempt(attempt_id: int) -> QuizAttempt:
+    try:
+        return services.own_attempt(attempt_id, current_user)
+    except LookupError:
+        abort(404)
+
+
+def _where(attempt: QuizAttempt) -> tuple[Course, Activity]:
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    activity = db.session.get(Activity, quiz.activity_id)
+    return db.session.get(Course, activity.course_id), activity
+
+
+@bp.get("/quizzes/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if services.close_if_expired(attempt, current_user):
+        db.session.commit()
+        flash(_("The time for this attempt ran out; it was submitted with the answers saved."), "info")
+    if attempt.state != "in_progress":
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    course, activity = _where(attempt)
+    return render_template("quizzes/attempt.html", attempt=attempt, course=course,
+                           title=localized(activity.titles, current_language()),
+                           questions=services.shown_questions(attempt), form=ConfirmForm(),
+                           seconds_left=int((attempt.deadline_at - utcnow()).total_seconds()) if attempt.deadline_at else None)
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Amicus-Autosave") == "1"
+
+
+@bp.post("/quizzes/attempts/<int:attempt_id>/save")
+@login_required
+def save(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.save_answers(attempt, current_user, services.answers_from_form(attempt, request.form))
+    except services.QuizError as refusal:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(saved=False, error=str(refusal.message)), 409
+        flash(str(refusal.message), "error")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    db.session.commit()
+    if _wants_json():
+        return jsonify(saved=True, at=utcnow().strftime("%H:%M:%S"))
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/quizzes/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if attempt.state == "in_progress":
+        try:
+            services.save_answers(attempt, current_user, services.answers_from_form(attempt, request.form))
+        except services.QuizError as refusal:
+            db.session.rollback()
+            if not services._deadline_passed(attempt):
+                flash(str(refusal.message), "error")
+                return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        services.finish(attempt, current_user)
+        db.session.commit()
+    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+
+
+@bp.get("/quizzes/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or not services.can_review(current_user, attempt):
+        abort(404)
+    if attempt.state == "in_progress":
+        if attempt.user_id == current_user.id:
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        abort(404)
+    course, activity = _where(attempt)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    is_owner = attempt.user_id == current_user.id
+    show = {  # trainers see everything; participants what the quiz allows
+        "score": quiz.show_score or not is_owner,
+        "answers": quiz.show_answers or not is_owner,
+        "feedback": quiz.show_feedback or not is_owner,
+    }
+    return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, course=course, activity=activity,
+                           title=localized(activity.titles, current_language()), show=show, is_owner=is_owner,
+                           lines=services.review_lines(attempt),
+                           state=services.summary(quiz, current_user) if is_owner else None)
+
+
+@bp.get("/quizzes/marking")
+@login_required
+def marking():
+    try:
+        items = services.marking_queue(current_user, current_language())
+    except services.NotAllowed:
+        abort(403)
+    return render_template("quizzes/marking.html", items=items, form=MarkForm())
+
+
+@bp.post("/quizzes/responses/<int:response_id>/mark")
+@login_required
+def mark(response_id: int):
+    try:
+        services.marking_target(current_user, response_id)
+    except LookupError:
+        abort(404)
+    except services.NotAllowed:
+        abort(403)
+    form = MarkForm()
+    if not form.validate_on_submit():
+        flash(_("That mark could not be saved: %(errors)s", errors="; ".join(
+            e for errs in form.errors.values() for e in errs)), "error")
+        return redirect(url_for("quizzes.marking"))
+    try:
+        services.mark_response(current_user, response_id, float(form.fraction.data), form.comment.data)
+    except LookupError:
+        abort(404)
+    except services.NotAllowed:
+        abort(403)
+    except services.QuizError as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("quizzes.marking"))
+    db.session.commit()
+    flash(_("Mark saved."), "success")
+    return redirect(url_for("quizzes.marking"))

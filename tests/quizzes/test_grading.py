@@ -1,0 +1,103 @@
+"""Grading of every question kind."""
+import pytest
+
+from quizzes.grading import clean_response, feedback_for, grade, parse_number
+from quizzes.model import Choice, MatchPair, NumericAnswer, Question
+
+
+def single():
+    return Question(kind="single", text="Q", choices=[
+        Choice("right", 1.0, "Yes."), Choice("wrong", 0.0, "No."), Choice("penalised", -0.5)])
+
+
+def multi():
+    return Question(kind="multi", text="Q", choices=[
+        Choice("a", 0.5), Choice("b", 0.5), Choice("c", -1.0), Choice("d", -0.25)])
+
+
+@pytest.mark.parametrize("response, expected", [(0, 1.0), (1, 0.0), (2, 0.0), (None, 0.0), (7, 0.0), ("0", 1.0), (True, 0.0)])
+def test_single_choice(response, expected):
+    assert grade(single(), response) == expected
+
+
+@pytest.mark.parametrize("response, expected", [
+    ([0, 1], 1.0), ([0], 0.5), ([0, 1, 3], 0.75), ([0, 2], 0.0), ([2, 3], 0.0), ([], 0.0), ([0, 0], 0.5), ("x", 0.0)])
+def test_multiple_response_weights_never_below_zero(response, expected):
+    assert grade(multi(), response) == pytest.approx(expected)
+
+
+def test_true_false():
+    q = Question(kind="truefalse", text="The sky is green.", choices=[Choice("true", 0.0, "No!"), Choice("false", 1.0, "Right.")])
+    assert grade(q, 1) == 1.0 and grade(q, 0) == 0.0
+    assert feedback_for(q, 0) == ["No!"]
+
+
+def test_short_answer_case_wildcards_and_weights():
+    q = Question(kind="short", text="Who?", choices=[
+        Choice("Supreme People's Court", 1.0, "Exactly."), Choice("SPC", 1.0), Choice("*court*", 0.5, "Which court?"),
+        Choice("最高人民法院", 1.0)])
+    assert grade(q, "  supreme  people's COURT ") == 1.0
+    assert grade(q, "spc") == 1.0
+    assert grade(q, "a district court") == 0.5
+    assert feedback_for(q, "a district court") == ["Which court?"]
+    assert grade(q, "最高人民法院") == 1.0
+    assert grade(q, "") == 0.0 and grade(q, None) == 0.0
+    q.case_sensitive = True
+    assert grade(q, "spc") == 0.0 and grade(q, "SPC") == 1.0
+
+
+def test_short_answer_literal_star():
+    q = Question(kind="short", text="?", choices=[Choice("5\\*3", 1.0)])
+    assert grade(q, "5*3") == 1.0 and grade(q, "5x3") == 0.0
+
+
+def test_numerical_tolerance_range_and_partial():
+    q = Question(kind="numerical", text="Hours?", numeric=[
+        NumericAnswer(72, 72, 1.0), NumericAnswer(24, 24, 0.5, "That is for urgent cases.")])
+    assert grade(q, "72") == 1.0 and grade(q, "72.0") == 1.0 and grade(q, "24") == 0.5
+    assert feedback_for(q, "24") == ["That is for urgent cases."]
+    assert grade(q, "seventy") == 0.0 and grade(q, "nan") == 0.0 and grade(q, "inf") == 0.0
+    r = Question(kind="numerical", text="?", numeric=[NumericAnswer(2.5, 3.5, 1.0)])
+    assert grade(r, "3,1") == 1.0 and grade(r, "3.6") == 0.0
+
+
+def test_parse_number():
+    assert parse_number(" -2 ") == -2 and parse_number("1e3") == 1000 and parse_number("１２") == 12
+    assert parse_number("1,234.5") is None and parse_number("") is None
+
+
+def test_matching_counts_right_pairs():
+    q = Question(kind="matching", text="Match", pairs=[MatchPair("72 h", "ruling"), MatchPair("24 h", "urgent"),
+                                                        MatchPair("6 months", "duration")])
+    assert grade(q, {"0": 0, "1": 1, "2": 2}) == 1.0
+    assert grade(q, {"0": 1, "1": 0, "2": 2}) == pytest.approx(1 / 3)
+    assert grade(q, {}) == 0.0 and grade(q, "junk") == 0.0
+
+
+def test_missing_word_uses_its_inner_kind():
+    q = Question(kind="missingword", text="Orders last up to", text_after="months.", missingword_kind="single",
+                 choices=[Choice("six", 1.0), Choice("three", 0.0)])
+    assert grade(q, 0) == 1.0
+    typed = Question(kind="missingword", text="Orders last up to", text_after="months.", missingword_kind="short",
+                     choices=[Choice("six", 1.0), Choice("6", 1.0)])
+    assert grade(typed, "6") == 1.0
+
+
+def test_essay_and_description_are_not_auto_graded():
+    assert grade(Question(kind="essay", text="Discuss."), "text") is None
+    assert grade(Question(kind="description", text="Read this."), None) is None
+
+
+def test_clean_response_refuses_tampered_values():
+    with pytest.raises(ValueError):
+        clean_response(single(), 9)
+    with pytest.raises(ValueError):
+        clean_response(multi(), [0, 99])
+    with pytest.raises(ValueError):
+        clean_response(Question(kind="essay", text="?"), "x" * 20_001)
+    with pytest.raises(ValueError):
+        clean_response(Question(kind="matching", text="?", pairs=[MatchPair("a", "b")] * 3), {"5": 0})
+    with pytest.raises(ValueError):
+        clean_response(Question(kind="description", text="?"), "x")
+    assert clean_response(multi(), ["1", "0", "1"]) == [0, 1]
+    assert clean_response(single(), "") is None
