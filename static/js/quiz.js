@@ -5,12 +5,13 @@
   if (!form || !window.fetch || !window.FormData) { return; }
   var status = document.getElementById("save-status");
   var url = form.getAttribute("data-autosave-url");
-  var timer = null, inFlight = false, again = false;
+  var timer = null, inFlight = false, again = false, dirty = false;
 
   function msg(name) { return form.getAttribute("data-msg-" + name) || ""; }
   function say(text) { if (status) { status.textContent = text; } }
 
   function save() {
+    dirty = false;
     if (inFlight) { again = true; return; }
     inFlight = true;
     say(msg("saving"));
@@ -31,9 +32,14 @@
 
   form.addEventListener("change", function () { clearTimeout(timer); save(); });
   form.addEventListener("input", function (event) {
-    if (event.target.tagName === "TEXTAREA" || event.target.type === "text" || !event.target.type) {
+    if (event.target.tagName === "TEXTAREA" || event.target.type === "text") {
+      dirty = true;
       clearTimeout(timer); timer = setTimeout(save, 800);
     }
+  });
+  // Leaving the page with typing not yet sent: send it anyway.
+  window.addEventListener("pagehide", function () {
+    if (dirty && navigator.sendBeacon) { navigator.sendBeacon(url, new FormData(form)); dirty = false; }
   });
 
   var clock = document.getElementById("quiz-timer");
