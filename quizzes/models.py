@@ -28,17 +28,26 @@ class Quiz(db.Model):
     show_score: Mapped[bool] = mapped_column(Boolean, default=True)
     show_answers: Mapped[bool] = mapped_column(Boolean, default=True)
     show_feedback: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When set, the quiz asks the course's bank questions of this category (imported by trainers)
+    # instead of questions of its own.
+    bank_category: Mapped[str | None] = mapped_column(String(200))
 
 
 class QuizQuestion(db.Model):
-    """A question of a quiz. Questions that leave the quiz are retired, not deleted, so that
+    """A question of a quiz (``quiz_id``) or of a course's question bank (``quiz_id`` empty,
+    ``category`` set). Questions that leave a quiz or bank are retired, not deleted, so that
     earlier attempts can still be reviewed."""
 
     __tablename__ = "quiz_questions"
-    __table_args__ = (Index("ix_quiz_questions_quiz_id_active", "quiz_id", "active"),)
+    __table_args__ = (
+        Index("ix_quiz_questions_quiz_id_active", "quiz_id", "active"),
+        Index("ix_quiz_questions_bank", "course_id", "category", "active"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(200), default="", server_default="")
     position: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -46,6 +55,21 @@ class QuizQuestion(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON)  # quizzes.model.Question.to_dict()
     rendered: Mapped[dict] = mapped_column(JSON)  # sanitised HTML of the texts, made at sync
+
+
+class QuestionImport(db.Model):
+    """A GIFT file a trainer uploaded, kept between the preview and the confirmation."""
+
+    __tablename__ = "question_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class QuizAttempt(db.Model):

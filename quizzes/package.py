@@ -29,7 +29,7 @@ from training.extensions import db
 from training.markdown import render_markdown, sanitise_html
 
 QUIZ_KEYS = {"quiz", "title", "content_warning", "pass_mark", "attempts", "grading", "shuffle_questions",
-             "shuffle_answers", "time_limit", "review"}
+             "shuffle_answers", "time_limit", "review", "from_bank"}
 REVIEW_KEYS = {"score", "answers", "feedback"}
 GIFT_MAX_BYTES = 2 * 1024 * 1024
 
@@ -57,6 +57,14 @@ def parse_quiz_entry(reader, ctx, entry, rel) -> QuizSpec | None:
     spec.titles = _localized(reader, rel, entry, "title", ctx.languages, True)
     spec.content_warnings = _localized(reader, rel, entry, "content_warning", ctx.languages, False)
     spec.settings = _settings(reader, rel, entry)
+    bank = entry.get("from_bank")
+    if bank is not None:
+        if not isinstance(bank, str) or not bank.strip() or len(bank) > 200:
+            reader.error(rel, entry.lines.get("from_bank"), "'from_bank' names a question-bank category (text)")
+            return None
+        spec.settings["bank_category"] = bank.strip()
+        return spec  # questions come from the course's bank, imported by trainers
+    spec.settings["bank_category"] = None
     gift_rel = f"quizzes/{stem}.gift"
     text = reader.text(gift_rel, GIFT_MAX_BYTES)
     if text is None:
@@ -146,7 +154,7 @@ def question_hash(q: Question) -> str:
     return hashlib.sha256(json.dumps(q.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def store_questions(quiz: Quiz, questions: list[Question]) -> None:
+def store_questions(quiz: Quiz, course_id: int, questions: list[Question]) -> None:
     """Make the quiz's active questions exactly ``questions``, in order.
 
     An unchanged question keeps its row (and so its place in earlier attempts); a question no
@@ -162,11 +170,19 @@ def store_questions(quiz: Quiz, questions: list[Question]) -> None:
         candidates = by_hash.get(digest)
         row = candidates.pop(0) if candidates else None
         if row is None:
-            row = QuizQuestion(quiz_id=quiz.id, content_hash=digest, kind=q.kind, data=q.to_dict(),
-                               rendered=render_question(q), points=0.0 if q.kind == "description" else 1.0)
+            row = new_question_row(q, digest, course_id=course_id, quiz_id=quiz.id)
             db.session.add(row)
         row.active = True
         row.position = position
+
+
+def new_question_row(q: Question, digest: str, *, course_id: int, quiz_id: int | None,
+                     category: str | None = None) -> QuizQuestion:
+    row = QuizQuestion(quiz_id=quiz_id, course_id=course_id, category=category if category is not None else q.category,
+                       content_hash=digest, kind=q.kind, data=q.to_dict(), rendered=render_question(q),
+                       points=0.0 if q.kind == "description" else 1.0)
+    db.session.add(row)
+    return row
 
 
 @content_writer("quiz")
@@ -178,4 +194,5 @@ def write_quiz(course, activity, spec: QuizSpec) -> None:
     for key, value in spec.settings.items():
         setattr(quiz, key, value)
     db.session.flush()
-    store_questions(quiz, spec.questions)
+    if not quiz.bank_category:
+        store_questions(quiz, course.id, spec.questions)

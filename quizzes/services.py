@@ -102,9 +102,18 @@ def summary(quiz: Quiz, user: User) -> QuizSummary:
     )
 
 
-def _active_questions(quiz: Quiz) -> list[QuizQuestion]:
-    return list(db.session.execute(select(QuizQuestion).where(
-        QuizQuestion.quiz_id == quiz.id, QuizQuestion.active.is_(True)).order_by(QuizQuestion.position)).scalars())
+def active_questions(quiz: Quiz) -> list[QuizQuestion]:
+    """The questions a new attempt asks: the quiz's own, or its bank category's."""
+    if quiz.bank_category:
+        course_id = select(Activity.course_id).where(Activity.id == quiz.activity_id).scalar_subquery()
+        query = select(QuizQuestion).where(
+            QuizQuestion.quiz_id.is_(None), QuizQuestion.course_id == course_id,
+            QuizQuestion.category == quiz.bank_category, QuizQuestion.active.is_(True),
+        ).order_by(QuizQuestion.position, QuizQuestion.id)
+    else:
+        query = select(QuizQuestion).where(
+            QuizQuestion.quiz_id == quiz.id, QuizQuestion.active.is_(True)).order_by(QuizQuestion.position)
+    return list(db.session.execute(query).scalars())
 
 
 def _shown_order(q: QuizQuestion, shuffle: bool, rng: random.Random) -> list[int]:
@@ -127,7 +136,9 @@ def start_attempt(ctx: QuizContext, user: User) -> QuizAttempt:
     if not state.can_start:
         raise NotAllowed(_l("You have used all the attempts this quiz allows."))
     rng = random.Random()
-    questions = _active_questions(ctx.quiz)
+    questions = active_questions(ctx.quiz)
+    if not any(q.kind != "description" for q in questions):
+        raise NotAllowed(_l("This quiz has no questions yet. Your trainer will add them."))
     if ctx.quiz.shuffle_questions:
         rng.shuffle(questions)
     now = utcnow()

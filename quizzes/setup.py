@@ -8,7 +8,8 @@ from training import activities
 
 
 def register(app: Flask) -> None:
-    from quizzes import package, views  # noqa: F401 - package registers the course.yaml `quiz:` reader
+    from quizzes import cli, package, views  # noqa: F401 - package registers the course.yaml `quiz:` reader
 
     activities.register(activities.ActivityKind(name="quiz", label=_l("Quiz"), endpoint="quizzes.show"))
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.quizzes_cli)

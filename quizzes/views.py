@@ -1,16 +1,18 @@
 """Quiz pages: the quiz, an attempt (answers saved as given), the review, the marking queue."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from courses import services as course_services
 from courses.models import Activity, Course, localized
+from quizzes import bank as bank_service
 from quizzes import services
-from quizzes.forms import MarkForm
-from quizzes.models import Quiz, QuizAttempt
+from quizzes.forms import MarkForm, UploadForm
+from quizzes.models import QuestionImport, Quiz, QuizAttempt
+from quizzes.package import render_question
 from training.db import utcnow
 from training.extensions import db
 from training.forms import ConfirmForm
@@ -48,7 +50,7 @@ def show(slug: str, activity: str):
         return _refused(course, error)
     state = services.summary(ctx.quiz, current_user) if ctx.outline.enrolled else None
     return render_template("quizzes/show.html", ctx=ctx, state=state, form=ConfirmForm(),
-                           question_count=len(services._active_questions(ctx.quiz)))
+                           question_count=len(services.active_questions(ctx.quiz)))
 
 
 @bp.post("/courses/<slug>/quizzes/<activity>/start")
@@ -201,3 +203,75 @@ def mark(response_id: int):
     db.session.commit()
     flash(_("Mark saved."), "success")
     return redirect(url_for("quizzes.marking"))
+
+
+@bp.route("/courses/<slug>/questions", methods=["GET", "POST"])
+@login_required
+def bank(slug: str):
+    """The course's question bank: categories, GIFT upload with a preview, export."""
+    course = course_services.get_course(slug)
+    if course is None:
+        abort(404)
+    if not bank_service.can_manage(current_user, course):
+        abort(403)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            staged = bank_service.stage_upload(current_user, course, upload.filename, upload.read(), form.category.data)
+        except bank_service.BankError as refusal:
+            form.file.errors.append(refusal.message)
+        else:
+            db.session.commit()
+            return redirect(url_for("quizzes.bank_preview", slug=slug, import_id=staged.id))
+    return render_template("quizzes/bank.html", course=course, title=localized(course.titles, current_language()),
+                           categories=bank_service.bank_categories(course), form=form), 200 if not form.errors else 422
+
+
+def _staged(slug: str, import_id: int):
+    course = course_services.get_course(slug)
+    staged = db.session.get(QuestionImport, import_id)
+    if course is None or staged is None or staged.course_id != course.id or staged.user_id != current_user.id:
+        abort(404)
+    if not bank_service.can_manage(current_user, course):
+        abort(403)
+    return course, staged
+
+
+@bp.get("/courses/<slug>/questions/imports/<int:import_id>")
+@login_required
+def bank_preview(slug: str, import_id: int):
+    course, staged = _staged(slug, import_id)
+    questions = bank_service.read_questions(staged.text)
+    return render_template("quizzes/bank_preview.html", course=course, staged=staged, form=ConfirmForm(),
+                           title=localized(course.titles, current_language()),
+                           questions=[(q, render_question(q)) for q in questions])
+
+
+@bp.post("/courses/<slug>/questions/imports/<int:import_id>")
+@login_required
+def bank_confirm(slug: str, import_id: int):
+    course, staged = _staged(slug, import_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        report = bank_service.confirm_upload(current_user, staged)
+    except bank_service.BankError as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("quizzes.bank", slug=slug))
+    db.session.commit()
+    flash(_("%(added)d questions added to %(categories)s; %(dup)d were already there.", added=report.added,
+            categories=", ".join(report.categories) or "—", dup=report.duplicates), "success")
+    return redirect(url_for("quizzes.bank", slug=slug))
+
+
+@bp.get("/courses/<slug>/questions.gift")
+@login_required
+def bank_export(slug: str):
+    course = course_services.get_course(slug)
+    if course is None:
+        abort(404)
+    if not bank_service.can_manage(current_user, course):
+        abort(403)
+    return Response(bank_service.export_course(course), mimetype="text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="{course.slug}-questions.gift"'})

@@ -52,9 +52,14 @@ MATRIX = {
     "quizzes.review": ("GET", "/quizzes/attempts/{finished_attempt_id}/review", expect(LOGIN, 200, 404, 404, 200, 200)),
     "quizzes.marking": ("GET", "/quizzes/marking", expect(LOGIN, 403, 403, 200, 200, 200)),
     "quizzes.mark": ("POST", "/quizzes/responses/{essay_response_id}/mark", expect(LOGIN, 403, 403, 403, 302, 302)),
+    # Trainers of any cohort of the course manage its question bank; an upload is its uploader's.
+    "quizzes.bank": ("GET", "/courses/test-course/questions", expect(LOGIN, 403, 403, 200, 200, 200)),
+    "quizzes.bank_export": ("GET", "/courses/test-course/questions.gift", expect(LOGIN, 403, 403, 200, 200, 200)),
+    "quizzes.bank_preview": ("GET", "/courses/test-course/questions/imports/{import_id}", expect(LOGIN, 404, 404, 404, 200, 404)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.
     "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
+    "quizzes.bank_confirm": ("POST", "/courses/test-course/questions/imports/{import_id}", expect(LOGIN, 404, 404, 404, 302, 404)),
     "courses.enrol": ("POST", "/courses/test-course/enrol", expect(LOGIN, 302, 302, 302, 302, 302)),
 }
 
@@ -93,9 +98,13 @@ def world(app, make_user, make_course):
     db.session.commit()
     open_attempt = quiz_services.start_attempt(quiz_services.quiz_context(get_course("test-course"), "check", participant, "en"), participant)
     db.session.commit()
+    from quizzes.bank import stage_upload
+
+    staged = stage_upload(trainer, get_course("test-course"), "bank.gift", b"Bank question? {T}", "practice")
+    db.session.commit()
     response_id = db.session.execute(db.select(QuizResponse.id).where(QuizResponse.attempt_id == finished.id)).scalar_one()
     return {"participant_id": participant.id, "cohort_id": cohort.id, "open_attempt_id": open_attempt.id,
-            "finished_attempt_id": finished.id, "essay_response_id": response_id}
+            "finished_attempt_id": finished.id, "essay_response_id": response_id, "import_id": staged.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
