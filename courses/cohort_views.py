@@ -20,6 +20,7 @@ from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.i18n import current_language
 from training.progress import enrol
+from training.csv_export import csv_cell
 from training.db import utcnow
 
 bp = Blueprint("cohorts", __name__)
@@ -90,12 +91,6 @@ def show(cohort_id: int):
                            join_url=join_url, form=ConfirmForm())
 
 
-def _csv_cell(value) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/cohorts/<int:cohort_id>/progress.csv")
 @login_required
 def export(cohort_id: int):
@@ -105,7 +100,7 @@ def export(cohort_id: int):
     writer = csv.writer(out)
     writer.writerow(["handle", "profession", "region", "percent", "done", *[c.slug for c in matrix.columns]])
     for row in matrix.rows:
-        writer.writerow([_csv_cell(v) for v in (row.user.handle, row.user.profession, row.user.region or "",
+        writer.writerow([csv_cell(v) for v in (row.user.handle, row.user.profession, row.user.region or "",
                                                  row.percent, row.done, *[int(c) for c in row.cells])])
     filename = f"cohort-{cohort.id}-progress.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",

@@ -382,7 +382,7 @@ class _Reader:
             fmt, q.text = _text(raw[pos:])
             q.text_format = fmt or "moodle"
             if not q.text:
-                raise self.error(pos, "this question has a title but no text and no answers")
+                raise self.error(pos, "this question has no text and no answers")
             q.kind = "description"
             return q
         if opening < 0 or 0 <= closing < opening:

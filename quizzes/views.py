@@ -1,6 +1,9 @@
 """Quiz pages: the quiz, an attempt (answers saved as given), the review, the marking queue."""
 from __future__ import annotations
 
+import csv
+import io
+
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,10 +12,13 @@ from sqlalchemy import select
 from courses import services as course_services
 from courses.models import Activity, Course, localized
 from quizzes import bank as bank_service
+from quizzes import results as results_service
 from quizzes import services
 from quizzes.forms import MarkForm, UploadForm
 from quizzes.models import QuestionImport, Quiz, QuizAttempt
 from quizzes.package import render_question
+from training.cohorts import Cohort
+from training.csv_export import csv_cell
 from training.db import utcnow
 from training.extensions import db
 from training.forms import ConfirmForm
@@ -275,3 +281,41 @@ def bank_export(slug: str):
         abort(403)
     return Response(bank_service.export_course(course), mimetype="text/plain",
                     headers={"Content-Disposition": f'attachment; filename="{course.slug}-questions.gift"'})
+
+
+def _cohort_results(cohort_id: int, activity: str):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    try:
+        data = results_service.cohort_results(current_user, cohort, activity, current_language())
+    except PermissionError:
+        abort(403)
+    if data is None:
+        abort(404)
+    return data
+
+
+@bp.get("/cohorts/<int:cohort_id>/quizzes/<activity>")
+@login_required
+def cohort_results(cohort_id: int, activity: str):
+    data = _cohort_results(cohort_id, activity)
+    peak = max(data.histogram) or 1
+    bars = [(f"{i * 10}–{i * 10 + 10}%", count, round(100 * count / peak)) for i, count in enumerate(data.histogram)]
+    return render_template("quizzes/results.html", r=data, bars=bars)
+
+
+@bp.get("/cohorts/<int:cohort_id>/quizzes/<activity>.csv")
+@login_required
+def cohort_results_csv(cohort_id: int, activity: str):
+    data = _cohort_results(cohort_id, activity)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["handle", "attempt", "submitted_at", "score", "waiting_for_marking",
+                     *[f"q{n}" for n in range(1, len(data.question_ids) + 1)]])
+    for user, attempt, fractions in data.attempts:
+        writer.writerow([csv_cell(user.handle), attempt.number,
+                         attempt.submitted_at.isoformat(timespec="seconds") if attempt.submitted_at else "",
+                         "" if attempt.score is None else attempt.score, int(attempt.needs_marking),
+                         *["" if fractions.get(qid) is None else round(fractions[qid], 4) for qid in data.question_ids]])
+    filename = f"cohort-{data.cohort.id}-{data.activity.slug}-attempts.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

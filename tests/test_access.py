@@ -56,6 +56,8 @@ MATRIX = {
     "quizzes.bank": ("GET", "/courses/test-course/questions", expect(LOGIN, 403, 403, 200, 200, 200)),
     "quizzes.bank_export": ("GET", "/courses/test-course/questions.gift", expect(LOGIN, 403, 403, 200, 200, 200)),
     "quizzes.bank_preview": ("GET", "/courses/test-course/questions/imports/{import_id}", expect(LOGIN, 404, 404, 404, 200, 404)),
+    "quizzes.cohort_results": ("GET", "/cohorts/{cohort_id}/quizzes/check", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "quizzes.cohort_results_csv": ("GET", "/cohorts/{cohort_id}/quizzes/check.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.
     "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
