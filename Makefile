@@ -5,7 +5,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install setup translations clean help
+.PHONY: run test bench install setup translations translations-update clean help
 
 help:
 	@echo "make run    set everything up and serve at http://$(HOST):$(PORT)"
@@ -25,6 +25,11 @@ install: $(VENV)/.installed
 translations: install
 	@if ls training/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(VENV)/bin/pybabel compile -q -d training/translations; fi
+
+translations-update: install
+	@$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
+		--project Amicus -o training/translations/messages.pot .
+	@$(VENV)/bin/pybabel update -q -i training/translations/messages.pot -d training/translations --no-fuzzy-matching
 
 setup: install translations
 	@AMICUS_ENV=development $(FLASK) db upgrade

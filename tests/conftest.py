@@ -76,6 +76,21 @@ def empty_database() -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """Compile the .po catalogues, as `make test` does, so plain `pytest` sees Chinese too."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parents[1] / "training" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalogue = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalogue)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _fresh_schema():
     """On a shared database, start the session from the current models' schema."""
     if not DATABASE_URL:
