@@ -27,9 +27,9 @@ translations: install
 		$(VENV)/bin/pybabel compile -q -d training/translations; fi
 
 translations-update: install
-	@$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
+	@$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
 		--project Amicus -o training/translations/messages.pot .
-	@$(VENV)/bin/pybabel update -q -i training/translations/messages.pot -d training/translations --no-fuzzy-matching
+	@$(VENV)/bin/pybabel -q update -i training/translations/messages.pot -d training/translations --no-fuzzy-matching --ignore-obsolete
 
 setup: install translations
 	@AMICUS_ENV=development $(FLASK) db upgrade

@@ -60,6 +60,12 @@ def parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def matching_items(question: Question) -> list[int]:
+    """Indices of the pairs that are items to match; a pair with an empty left side only adds
+    a wrong answer to choose from (as in Moodle)."""
+    return [i for i, pair in enumerate(question.pairs) if pair.left]
+
+
 def grade(question: Question, response) -> float | None:
     """The fraction of full marks this response earns."""
     kind = question.kind
@@ -93,14 +99,15 @@ def grade(question: Question, response) -> float | None:
             return 0.0
         return _clamp(max((n.fraction for n in question.numeric if n.low <= value <= n.high), default=0.0))
     if kind == "matching":
-        if not isinstance(response, dict) or not question.pairs:
+        items = matching_items(question)
+        if not isinstance(response, dict) or not items:
             return 0.0
         right = 0
-        for left_index, pair in enumerate(question.pairs):
+        for left_index in items:
             chosen = _index(response.get(str(left_index)), len(question.pairs))
-            if chosen is not None and question.pairs[chosen].right == pair.right:
+            if chosen is not None and question.pairs[chosen].right == question.pairs[left_index].right:
                 right += 1
-        return right / len(question.pairs)
+        return right / len(items)
     raise ValueError(f"unknown question kind {question.kind!r}")
 
 
@@ -168,9 +175,10 @@ def clean_response(question: Question, raw) -> object:
         if not isinstance(raw, dict):
             raise ValueError("a matching answer is a set of pairs")
         out = {}
+        items = matching_items(question)
         for key, value in raw.items():
             left = _index(key, len(question.pairs))
-            if left is None:
+            if left is None or left not in items:
                 raise ValueError("no such item in this question")
             if value in (None, ""):
                 continue

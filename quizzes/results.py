@@ -129,6 +129,8 @@ def _wrong_answers(q: Question, value) -> list[str]:
     if kind == "matching" and isinstance(value, dict):
         out = []
         for left_index, pair in enumerate(q.pairs):
+            if not pair.left:
+                continue
             chosen = value.get(str(left_index))
             if isinstance(chosen, int) and 0 <= chosen < len(q.pairs) and q.pairs[chosen].right != pair.right:
                 out.append(f"{pair.left} → {q.pairs[chosen].right}")

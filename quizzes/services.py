@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from courses import services as course_services
 from courses.models import Activity, Course, localized
-from quizzes.grading import clean_response, feedback_for, grade
+from quizzes.grading import clean_response, feedback_for, grade, matching_items
 from quizzes.model import Question
 from quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from training.accounts import User
@@ -418,7 +418,7 @@ def answers_from_form(attempt: QuizAttempt, form) -> dict[int, object]:
         if q.kind == "multi":
             out[q.id] = form.getlist(key)[:100]
         elif q.kind == "matching":
-            out[q.id] = {str(i): form.get(f"{key}-{i}", "") for i in range(len(q.data["pairs"]))}
+            out[q.id] = {str(i): form.get(f"{key}-{i}", "") for i, pair in enumerate(q.data["pairs"]) if pair["left"]}
         else:
             out[q.id] = form.get(key, "")
     return out
@@ -462,11 +462,11 @@ def review_lines(attempt: QuizAttempt) -> list[ReviewLine]:
                 right = [str(escape(_format_range(n.low, n.high))) for n in q.numeric if n.fraction == 1]
         elif kind == "matching":
             value = sq.value if isinstance(sq.value, dict) else {}
-            for i, left in enumerate(r["left"]):
+            for i in matching_items(q):
                 chosen = value.get(str(i))
                 answer = r["right"][chosen] if isinstance(chosen, int) and chosen < len(r["right"]) else "—"
-                given.append(f"{left} → {answer}")
-            right = [f"{left} → {r['right'][i]}" for i, left in enumerate(r["left"])]
+                given.append(f"{r['left'][i]} → {answer}")
+            right = [f"{r['left'][i]} → {r['right'][i]}" for i in matching_items(q)]
         lines.append(ReviewLine(question=sq, given=given, right=right, fraction=sq.fraction,
                                 points=questions[sq.id].points))
     return lines

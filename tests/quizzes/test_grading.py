@@ -101,3 +101,12 @@ def test_clean_response_refuses_tampered_values():
         clean_response(Question(kind="description", text="?"), "x")
     assert clean_response(multi(), ["1", "0", "1"]) == [0, 1]
     assert clean_response(single(), "") is None
+
+
+def test_matching_pairs_without_a_left_side_are_distractors():
+    q = Question(kind="matching", text="Match", pairs=[
+        MatchPair("72 h", "ruling"), MatchPair("24 h", "urgent"), MatchPair("", "a year")])
+    assert grade(q, {"0": 0, "1": 1}) == 1.0
+    assert grade(q, {"0": 2, "1": 1}) == 0.5  # the distractor chosen for the first item
+    with pytest.raises(ValueError):
+        clean_response(q, {"2": 0})  # the distractor is not an item to answer
