@@ -84,6 +84,44 @@ def main() -> None:
     print("kinds: " + ", ".join(f"{kind} {number}" for kind, number in sorted(kinds.items())))
     print(f"parse_gift: {parse_time * 1000:8.1f} ms  ({parse_time / count * 1e6:.1f} us per question), best of {RUNS}")
     print(f"write_gift: {write_time * 1000:8.1f} ms  ({write_time / count * 1e6:.1f} us per question), best of {RUNS}")
+    import_time = time_import(source)
+    print(f"import into the question bank (parse, render, insert, commit; {database_label()}): "
+          f"{import_time * 1000:8.1f} ms  ({import_time / count * 1e6:.1f} us per question), one run")
+
+
+def database_label() -> str:
+    import os
+
+    return os.environ.get("BENCH_DATABASE_URL", "SQLite in a temporary file")
+
+
+def time_import(source: str) -> float:
+    """The whole import a trainer or `flask quizzes import` does, into a fresh database."""
+    import os
+    import tempfile
+
+    from courses.models import Course
+    from quizzes.bank import import_questions
+    from training.app import create_app
+    from training.extensions import db
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite"
+        app = create_app({"AMICUS_ENV": "development", "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            course = Course(slug="bench", titles={"en": "Bench"}, track="general", languages=["en"], content_hash="x")
+            db.session.add(course)
+            db.session.commit()
+            start = time.perf_counter()
+            report = import_questions(course, source, None)
+            db.session.commit()
+            elapsed = time.perf_counter() - start
+            assert report.added > 0
+            db.drop_all()
+            db.engine.dispose()
+    return elapsed
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Nothing here touches the database; quizzes.models stores ``Question.to_dict()`` 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 # The question kinds Amicus knows, with the Moodle name each corresponds to.
 KINDS = {
@@ -66,9 +66,18 @@ class Question:
     line: int = 0  # line in the source file where the question starts (0 when not from a file)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data.pop("line")
-        return data
+        # Written out rather than dataclasses.asdict, which deep-copies and is ~10x slower:
+        # a 10,000-question import calls this for every question.
+        return {
+            "kind": self.kind, "text": self.text, "title": self.title, "text_after": self.text_after,
+            "text_format": self.text_format,
+            "choices": [{"text": c.text, "fraction": c.fraction, "feedback": c.feedback} for c in self.choices],
+            "numeric": [{"low": n.low, "high": n.high, "fraction": n.fraction, "feedback": n.feedback,
+                         "written_as": n.written_as} for n in self.numeric],
+            "pairs": [{"left": p.left, "right": p.right} for p in self.pairs],
+            "general_feedback": self.general_feedback, "category": self.category,
+            "case_sensitive": self.case_sensitive, "missingword_kind": self.missingword_kind,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Question:

@@ -133,6 +133,8 @@ def render_text(text: str, text_format: str) -> str:
         return str(escape(text)).replace("\n", "<br>")
     # html, and Moodle's own format (HTML allowed, line breaks kept)
     html = text if text_format == "html" else text.replace("\n", "<br>\n")
+    if not any(c in text for c in "<>&"):
+        return html  # no markup at all: nothing to sanitise (most questions; saves the sanitiser)
     return sanitise_html(html)
 
 
@@ -150,8 +152,9 @@ def render_question(q: Question) -> dict:
     }
 
 
-def question_hash(q: Question) -> str:
-    return hashlib.sha256(json.dumps(q.to_dict(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+def question_hash(q: Question | dict) -> str:
+    data = q if isinstance(q, dict) else q.to_dict()
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def store_questions(quiz: Quiz, course_id: int, questions: list[Question]) -> None:

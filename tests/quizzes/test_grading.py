@@ -110,3 +110,29 @@ def test_matching_pairs_without_a_left_side_are_distractors():
     assert grade(q, {"0": 2, "1": 1}) == 0.5  # the distractor chosen for the first item
     with pytest.raises(ValueError):
         clean_response(q, {"2": 0})  # the distractor is not an item to answer
+
+
+def test_question_to_dict_has_every_field():
+    from dataclasses import asdict
+
+    q = Question(kind="numerical", text="T", title="t", numeric=[NumericAnswer(1, 2, 0.5, "f", "range")],
+                 choices=[Choice("a", 1.0, "fb")], pairs=[MatchPair("l", "r")], general_feedback="g",
+                 category="c", case_sensitive=True, missingword_kind="short", text_after="x", line=7)
+    expected = asdict(q)
+    expected.pop("line")
+    assert q.to_dict() == expected
+    assert Question.from_dict(q.to_dict()).to_dict() == expected
+
+
+@pytest.mark.parametrize("fmt, text, expected", [
+    ("moodle", "Line one\nline two", "Line one<br>\nline two"),
+    ("moodle", "<b>bold</b><script>x()</script>", "<b>bold</b>"),
+    ("html", "<p onclick='x()'>Hi</p>", "<p>Hi</p>"),
+    ("plain", "<b>not bold</b>", "&lt;b&gt;not bold&lt;/b&gt;"),
+    ("markdown", "**bold** <img src=x onerror=alert(1)>", "<p><strong>bold</strong> <img src=\"x\"></p>"),
+    ("moodle", "Fish & chips", "Fish &amp; chips"),
+])
+def test_question_texts_are_rendered_safely(fmt, text, expected):
+    from quizzes.package import render_text
+
+    assert render_text(text, fmt) == expected
