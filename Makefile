@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 
 translations: install
 	@if ls training/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile -q -d training/translations; fi
+		$(VENV)/bin/pybabel -q compile -d training/translations; fi
 
 translations-update: install
 	@$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location \
