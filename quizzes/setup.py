@@ -13,3 +13,7 @@ def register(app: Flask) -> None:
     activities.register(activities.ActivityKind(name="quiz", label=_l("Quiz"), endpoint="quizzes.show"))
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.quizzes_cli)
+
+    from quizzes.surveys import setup as surveys_setup
+
+    surveys_setup.register(app)

@@ -143,9 +143,33 @@ QUIZ_GIFT = """
 """
 
 
+SURVEY_YAML = """items:
+  - id: year
+    type: knowledge
+    text: Which year?
+    choices: ["2015", "2016"]
+    answer: 1
+  - id: confidence
+    type: self
+    text: My confidence
+  - id: confidence-before
+    type: retro
+    of: confidence
+    text: My confidence before
+  - id: increased
+    type: likert
+    headline: self_report
+    phases: [post]
+    text: My knowledge increased
+  - id: comment
+    type: text
+    text: Anything else?
+"""
+
+
 def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequential=True,
                  track="lawyers", languages=("en",), extra_yaml="", quiz: str | None = None,
-                 quiz_settings: str = "pass_mark: 50") -> Path:
+                 quiz_settings: str = "pass_mark: 50", surveys: str | None = None) -> Path:
     """Write a course package with ``modules`` x ``lessons`` lessons and return its folder.
 
     With ``quiz`` (GIFT text), the last module ends with the quiz ``check``.
@@ -174,6 +198,12 @@ def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequentia
         (folder / "quizzes" / "check.gift").write_text(quiz, encoding="utf-8")
         lines += ["      - quiz: check", "        title: Check"]
         lines += [f"        {line}" for line in quiz_settings.splitlines() if line.strip()]
+    if surveys is not None:  # the instrument; a pre survey opens and a post survey closes the last module
+        (folder / "surveys").mkdir(exist_ok=True)
+        (folder / "surveys" / "instrument.yaml").write_text(surveys, encoding="utf-8")
+        for phase in ("pre", "post"):
+            lines += [f"      - survey: {phase}", f"        title: {phase.title()} survey", f"        phase: {phase}",
+                      "        instrument: instrument"]
     (folder / "course.yaml").write_text("\n".join(lines) + "\n" + textwrap.dedent(extra_yaml), encoding="utf-8")
     return folder
 

@@ -58,6 +58,8 @@ MATRIX = {
     "quizzes.bank_preview": ("GET", "/courses/test-course/questions/imports/{import_id}", expect(LOGIN, 404, 404, 404, 200, 404)),
     "quizzes.cohort_results": ("GET", "/cohorts/{cohort_id}/quizzes/check", expect(LOGIN, 403, 403, 403, 200, 200)),
     "quizzes.cohort_results_csv": ("GET", "/cohorts/{cohort_id}/quizzes/check.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "surveys.cohort_results": ("GET", "/cohorts/{cohort_id}/surveys/pre", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "surveys.answer": ("GET", "/courses/test-course/surveys/pre", expect(LOGIN, 200, 302, 200, 200, 200)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.
     "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
@@ -73,9 +75,9 @@ def test_every_route_is_in_the_matrix(app):
 
 @pytest.fixture
 def world(app, make_user, make_course):
-    from tests.conftest import QUIZ_GIFT
+    from tests.conftest import QUIZ_GIFT, SURVEY_YAML
 
-    course = make_course(modules=1, lessons=2, sequential=False, quiz=QUIZ_GIFT)
+    course = make_course(modules=1, lessons=2, sequential=False, quiz=QUIZ_GIFT, surveys=SURVEY_YAML)
     participant = make_user("participant")
     make_user("other-participant")
     trainer = make_user("trainer", role="trainer")

@@ -49,6 +49,11 @@ def defaults(instance_path: str) -> dict:
         "AMICUS_BACKUP_DIR": str(Path(instance_path) / "backups"),
         # How many reverse proxies in front set X-Forwarded-*; 0 trusts none of those headers.
         "AMICUS_TRUSTED_PROXIES": 0,
+        # Key of the pseudonyms that match survey answers (docs/surveys.md); default: derived
+        # from SECRET_KEY. Set it separately so that rotating SECRET_KEY keeps pre/post matching.
+        "AMICUS_SURVEY_SECRET": None,
+        # Results of fewer respondents than this are not shown (small groups identify people).
+        "AMICUS_MIN_CELL": 5,
         # The public address, for links printed by CLI commands.
         "AMICUS_BASE_URL": "http://127.0.0.1:5000",
         "RATELIMIT_HEADERS_ENABLED": False,

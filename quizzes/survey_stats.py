@@ -1,0 +1,541 @@
+"""Pre/post survey statistics for matched participants: pure functions, no database, no Flask.
+
+A trainer compares the answers the *same* people gave before and after a training
+(see "Measuring change" in the domain notes). Every function here takes plain lists in which
+``pre[i]`` and ``post[i]`` belong to the same person; ``None`` means a missing answer, and a
+pair with ``None`` on either side is dropped and counted (``n_dropped``), never imputed.
+
+Conventions shared by all functions:
+
+- differences are ``post - pre``, so a positive change, t, Z or effect means *improvement* on
+  an item where a higher value is better; reverse-code items where lower is better before
+  calling;
+- p-values are two-sided;
+- degenerate inputs (no pairs, one pair, no variation) never raise and never warn: the
+  quantities that cannot be computed are ``None`` and the documented fall-backs apply. The
+  project runs pytest with warnings as errors, so numerical ``RuntimeWarning``s from scipy are
+  silenced around the calls (after the degenerate cases have been handled explicitly);
+- tests of significance come from ``scipy.stats``; the effect sizes are computed here.
+
+Results are plain dicts (typed with ``TypedDict``) so that they can go straight to a template
+or to JSON.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from statistics import fmean, stdev
+from typing import TypedDict, TypeVar
+
+import numpy as np
+from scipy import stats
+
+#: McNemar: below this many discordant pairs (b + c) the exact binomial test is used.
+MCNEMAR_EXACT_BELOW = 25
+#: Wilcoxon: the exact null distribution (no ties) is used up to this many non-zero differences.
+WILCOXON_EXACT_MAX = 50
+#: Wilcoxon: with tied differences, an exact sign-flip permutation test up to this many
+#: non-zero differences (2**13 = 8192 sign patterns, all enumerated), as scipy's ``method="auto"``.
+WILCOXON_PERMUTATION_MAX = 13
+
+K = TypeVar("K", bound=Hashable)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence numerical RuntimeWarnings from scipy/numpy (degenerate cases are handled first)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with np.errstate(all="ignore"):
+            yield
+
+
+def _finite_or_none(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _check_number(x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"expected a number or None, got {x!r}")
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number (use None for a missing answer), got {x!r}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Matching
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Matched pre/post values: ``pre[i]`` and ``post[i]`` are the same person.
+
+    ``n_pairs`` is the number of complete pairs; ``n_dropped`` the number of people left out
+    because their pre or post answer (or both) was missing.
+    """
+
+    pre: list[float]
+    post: list[float]
+    n_dropped: int = 0
+    n_pairs: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if len(self.pre) != len(self.post):
+            raise ValueError("pre and post must have the same length")
+        object.__setattr__(self, "n_pairs", len(self.pre))
+
+    @property
+    def differences(self) -> list[float]:
+        """``post - pre`` for each pair."""
+        return [b - a for a, b in zip(self.pre, self.post, strict=True)]
+
+
+def paired(pre: Sequence[float | None], post: Sequence[float | None]) -> Pairs:
+    """Match pre and post answers by position and drop the incomplete pairs.
+
+    ``pre[i]`` and ``post[i]`` must belong to the same person (the caller matches them through
+    the pseudonymous key). A pair with ``None`` on either side is dropped and counted in
+    ``n_dropped``. Raises ``ValueError`` if the lists differ in length or hold NaN/infinity
+    (missing answers must be ``None``, not NaN), ``TypeError`` for non-numbers.
+    """
+    if len(pre) != len(post):
+        raise ValueError(f"pre has {len(pre)} values but post has {len(post)}")
+    kept_pre: list[float] = []
+    kept_post: list[float] = []
+    dropped = 0
+    for a, b in zip(pre, post, strict=True):
+        if a is None or b is None:
+            dropped += 1
+            continue
+        kept_pre.append(_check_number(a))
+        kept_post.append(_check_number(b))
+    return Pairs(kept_pre, kept_post, dropped)
+
+
+# --------------------------------------------------------------------------------------------
+# Describing the change
+
+
+class ChangeSummary(TypedDict):
+    n: int
+    n_dropped: int
+    mean_pre: float | None
+    mean_post: float | None
+    mean_change: float | None
+    ci95: tuple[float, float] | None
+    share_improved: float | None
+    share_unchanged: float | None
+    share_declined: float | None
+
+
+def change_summary(pairs: Pairs) -> ChangeSummary:
+    """Describe the change for one item: means, mean change with its 95% CI, and shares.
+
+    - ``mean_change`` is the mean of the individual differences ``post - pre`` (which equals
+      ``mean_post - mean_pre`` for matched pairs);
+    - ``ci95`` is the t-based 95% confidence interval of the mean change,
+      ``mean ± t(0.975, n-1) · sd / √n`` with the sample sd (n - 1); ``None`` when n < 2.
+      When every difference is the same the interval has zero width;
+    - ``share_improved`` / ``share_unchanged`` / ``share_declined`` are fractions of n (the
+      matched pairs), by the sign of ``post - pre``; they sum to 1.
+
+    With no pairs, every statistic is ``None`` (n = 0).
+    """
+    n = pairs.n_pairs
+    if n == 0:
+        return ChangeSummary(n=0, n_dropped=pairs.n_dropped, mean_pre=None, mean_post=None,
+                             mean_change=None, ci95=None, share_improved=None,
+                             share_unchanged=None, share_declined=None)
+    diffs = pairs.differences
+    mean_change = fmean(diffs)
+    ci95: tuple[float, float] | None = None
+    if n >= 2:
+        half = float(stats.t.ppf(0.975, n - 1)) * stdev(diffs) / math.sqrt(n)
+        ci95 = (mean_change - half, mean_change + half)
+    return ChangeSummary(
+        n=n, n_dropped=pairs.n_dropped,
+        mean_pre=fmean(pairs.pre), mean_post=fmean(pairs.post), mean_change=mean_change,
+        ci95=ci95,
+        share_improved=sum(d > 0 for d in diffs) / n,
+        share_unchanged=sum(d == 0 for d in diffs) / n,
+        share_declined=sum(d < 0 for d in diffs) / n,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Wilcoxon signed-rank (ordinal items)
+
+
+class WilcoxonResult(TypedDict):
+    n: int
+    n_dropped: int
+    n_zero: int
+    n_used: int
+    w_plus: float | None
+    w_minus: float | None
+    statistic: float | None
+    z: float | None
+    p: float | None
+    method: str | None
+    effect_r: float | None
+    rank_biserial: float | None
+
+
+def wilcoxon_signed_rank(pairs: Pairs) -> WilcoxonResult:
+    """Wilcoxon signed-rank test of ``post - pre`` for an ordinal (e.g. Likert) item.
+
+    Zeros: ``zero_method="wilcox"`` — pairs whose answer did not change are dropped before
+    ranking (``n_zero`` of them); the test, the ranks and the effect sizes use the remaining
+    ``n_used`` non-zero differences. (Pratt's method would keep them in the ranking.)
+    Ties among the |differences| get average ranks.
+
+    The p-value (two-sided) comes from ``scipy.stats``; ``method`` says how:
+
+    - ``"exact"``: the exact null distribution, when there are no tied |differences| and
+      ``n_used <= 50``;
+    - ``"permutation"``: with ties and ``n_used <= 13``, an exact sign-flip permutation test
+      of W+ (``scipy.stats.permutation_test``, the same p-value as ``scipy.stats.wilcoxon``
+      with ``method=PermutationMethod()``; all 2**n sign patterns are enumerated, so it is
+      exact given the ties and deterministic) — the same choice as scipy's ``method="auto"``;
+    - ``"asymptotic"``: otherwise, the normal approximation with the tie correction of the
+      variance and no continuity correction.
+
+    ``statistic`` is the two-sided statistic ``min(W+, W-)`` (as scipy reports it);
+    ``w_plus`` / ``w_minus`` are the rank sums of the improvements and of the declines.
+
+    Two effect sizes, both in [-1, 1] and positive for improvement:
+
+    - ``effect_r = Z / √N`` with ``N = n_used`` (non-zero differences) and Z the normal
+      approximation ``(W+ - N(N+1)/4) / σ``, σ with the tie correction, no continuity
+      correction — computed this way whatever method gave the p-value;
+    - ``rank_biserial``: the matched-pairs rank-biserial correlation ``(W+ - W-) / (W+ + W-)``
+      (Kerby 2014), which does not depend on an approximation; prefer it for small groups.
+
+    Degenerate cases: no pairs -> every statistic ``None``; all differences zero (nobody
+    changed) -> ``statistic`` 0, ``p`` 1.0, both effects 0.0, ``method`` ``None`` (scipy would
+    raise or warn here, so it is not called).
+    """
+    diffs = pairs.differences
+    nonzero = [d for d in diffs if d != 0]
+    n, n_used = pairs.n_pairs, len(nonzero)
+    counts = {"n": n, "n_dropped": pairs.n_dropped, "n_zero": n - n_used, "n_used": n_used}
+    if n == 0:
+        return WilcoxonResult(**counts, w_plus=None, w_minus=None, statistic=None, z=None,
+                              p=None, method=None, effect_r=None, rank_biserial=None)
+    if n_used == 0:
+        return WilcoxonResult(**counts, w_plus=0.0, w_minus=0.0, statistic=0.0, z=0.0, p=1.0,
+                              method=None, effect_r=0.0, rank_biserial=0.0)
+
+    d = np.asarray(nonzero, dtype=float)
+    ranks = stats.rankdata(np.abs(d))  # average ranks for ties
+    w_plus = float(ranks[d > 0].sum())
+    w_minus = float(ranks[d < 0].sum())
+    _, tie_counts = np.unique(np.abs(d), return_counts=True)
+    has_ties = bool((tie_counts > 1).any())
+    mean_w = n_used * (n_used + 1) / 4
+    var_w = n_used * (n_used + 1) * (2 * n_used + 1) / 24 - float(
+        (tie_counts ** 3 - tie_counts).sum()) / 48
+    # var_w > 0 whenever n_used >= 1 (even if all |d| are tied: var = n^2 / 4).
+    z = (w_plus - mean_w) / math.sqrt(var_w)
+
+    if not has_ties and n_used <= WILCOXON_EXACT_MAX:
+        method = "exact"
+    elif has_ties and n_used <= WILCOXON_PERMUTATION_MAX:
+        method = "permutation"
+    else:
+        method = "asymptotic"
+    with _quiet():
+        if method == "permutation":
+            # What stats.wilcoxon(d, method=stats.PermutationMethod()) computes, with the
+            # statistic vectorised: flipping signs leaves the ranks of |d| unchanged, so W+ of
+            # a sign pattern is the sum of the ranks it makes positive. ~30x faster at n = 13.
+            def w_plus_of(x: np.ndarray, axis: int) -> np.ndarray:
+                return np.sum(np.where(x > 0, ranks, 0.0), axis=axis)
+
+            p = float(stats.permutation_test(
+                (d,), w_plus_of, permutation_type="samples", vectorized=True,
+                n_resamples=np.inf, alternative="two-sided").pvalue)
+        else:
+            p = float(stats.wilcoxon(d, zero_method="wilcox", correction=False,
+                                     alternative="two-sided", method=method).pvalue)
+    return WilcoxonResult(
+        **counts, w_plus=w_plus, w_minus=w_minus, statistic=min(w_plus, w_minus), z=z,
+        p=min(1.0, p), method=method,
+        effect_r=z / math.sqrt(n_used),
+        rank_biserial=(w_plus - w_minus) / (w_plus + w_minus),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Paired t-test (scores)
+
+
+class PairedTResult(TypedDict):
+    n: int
+    n_dropped: int
+    mean_diff: float | None
+    sd_diff: float | None
+    t: float | None
+    df: int | None
+    p: float | None
+    d_z: float | None
+
+
+def paired_t(pairs: Pairs) -> PairedTResult:
+    """Paired t-test of ``post - pre`` for scores (``scipy.stats.ttest_rel``), with Cohen's d_z.
+
+    ``d_z = mean(diff) / sd(diff)`` (sample sd, n - 1): the standardised mean *change*, not
+    Cohen's d of the two time points (which divides by the sd of the scores and is usually
+    smaller). Note ``t = d_z · √n``. ``df = n - 1``; ``p`` is two-sided.
+
+    Degenerate cases (never an exception or a warning):
+
+    - n < 2: ``t``, ``df``, ``p``, ``d_z`` are ``None`` (and ``sd_diff`` too); ``mean_diff``
+      is given when n = 1;
+    - every difference zero (nobody changed): ``t`` 0.0, ``p`` 1.0, ``d_z`` 0.0;
+    - every difference the same non-zero value (zero variance, e.g. everyone gained exactly
+      2 points): the test is undefined (t would be infinite), so ``t``, ``p`` and ``d_z`` are
+      ``None``; show the mean change and the share improved instead.
+    """
+    n = pairs.n_pairs
+    diffs = pairs.differences
+    none = dict(t=None, df=None, p=None, d_z=None)
+    if n < 2:
+        return PairedTResult(n=n, n_dropped=pairs.n_dropped,
+                             mean_diff=fmean(diffs) if n else None, sd_diff=None, **none)
+    mean_diff = fmean(diffs)
+    if min(diffs) == max(diffs):  # zero variance, exactly
+        if mean_diff == 0:
+            return PairedTResult(n=n, n_dropped=pairs.n_dropped, mean_diff=0.0, sd_diff=0.0,
+                                 t=0.0, df=n - 1, p=1.0, d_z=0.0)
+        return PairedTResult(n=n, n_dropped=pairs.n_dropped, mean_diff=mean_diff, sd_diff=0.0,
+                             **{**none, "df": n - 1})
+    sd_diff = stdev(diffs)
+    with _quiet():
+        res = stats.ttest_rel(pairs.post, pairs.pre, alternative="two-sided")
+    return PairedTResult(n=n, n_dropped=pairs.n_dropped, mean_diff=mean_diff, sd_diff=sd_diff,
+                         t=_finite_or_none(res.statistic), df=n - 1,
+                         p=_finite_or_none(res.pvalue), d_z=mean_diff / sd_diff)
+
+
+# --------------------------------------------------------------------------------------------
+# McNemar (right/wrong items)
+
+
+class McNemarResult(TypedDict):
+    n: int
+    n_dropped: int
+    b: int
+    c: int
+    statistic: float | None
+    p: float | None
+    method: str | None
+    share_right_pre: float | None
+    share_right_post: float | None
+    difference: float | None
+    odds_ratio: float | None
+
+
+def mcnemar(pre_right: Sequence[bool | None], post_right: Sequence[bool | None]) -> McNemarResult:
+    """McNemar's test for a right/wrong item answered before and after by the same people.
+
+    ``b`` = right before and wrong after, ``c`` = wrong before and right after (the discordant
+    pairs; people right or wrong both times do not enter the test). ``None`` drops the pair.
+
+    - ``b + c < 25``: ``method="exact"``, the exact binomial test of ``c`` successes in
+      ``b + c`` trials with p = 0.5 (``scipy.stats.binomtest``, two-sided);
+      ``statistic = min(b, c)`` (the statsmodels convention);
+    - ``b + c >= 25``: ``method="chi2"``, the chi-square statistic with continuity correction
+      ``max(|b - c| - 1, 0)² / (b + c)`` on 1 degree of freedom (``scipy.stats.chi2``);
+      the ``max`` keeps the corrected difference from going negative when b = c.
+
+    Effects (both positive for improvement):
+
+    - ``difference`` = ``(c - b) / n`` = share right after minus share right before, over
+      all n matched pairs;
+    - ``odds_ratio`` = ``c / b``, the conditional (matched-pairs) odds ratio; ``None`` when
+      b = 0 (it would be infinite, or undefined when c = 0 too).
+
+    No pairs: everything ``None`` (b = c = 0). Pairs but no discordant ones: p = 1.0,
+    ``method="exact"``, statistic 0.
+    """
+    if len(pre_right) != len(post_right):
+        raise ValueError(f"pre has {len(pre_right)} values but post has {len(post_right)}")
+    b = c = both_right = n = dropped = 0
+    for a, z in zip(pre_right, post_right, strict=True):
+        if a is None or z is None:
+            dropped += 1
+            continue
+        n += 1
+        if a and not z:
+            b += 1
+        elif z and not a:
+            c += 1
+        elif a and z:
+            both_right += 1
+    if n == 0:
+        return McNemarResult(n=0, n_dropped=dropped, b=0, c=0, statistic=None, p=None,
+                             method=None, share_right_pre=None, share_right_post=None,
+                             difference=None, odds_ratio=None)
+    discordant = b + c
+    if discordant == 0:
+        statistic, p, method = 0.0, 1.0, "exact"
+    elif discordant < MCNEMAR_EXACT_BELOW:
+        method = "exact"
+        statistic = float(min(b, c))
+        p = float(stats.binomtest(c, discordant, p=0.5, alternative="two-sided").pvalue)
+    else:
+        method = "chi2"
+        statistic = max(abs(b - c) - 1, 0) ** 2 / discordant
+        p = float(stats.chi2.sf(statistic, 1))
+    return McNemarResult(
+        n=n, n_dropped=dropped, b=b, c=c, statistic=statistic, p=min(1.0, p), method=method,
+        share_right_pre=(both_right + b) / n, share_right_post=(both_right + c) / n,
+        difference=(c - b) / n, odds_ratio=c / b if b else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Multiple items
+
+
+def holm(p_values: list[float | None]) -> list[float | None]:
+    """Holm-Bonferroni adjusted p-values, in the input order.
+
+    With the m non-``None`` p-values sorted ascending, ``p(1) <= ... <= p(m)``, the adjusted
+    value of the i-th is ``max over j <= i of min(1, (m - j + 1) · p(j))`` — monotone in the
+    sorted order and capped at 1. Rejecting where the adjusted value is below alpha controls
+    the family-wise error rate at alpha. ``None`` (an item whose test could not be computed)
+    is passed through and does not count in m. Raises ``ValueError`` for a p outside [0, 1]
+    or NaN.
+    """
+    present = [(i, p) for i, p in enumerate(p_values) if p is not None]
+    for _, p in present:
+        if not 0.0 <= p <= 1.0:  # also rejects NaN
+            raise ValueError(f"p-value out of [0, 1]: {p!r}")
+    m = len(present)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (i, p) in enumerate(sorted(present, key=lambda ip: ip[1])):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
+# --------------------------------------------------------------------------------------------
+# Gain and mastery
+
+
+class HakeGain(TypedDict):
+    n: int
+    n_dropped: int
+    mean_pre: float | None
+    mean_post: float | None
+    class_average_gain: float | None
+    mean_individual_gain: float | None
+    n_individual: int
+    n_excluded_at_max: int
+
+
+def hake_gain(pre_scores: Sequence[float | None], post_scores: Sequence[float | None],
+              max_score: float) -> HakeGain:
+    """Hake's normalised gain, two ways — they are different numbers; label them apart.
+
+    - ``class_average_gain`` (Hake 1998's ⟨g⟩): ``(mean_post - mean_pre) / (max - mean_pre)``
+      over all matched pairs — the gain of the group average as a fraction of the gain that
+      was possible. ``None`` with no pairs or when ``mean_pre == max_score``.
+    - ``mean_individual_gain``: the mean over people of ``(post - pre) / (max - pre)``,
+      skipping people who already had the maximum before (their gain is undefined; counted
+      in ``n_excluded_at_max``; ``n_individual`` people are averaged). ``None`` when nobody is
+      left. It weighs every person equally, so people with high pre scores (small
+      denominators) move it a lot: a person going 8 -> 9 of 10 has g = 0.5, as much as one
+      going 0 -> 5. In general it is not equal to the class-average gain.
+
+    Gains are negative when scores went down. Pairs with a missing score are dropped
+    (``n_dropped``). Raises ``ValueError`` if ``max_score <= 0`` or a score is outside
+    ``[0, max_score]``.
+    """
+    if not max_score > 0:
+        raise ValueError("max_score must be positive")
+    pairs = paired(pre_scores, post_scores)
+    for score in (*pairs.pre, *pairs.post):
+        if not 0 <= score <= max_score:
+            raise ValueError(f"score {score!r} is outside [0, {max_score!r}]")
+    n = pairs.n_pairs
+    if n == 0:
+        return HakeGain(n=0, n_dropped=pairs.n_dropped, mean_pre=None, mean_post=None,
+                        class_average_gain=None, mean_individual_gain=None, n_individual=0,
+                        n_excluded_at_max=0)
+    mean_pre, mean_post = fmean(pairs.pre), fmean(pairs.post)
+    class_gain = None if mean_pre == max_score else (mean_post - mean_pre) / (max_score - mean_pre)
+    individual = [(b - a) / (max_score - a)
+                  for a, b in zip(pairs.pre, pairs.post, strict=True) if a != max_score]
+    return HakeGain(
+        n=n, n_dropped=pairs.n_dropped, mean_pre=mean_pre, mean_post=mean_post,
+        class_average_gain=class_gain,
+        mean_individual_gain=fmean(individual) if individual else None,
+        n_individual=len(individual), n_excluded_at_max=n - len(individual),
+    )
+
+
+def mastery_share(scores: Sequence[float | None], threshold: float) -> float | None:
+    """The share of scores at or above ``threshold`` (``>=``); ``None`` scores are ignored.
+
+    Returns ``None`` when there are no (non-missing) scores. Compute it on pre and on post
+    scores separately to show the change in the share reaching mastery.
+    """
+    present = [_check_number(s) for s in scores if s is not None]
+    if not present:
+        return None
+    return sum(s >= threshold for s in present) / len(present)
+
+
+# --------------------------------------------------------------------------------------------
+# Small-cell suppression
+
+
+def suppress(cells: dict[K, int], k: int = 5) -> dict[K, int | None]:
+    """Hide small counts in a breakdown whose total is also published (``None`` = hidden).
+
+    The rule, for one table (e.g. respondents by profession), in this order:
+
+    1. Small total: if the sum of all cells is below ``k``, every cell is hidden (and the
+       caller must hide the total as well).
+    2. Primary suppression: every cell with ``0 < count < k`` is hidden. Zeros are shown.
+    3. Secondary (complementary) suppression: if exactly one cell is hidden, it could be
+       recovered by subtracting the others from the published total, so the smallest cell
+       still shown whose count is positive is hidden too (ties: the first in the dict's
+       order). A zero cell is never chosen: hiding a 0 beside the hidden cell would still let
+       it be read off the total. The same is done when several cells are hidden but their
+       values would still follow from the total because a hidden cell is known to lie in
+       ``1..k-1``: when they sum to exactly their number (all 1s) or to their number times
+       ``k - 1`` (all ``k - 1``). If no positive cell is left to hide, the whole table is
+       hidden.
+
+    This protects against recovery by subtraction within one table; it does not audit
+    several overlapping tables (e.g. the same people broken down two ways) against each other.
+
+    Returns a new dict in the same key order. ``k`` must be at least 1 (``k = 1`` hides
+    nothing); counts must be non-negative integers.
+    """
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    for key, count in cells.items():
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ValueError(f"count for {key!r} must be a non-negative integer, got {count!r}")
+    if sum(cells.values()) < k:
+        return {key: None for key in cells}
+    hidden = [key for key, count in cells.items() if 0 < count < k]
+    m, hidden_sum = len(hidden), sum(cells[key] for key in hidden)
+    if m == 1 or (m > 1 and hidden_sum in (m, m * (k - 1))):
+        shown = [(count, order, key) for order, (key, count) in enumerate(cells.items())
+                 if key not in hidden and count > 0]
+        if not shown:
+            return {key: None for key in cells}
+        hidden.append(min(shown, key=lambda c: (c[0], c[1]))[2])
+    return {key: None if key in hidden else count for key, count in cells.items()}

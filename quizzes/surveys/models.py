@@ -1,0 +1,44 @@
+"""Surveys and their responses as stored.
+
+A response carries no account id, no precise time and no sequential id: only a keyed hash
+(``respondent_key``) that the same person produces again for the post-survey. The key to that
+hash is outside the database (docs/surveys.md).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from training.extensions import db
+
+PHASES = ("pre", "post", "followup")
+
+
+class Survey(db.Model):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), unique=True)
+    phase: Mapped[str] = mapped_column(String(16))
+    instrument: Mapped[str] = mapped_column(String(64))  # pre and post of one instrument are matched
+    titles: Mapped[dict] = mapped_column(JSON)
+    items: Mapped[list] = mapped_column(JSON)  # the items asked in this phase, as validated
+
+
+class SurveyResponse(db.Model):
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("survey_id", "respondent_key"),)
+
+    # A random id: an auto-increment would order responses like the completions they follow.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    respondent_key: Mapped[str] = mapped_column(String(64))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    profession: Mapped[str | None] = mapped_column(String(16))  # coarse, for breakdowns with suppression
+    region: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="draft")  # draft, submitted
+    submitted_on: Mapped[date | None] = mapped_column(Date)  # the day only
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,151 @@
+"""Answering surveys anonymously: answers are stored under a keyed hash of the person, never her id.
+
+The key is ``HMAC(survey secret, course id : instrument : account id)``. The survey secret lives
+in the environment (AMICUS_SURVEY_SECRET, else derived from SECRET_KEY), not in the database, so
+nobody holding the database, any page or any export can go from a response to an account;
+the same person still produces the same key for the pre- and the post-survey.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from courses import services as course_services
+from courses.models import Course
+from quizzes.surveys.models import Survey, SurveyResponse
+from training.accounts import User
+from training.db import utcnow
+from training.extensions import db
+from training.progress import enrolment, mark_complete
+
+TEXT_MAX = 2000
+
+
+class SurveyError(Exception):
+    """A refusal safe to show; nothing was changed."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def survey_secret() -> bytes:
+    configured = current_app.config.get("AMICUS_SURVEY_SECRET")
+    if configured:
+        return configured.encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"amicus survey key", hashlib.sha256).digest()
+
+
+def respondent_key(user: User, course_id: int, instrument: str) -> str:
+    """The pseudonym under which this person's answers to this instrument are stored."""
+    return hmac.new(survey_secret(), f"{course_id}:{instrument}:{user.id}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class SurveyContext:
+    course: Course
+    outline: course_services.Outline
+    activity: course_services.ActivityView
+    survey: Survey
+
+
+def survey_context(course: Course, slug: str, user: User, locale: str) -> SurveyContext | None:
+    outline = course_services.course_outline(course, user, locale)
+    activity = course_services.find_activity(outline, slug, "survey")
+    if activity is None:
+        return None
+    course_services.check_access(outline, activity, user)
+    survey = db.session.execute(select(Survey).where(Survey.activity_id == activity.id)).scalar_one()
+    return SurveyContext(course=course, outline=outline, activity=activity, survey=survey)
+
+
+def my_response(ctx: SurveyContext, user: User) -> SurveyResponse | None:
+    """Her own response (draft or submitted), found through her key."""
+    key = respondent_key(user, ctx.course.id, ctx.survey.instrument)
+    return db.session.execute(select(SurveyResponse).where(
+        SurveyResponse.survey_id == ctx.survey.id, SurveyResponse.respondent_key == key)).scalar_one_or_none()
+
+
+def clean_answer(item: dict, raw):
+    """The stored form of one answer, None for no answer; ValueError for a value the item cannot have."""
+    kind = item["type"]
+    if kind == "multiple":
+        values = raw if isinstance(raw, list) else [raw]
+        out = set()
+        for v in values:
+            if v in (None, ""):
+                continue
+            if not str(v).isdigit() or int(v) >= len(item["choices"]):
+                raise ValueError("no such choice")
+            out.add(int(v))
+        return sorted(out) or None
+    if raw in (None, ""):
+        return None
+    if kind == "text":
+        if not isinstance(raw, str) or len(raw) > TEXT_MAX:
+            raise ValueError("too long")
+        return raw.strip() or None
+    if not str(raw).isdigit():
+        raise ValueError("not a choice")
+    value = int(raw)
+    limit = len(item["choices"]) if kind in ("knowledge", "single") else item["points"]
+    low = 0 if kind in ("knowledge", "single") else 1
+    if not low <= value < low + limit:
+        raise ValueError("out of range")
+    return value
+
+
+def answers_from_form(survey: Survey, form) -> dict:
+    out = {}
+    for item in survey.items:
+        key = f"i-{item['id']}"
+        out[item["id"]] = form.getlist(key)[:50] if item["type"] == "multiple" else form.get(key, "")
+    return out
+
+
+def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
+    """Store her answers as given (a draft); all or nothing; refused once submitted."""
+    if not ctx.outline.enrolled:
+        raise SurveyError(_l("Enrol in the course to answer its surveys."))
+    items = {item["id"]: item for item in ctx.survey.items}
+    cleaned = {}
+    for item_id, value in raw.items():
+        if item_id not in items:
+            raise SurveyError(_l("An answer did not belong to this survey. Nothing was saved; reload the page."))
+        try:
+            cleaned[item_id] = clean_answer(items[item_id], value)
+        except ValueError:
+            raise SurveyError(_l("An answer did not fit its question. Nothing was saved; reload the page.")) from None
+    response = my_response(ctx, user)
+    if response is not None and response.state == "submitted":
+        raise SurveyError(_l("You have already submitted this survey; answers can no longer change."))
+    if response is None:
+        row = enrolment(user, ctx.course.id)
+        response = SurveyResponse(
+            survey_id=ctx.survey.id, respondent_key=respondent_key(user, ctx.course.id, ctx.survey.instrument),
+            cohort_id=row.cohort_id if row else None, profession=user.profession, region=user.region, answers={})
+        db.session.add(response)
+    response.answers = {**(response.answers or {}), **cleaned}
+    return response
+
+
+def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
+    """Save and submit; True if this call submitted it. A second submit changes nothing."""
+    response = my_response(ctx, user)
+    if response is not None and response.state == "submitted":
+        return False
+    response = save(ctx, user, raw)
+    db.session.flush()
+    result = db.session.execute(
+        update(SurveyResponse).where(SurveyResponse.id == response.id, SurveyResponse.state == "draft")
+        .values(state="submitted", submitted_on=utcnow().date()).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(response)
+    mark_complete(user, ctx.activity.id)
+    return True

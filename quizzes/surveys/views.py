@@ -1,0 +1,101 @@
+"""Survey pages: answering (saved as given, submitted once) and the trainer's results."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from courses import services as course_services
+from courses.models import localized
+from quizzes.surveys import results, services
+from training.cohorts import Cohort
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.i18n import current_language
+
+bp = Blueprint("surveys", __name__)
+
+
+def _context(slug: str, activity: str):
+    course = course_services.get_course(slug)
+    if course is None:
+        abort(404)
+    try:
+        ctx = services.survey_context(course, activity, current_user, current_language())
+    except course_services.CourseAccessError as error:
+        if isinstance(error, course_services.Locked):
+            return None, render_template("courses/locked.html", course=course, blocking=error.blocking_module_title,
+                                         title=localized(course.titles, current_language())), 403
+        flash(_("Enrol in the course to open its activities."), "info")
+        return None, redirect(url_for("courses.show", slug=slug)), 302
+    if ctx is None:
+        abort(404)
+    return ctx, None, None
+
+
+def _items_for_display(ctx, response, locale):
+    answers = (response.answers if response else {}) or {}
+    shown = []
+    for item in ctx.survey.items:
+        labels = item.get("labels", {}).get(locale) or next(iter(item.get("labels", {}).values()), None)
+        shown.append({
+            **item,
+            "label": localized(item["text"], locale),
+            "choice_labels": [localized(c, locale) for c in item.get("choices", [])],
+            "scale_labels": labels,
+            "value": answers.get(item["id"]),
+        })
+    return shown
+
+
+@bp.route("/courses/<slug>/surveys/<activity>", methods=["GET", "POST"])
+@login_required
+def answer(slug: str, activity: str):
+    ctx, refusal, status = _context(slug, activity)
+    if ctx is None:
+        return refusal, status
+    response = services.my_response(ctx, current_user) if ctx.outline.enrolled else None
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        autosave = request.headers.get("X-Amicus-Autosave") == "1"
+        try:
+            raw = services.answers_from_form(ctx.survey, request.form)
+            if request.form.get("action") == "submit":
+                services.submit(ctx, current_user, raw)
+            else:
+                services.save(ctx, current_user, raw)
+        except services.SurveyError as refusal_error:
+            db.session.rollback()
+            if autosave:
+                return jsonify(saved=False, error=str(refusal_error.message)), 409
+            flash(str(refusal_error.message), "error")
+            return redirect(url_for("surveys.answer", slug=slug, activity=activity))
+        db.session.commit()
+        if autosave:
+            return jsonify(saved=True, at="")
+        if request.form.get("action") == "submit":
+            flash(_("Thank you. Your answers are submitted."), "success")
+            return redirect(url_for("courses.show", slug=slug))
+        flash(_("Your answers are saved."), "success")
+        return redirect(url_for("surveys.answer", slug=slug, activity=activity))
+    return render_template("surveys/answer.html", ctx=ctx, response=response, form=form,
+                           items=_items_for_display(ctx, response, current_language()))
+
+
+@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>")
+@login_required
+def cohort_results(cohort_id: int, activity: str):
+    cohort = db.get_or_404(Cohort, cohort_id)
+    try:
+        mastery = min(100.0, max(0.0, float(request.args.get("mastery", 75))))
+    except ValueError:
+        mastery = 75.0
+    try:
+        data = results.cohort_survey_results(current_user, cohort, activity, current_language(), mastery)
+    except PermissionError:
+        abort(403)
+    if data is None:
+        abort(404)
+    return render_template("surveys/results.html", r=data, activity=activity)

@@ -1,0 +1,93 @@
+"""A cohort's survey results on a fixed dataset, and what stays hidden for small groups."""
+from datetime import date
+
+import pytest
+from scipy.stats import binomtest
+
+from courses.services import get_course
+from quizzes.surveys import services
+from tests.conftest import SURVEY_YAML, login
+from training import cohorts
+from training.accounts import find_user
+from training.extensions import db
+from training.progress import enrol
+
+# handle: (pre year, pre confidence), (post year, post confidence, confidence before, increased, comment)
+PLAN = {
+    "ada": ((0, 2), (1, 4, 2, 5, "Evidence first.")),
+    "bob": ((0, 1), (1, 3, 1, 4, "Slower interviews.")),
+    "cyd": ((1, 3), (1, 4, 3, 4, "Safety plan.")),
+    "dee": ((0, 2), (1, 2, 2, 2, "")),
+    "eve": ((0, 3), (0, 5, 2, 5, "Ask the court to collect evidence.")),
+    "fay": ((1, 4), (1, 4, 4, 3, "Check the order's wording.")),
+}
+
+
+@pytest.fixture
+def cohort(make_course, make_user):
+    course = make_course(modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    trainer = make_user("coach", role="trainer")
+    group = cohorts.create_cohort(trainer, course.id, "Spring", date.today(), None)
+    db.session.commit()
+    return group
+
+
+def answer(handle, plan, phases=("pre", "post")):
+    user = find_user(handle)
+    course = get_course("test-course")
+    (pre_year, pre_conf), (year, conf, before, increased, comment) = plan
+    if "pre" in phases:
+        services.submit(services.survey_context(course, "pre", user, "en"), user,
+                        {"year": str(pre_year), "confidence": str(pre_conf)})
+    if "post" in phases:
+        services.submit(services.survey_context(course, "post", user, "en"), user,
+                        {"year": str(year), "confidence": str(conf), "confidence-before": str(before),
+                         "increased": str(increased), "comment": comment})
+
+
+def join(cohort, make_user, handle):
+    user = make_user(handle)
+    cohorts.join_cohort(user, cohort.invite_code, date.today())
+    enrol(user, cohort.course_id, cohort.id)
+    return user
+
+
+def test_results_on_a_fixed_dataset(client, cohort, make_user):
+    for handle, plan in PLAN.items():
+        join(cohort, make_user, handle)
+        answer(handle, plan)
+    join(cohort, make_user, "gus")  # enrolled, answered nothing
+    db.session.commit()
+    login(client, "coach")
+    page = client.get(f"/cohorts/{cohort.id}/surveys/pre").get_data(as_text=True)
+    for label, value in (("Enrolled in the cohort", 7), ("Answered before", 6), ("Answered after", 6), ("Matched (both)", 6)):
+        assert f'<th scope="row">{label}</th><td class="num">{value}</td>' in page
+    # Knowledge item: right before 2/6, after 5/6; discordant wrong->right 3 (ada, bob, dee), right->wrong 0.
+    assert "<td class=\"num\">33%</td><td class=\"num\">83%</td>" in page
+    exact_p = binomtest(0, 3, 0.5).pvalue  # 0.25
+    assert f"{exact_p:.3f}" in page
+    # Self-report: 4 of 6 answered 4 or 5.
+    assert "67% of 6 respondents agreed" in page
+    # Comments: five non-empty, shown sorted.
+    assert page.index("Ask the court") < page.index("Evidence first.") and "Slower interviews." in page
+
+
+def test_small_groups_show_counts_only(client, cohort, make_user):
+    for handle in ("ada", "bob", "cyd", "dee"):
+        join(cohort, make_user, handle)
+        answer(handle, PLAN[handle])
+    db.session.commit()
+    login(client, "coach")
+    page = client.get(f"/cohorts/{cohort.id}/surveys/post").get_data(as_text=True)
+    assert "Fewer than 5 matched pairs" in page
+    assert "Item by item" not in page and "agreed" not in page and "Evidence first." not in page
+
+
+def test_other_trainers_and_participants_cannot_read_results(app, cohort, make_user):
+    make_user("other-coach", role="trainer")
+    join(cohort, make_user, "ada")
+    db.session.commit()
+    for handle in ("other-coach", "ada"):
+        c = app.test_client()
+        login(c, handle)
+        assert c.get(f"/cohorts/{cohort.id}/surveys/pre").status_code == 403

@@ -1,0 +1,108 @@
+"""Survey instruments, anonymous answers matched by a keyed hash, submitting once."""
+import pytest
+from sqlalchemy import func, inspect, select
+
+from courses.package import read_packages
+from courses.services import get_course
+from quizzes.surveys import services
+from quizzes.surveys.models import SurveyResponse
+from tests.conftest import SURVEY_YAML, login, write_course
+from training.extensions import db
+from training.progress import ActivityCompletion, enrol
+
+
+@pytest.fixture
+def course(make_course):
+    return make_course(modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+
+
+@pytest.fixture
+def mei(course, make_user):
+    user = make_user("mei", profession="lawyer", region="Sichuan")
+    enrol(user, course.id)
+    db.session.commit()
+    return user
+
+
+def ctx(user, phase):
+    return services.survey_context(get_course("test-course"), phase, user, "en")
+
+
+def test_each_phase_asks_its_items(course, mei):
+    assert [i["id"] for i in ctx(mei, "pre").survey.items] == ["year", "confidence"]
+    assert [i["id"] for i in ctx(mei, "post").survey.items] == ["year", "confidence", "confidence-before", "increased", "comment"]
+
+
+def test_answers_are_stored_under_a_pseudonym_that_matches_pre_and_post(app, course, mei, make_user):
+    services.submit(ctx(mei, "pre"), mei, {"year": "0", "confidence": "2"})
+    services.submit(ctx(mei, "post"), mei, {"year": "1", "confidence": "4", "confidence-before": "2",
+                                              "increased": "5", "comment": "More careful with evidence."})
+    other = make_user("other", profession="ngo")
+    enrol(other, course.id)
+    services.submit(ctx(other, "pre"), other, {"year": "1"})
+    db.session.commit()
+    rows = list(db.session.execute(select(SurveyResponse)).scalars())
+    keys = {r.respondent_key for r in rows}
+    assert len(keys) == 2  # mei's pre and post share one key; the other person has another
+    columns = {c["name"] for c in inspect(db.engine).get_columns("survey_responses")}
+    assert not {"user_id", "created_at", "submitted_at"} & columns  # no account, no precise time
+    for row in rows:
+        assert len(row.respondent_key) == 64 and len(row.id) == 32  # a keyed hash and a random id
+    assert {r.profession for r in rows} == {"lawyer", "ngo"}
+    # The key depends on a secret outside the database.
+    before = services.respondent_key(mei, course.id, "instrument")
+    app.config["AMICUS_SURVEY_SECRET"] = "another secret"
+    assert services.respondent_key(mei, course.id, "instrument") != before
+
+
+def test_saved_answers_come_back_and_submitting_twice_changes_nothing(course, mei):
+    services.save(ctx(mei, "pre"), mei, {"year": "1"})
+    db.session.commit()
+    assert services.my_response(ctx(mei, "pre"), mei).answers == {"year": 1}
+    assert services.submit(ctx(mei, "pre"), mei, {"confidence": "3"}) is True
+    assert services.submit(ctx(mei, "pre"), mei, {"confidence": "1"}) is False
+    db.session.commit()
+    response = services.my_response(ctx(mei, "pre"), mei)
+    assert response.answers == {"year": 1, "confidence": 3} and response.state == "submitted"
+    with pytest.raises(services.SurveyError, match="already submitted"):
+        services.save(ctx(mei, "pre"), mei, {"confidence": "1"})
+    assert db.session.execute(select(func.count(ActivityCompletion.id))).scalar_one() == 1
+
+
+@pytest.mark.parametrize("answers", [{"year": "7"}, {"confidence": "6"}, {"confidence": "0"}, {"nope": "1"},
+                                     {"comment": "x" * 2001}, {"year": "-1"}])
+def test_tampered_or_oversized_answers_change_nothing(course, mei, answers):
+    phase = "post" if "comment" in answers else "pre"
+    with pytest.raises(services.SurveyError):
+        services.save(ctx(mei, phase), mei, answers)
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(SurveyResponse)).scalar_one() == 0
+
+
+def test_answering_through_the_page(client, course, mei):
+    login(client, "mei")
+    page = client.get("/courses/test-course/surveys/pre").get_data(as_text=True)
+    assert "Which year?" in page and "anonymous" in page
+    saved = client.post("/courses/test-course/surveys/pre", data={"i-year": "1"}, headers={"X-Amicus-Autosave": "1"})
+    assert saved.get_json()["saved"] is True
+    assert 'value="1" checked' in client.get("/courses/test-course/surveys/pre").get_data(as_text=True)
+    done = client.post("/courses/test-course/surveys/pre", data={"i-year": "1", "i-confidence": "4", "action": "submit"})
+    assert done.headers["Location"] == "/courses/test-course"
+    again = client.post("/courses/test-course/surveys/pre", data={"i-year": "0", "action": "submit"})
+    assert again.status_code == 302
+    assert services.my_response(ctx(mei, "pre"), mei).answers["year"] == 1
+    assert "You have submitted this survey" in client.get("/courses/test-course/surveys/pre").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("instrument, expected", [
+    (SURVEY_YAML.replace("type: self", "type: opinion"), "surveys/instrument.yaml:8: 'type' must be one of"),
+    (SURVEY_YAML.replace("    answer: 1\n", ""), "surveys/instrument.yaml:2: a knowledge item needs 'answer'"),
+    (SURVEY_YAML.replace("of: confidence", "of: year"), "surveys/instrument.yaml:10: a 'retro' item names the 'self' item"),
+    (SURVEY_YAML.replace("  - id: comment", "  - id: year"), "the item id 'year' is used twice"),
+    (SURVEY_YAML.replace("    text: Anything else?", "    text: Anything else?\n    colour: red"), "unknown key 'colour'"),
+    ("items: [", "surveys/instrument.yaml:1: invalid YAML"),
+])
+def test_broken_instruments_are_reported_with_file_and_line(app, tmp_path, instrument, expected):
+    folder = write_course(tmp_path, modules=1, lessons=1, surveys=instrument)
+    _specs, errors, _ = read_packages([folder])
+    assert any(expected in e for e in errors), errors
