@@ -80,7 +80,7 @@ def cohort_survey_results(trainer: User, cohort: Cohort, activity_slug: str, loc
     pre, post = responses.get("pre", {}), responses.get("post", {})
     matched_keys = sorted(set(pre) & set(post))
     result = SurveyResults(
-        cohort=cohort, course=course, instrument=found.instrument, title=localized(found.titles, locale), k=k,
+        cohort=cohort, course=course, instrument=found.instrument, title=localized(course.titles, locale), k=k,
         enrolled=len(participants(cohort)), pre=len(pre), post=len(post), matched=len(matched_keys),
         shown=len(matched_keys) >= k)
     post_items = {i["id"]: i for i in surveys["post"].items} if "post" in surveys else {}
