@@ -59,6 +59,9 @@ MATRIX = {
     "quizzes.cohort_results": ("GET", "/cohorts/{cohort_id}/quizzes/check", expect(LOGIN, 403, 403, 403, 200, 200)),
     "quizzes.cohort_results_csv": ("GET", "/cohorts/{cohort_id}/quizzes/check.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
     "surveys.cohort_results": ("GET", "/cohorts/{cohort_id}/surveys/pre", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "surveys.results_csv": ("GET", "/cohorts/{cohort_id}/surveys/pre/results.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
+    # Matched answers only from k pairs up: the small test cohort gets 404 even for its trainer.
+    "surveys.responses_csv": ("GET", "/cohorts/{cohort_id}/surveys/pre/responses.csv", expect(LOGIN, 403, 403, 403, 404, 404)),
     "surveys.answer": ("GET", "/courses/test-course/surveys/pre", expect(LOGIN, 200, 302, 200, 200, 200)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.

@@ -5,6 +5,7 @@ matched pairs only the counts appear; free text appears only when k or more answ
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -51,6 +52,21 @@ class SurveyResults:
     score: dict | None = None  # knowledge score: paired t, Hake gains, mastery
     self_report: dict | None = None  # "my knowledge increased": share agreeing, n
     comments: list[str] = field(default_factory=list)
+    # dimension -> rows (label, matched n or None when suppressed, knowledge % before, after)
+    breakdowns: dict[str, list[tuple[str, int | None, float | None, float | None]]] = field(default_factory=dict)
+    pairs: list[tuple[str, str, object, object]] = field(default_factory=list)  # for the de-identified CSV
+
+    def to_dict(self) -> dict:
+        """Everything shown, for `flask surveys report --format json`."""
+        return {
+            "cohort": {"id": self.cohort.id, "name": self.cohort.name}, "course": self.course.slug,
+            "instrument": self.instrument, "k": self.k, "enrolled": self.enrolled, "pre": self.pre,
+            "post": self.post, "matched": self.matched, "shown": self.shown,
+            "self_report": self.self_report, "score": self.score,
+            "items": [vars(i) for i in self.items],
+            "breakdowns": {d: [{"group": g, "n": n, "knowledge_pre_percent": a, "knowledge_post_percent": b}
+                               for g, n, a, b in rows] for d, rows in self.breakdowns.items()},
+        }
 
 
 def _scale_value(item: dict, value):
@@ -61,8 +77,14 @@ def _scale_value(item: dict, value):
 
 def cohort_survey_results(trainer: User, cohort: Cohort, activity_slug: str, locale: str,
                           mastery: float = 75.0) -> SurveyResults | None:
-    """Results for the instrument of the survey activity ``activity_slug`` (either phase)."""
+    """Results for the instrument of the survey activity ``activity_slug`` (either phase);
+    for the cohort's trainers and admins."""
     require_manager(trainer, cohort)
+    return compute(cohort, activity_slug, locale, mastery)
+
+
+def compute(cohort: Cohort, activity_slug: str, locale: str, mastery: float = 75.0) -> SurveyResults | None:
+    """The results themselves, without the access check (the server's CLI uses it directly)."""
     k = int(current_app.config["AMICUS_MIN_CELL"])
     course = db.session.get(Course, cohort.course_id)
     found = db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id).where(
@@ -72,11 +94,14 @@ def cohort_survey_results(trainer: User, cohort: Cohort, activity_slug: str, loc
     surveys = {s.phase: s for s in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
                .where(Activity.course_id == course.id, Survey.instrument == found.instrument)).scalars()}
     responses = {phase: {} for phase in surveys}
+    groups: dict[str, dict[str, str]] = {"profession": {}, "region": {}}
     survey_phase = {s.id: phase for phase, s in surveys.items()}
     for r in db.session.execute(select(SurveyResponse).where(
             SurveyResponse.survey_id.in_(list(survey_phase)), SurveyResponse.cohort_id == cohort.id,
             SurveyResponse.state == "submitted")).scalars():
         responses[survey_phase[r.survey_id]][r.respondent_key] = r.answers or {}
+        groups["profession"].setdefault(r.respondent_key, r.profession or "other")
+        groups["region"].setdefault(r.respondent_key, r.region or "")
     pre, post = responses.get("pre", {}), responses.get("post", {})
     matched_keys = sorted(set(pre) & set(post))
     result = SurveyResults(
@@ -117,6 +142,12 @@ def cohort_survey_results(trainer: User, cohort: Cohort, activity_slug: str, loc
     for item, adjusted in zip(result.items, st.holm([i.p for i in result.items]), strict=True):
         item.p_adjusted = adjusted
 
+    for item in result.items:
+        if item.kind in ("knowledge", "likert", "self"):
+            source = pre_items[item.id]
+            for key in matched_keys:
+                result.pairs.append((_pair_id(key), item.id, _export_value(source, pre[key]), _export_value(source, post[key])))
+
     if knowledge:
         def score(answers):
             return sum(answers.get(i["id"]) == i["answer"] for i in knowledge)
@@ -133,7 +164,44 @@ def cohort_survey_results(trainer: User, cohort: Cohort, activity_slug: str, loc
             "mastery_pre": st.mastery_share([100 * s / top for s in pre_scores], mastery),
             "mastery_post": st.mastery_share([100 * s / top for s in post_scores], mastery),
         }
+        result.breakdowns = {
+            dimension: _breakdown(groups[dimension], matched_keys, dict(zip(matched_keys, pre_scores, strict=True)),
+                                  dict(zip(matched_keys, post_scores, strict=True)), top, k)
+            for dimension in ("profession", "region")
+        }
     return result
+
+
+def _export_value(item: dict, answers: dict):
+    """Knowledge items as 1 (right) / 0 (wrong); scales as analysed (reversed items turned)."""
+    value = answers.get(item["id"])
+    if value is None:
+        return None
+    if item["type"] == "knowledge":
+        return int(value == item["answer"])
+    return _scale_value(item, value)
+
+
+def _pair_id(respondent_key: str) -> str:
+    """A shorter pseudonym for exports, derived from the stored one (the same in every export)."""
+    return hashlib.sha256(respondent_key.encode()).hexdigest()[:16]
+
+
+def _breakdown(group_of: dict, keys: list[str], pre_scores: dict, post_scores: dict, top: int, k: int):
+    """Knowledge score before/after per group; groups under k (and what would reveal them) hidden."""
+    members: dict[str, list[str]] = {}
+    for key in keys:
+        members.setdefault(group_of.get(key) or "", []).append(key)
+    shown = st.suppress({group: len(people) for group, people in sorted(members.items())}, k)
+    rows = []
+    for group, count in shown.items():
+        if count is None:
+            rows.append((group, None, None, None))
+            continue
+        people = members[group]
+        rows.append((group, count, 100 * sum(pre_scores[p] for p in people) / (top * count),
+                     100 * sum(post_scores[p] for p in people) / (top * count)))
+    return rows
 
 
 def _scale_result(item: dict, pairs, test: str, locale: str) -> ItemResult:
@@ -154,3 +222,30 @@ def _self_report(post_items: dict, post: dict, locale: str) -> dict | None:
     agree_from = 4 if item["points"] == 5 else 5
     return {"label": localized(item["text"], locale), "n": len(values),
             "share": sum(v >= agree_from for v in values) / len(values)}
+
+
+def results_table(r: SurveyResults) -> list[list]:
+    """The results as rows, for CSV (the same whether downloaded or printed by the CLI)."""
+    rows = [["measure", "item", "test", "n", "pre", "post", "p", "p_holm", "effect", "effect_name"],
+            ["counts", "enrolled", "", r.enrolled, "", "", "", "", "", ""],
+            ["counts", "answered_pre", "", r.pre, "", "", "", "", "", ""],
+            ["counts", "answered_post", "", r.post, "", "", "", "", "", ""],
+            ["counts", "matched", "", r.matched, "", "", "", "", "", ""]]
+    if r.self_report:
+        rows.append(["self_report", r.self_report["label"], "", r.self_report["n"], "", r.self_report["share"],
+                     "", "", "", "share agreeing"])
+    if r.score:
+        t = r.score["t"]
+        rows.append(["knowledge_score_percent", "", "paired t", t["n"], r.score["pre_percent"], r.score["post_percent"],
+                     t["p"], "", t["d_z"], "d_z"])
+        rows.append(["hake_gain", "class_average", "", r.score["hake"]["n"], "", r.score["hake"]["class_average_gain"],
+                     "", "", "", ""])
+        rows.append(["hake_gain", "mean_of_individuals", "", r.score["hake"]["n_individual"], "",
+                     r.score["hake"]["mean_individual_gain"], "", "", "", ""])
+    for i in r.items:
+        rows.append(["item", i.id, i.test, i.n, i.pre, i.post, i.p, i.p_adjusted, i.effect, i.effect_name])
+    for dimension, groups in r.breakdowns.items():
+        for group, n, before, after in groups:
+            rows.append([f"knowledge_by_{dimension}", group or "-", "", n if n is not None else "suppressed",
+                         before, after, "", "", "", ""])
+    return rows

@@ -8,7 +8,8 @@ from training import activities
 
 
 def register(app: Flask) -> None:
-    from quizzes.surveys import package, views  # noqa: F401 - package registers the `survey:` reader
+    from quizzes.surveys import cli, package, views  # noqa: F401 - package registers the `survey:` reader
 
     activities.register(activities.ActivityKind(name="survey", label=_l("Survey"), endpoint="surveys.answer"))
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.surveys_cli)

@@ -1,14 +1,19 @@
 """Survey pages: answering (saved as given, submitted once) and the trainer's results."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import services as course_services
 from courses.models import localized
 from quizzes.surveys import results, services
+from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort
+from training.csv_export import csv_cell
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
@@ -84,9 +89,7 @@ def answer(slug: str, activity: str):
                            items=_items_for_display(ctx, response, current_language()))
 
 
-@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>")
-@login_required
-def cohort_results(cohort_id: int, activity: str):
+def _results(cohort_id: int, activity: str):
     cohort = db.get_or_404(Cohort, cohort_id)
     try:
         mastery = min(100.0, max(0.0, float(request.args.get("mastery", 75))))
@@ -98,4 +101,38 @@ def cohort_results(cohort_id: int, activity: str):
         abort(403)
     if data is None:
         abort(404)
-    return render_template("surveys/results.html", r=data, activity=activity)
+    return data
+
+
+@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>")
+@login_required
+def cohort_results(cohort_id: int, activity: str):
+    return render_template("surveys/results.html", r=_results(cohort_id, activity), activity=activity,
+                           profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
+
+
+def _csv(rows: list[list], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([csv_cell("" if v is None else v) for v in row])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>/results.csv")
+@login_required
+def results_csv(cohort_id: int, activity: str):
+    data = _results(cohort_id, activity)
+    return _csv(results.results_table(data), f"cohort-{cohort_id}-{data.instrument}-results.csv")
+
+
+@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>/responses.csv")
+@login_required
+def responses_csv(cohort_id: int, activity: str):
+    """Matched pairs, de-identified: a pair id, the item, before, after. Only from k pairs up."""
+    data = _results(cohort_id, activity)
+    if not data.shown:
+        abort(404)
+    rows = [["pair", "item", "pre", "post"], *[list(p) for p in data.pairs]]
+    return _csv(rows, f"cohort-{cohort_id}-{data.instrument}-responses.csv")

@@ -45,8 +45,8 @@ def answer(handle, plan, phases=("pre", "post")):
                          "increased": str(increased), "comment": comment})
 
 
-def join(cohort, make_user, handle):
-    user = make_user(handle)
+def join(cohort, make_user, handle, profession="lawyer"):
+    user = make_user(handle, profession=profession)
     cohorts.join_cohort(user, cohort.invite_code, date.today())
     enrol(user, cohort.course_id, cohort.id)
     return user
@@ -91,3 +91,39 @@ def test_other_trainers_and_participants_cannot_read_results(app, cohort, make_u
         c = app.test_client()
         login(c, handle)
         assert c.get(f"/cohorts/{cohort.id}/surveys/pre").status_code == 403
+
+
+def test_exports_breakdowns_and_the_cli(app, client, cohort, make_user):
+    import csv
+    import io
+    import json
+
+    for handle, plan in PLAN.items():
+        join(cohort, make_user, handle, profession="journalist" if handle == "fay" else "lawyer")
+        answer(handle, plan)
+    db.session.commit()
+    login(client, "coach")
+    page = client.get(f"/cohorts/{cohort.id}/surveys/pre").get_data(as_text=True)
+    # One journalist among six: hidden, and the lawyers too, or 6 - 5 would reveal her.
+    assert page.count("hidden: too few people") == 2
+    rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/surveys/pre/results.csv")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert ["counts", "matched", "", "6", "", "", "", "", "", ""] in rows
+    assert sum(1 for r in rows if r[0] == "knowledge_by_profession" and r[3] == "suppressed") == 2
+    pairs = list(csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/surveys/pre/responses.csv")
+                                        .get_data(as_text=True).lstrip("\ufeff"))))
+    assert pairs[0] == ["pair", "item", "pre", "post"]
+    year = [r for r in pairs[1:] if r[1] == "year"]
+    assert len(year) == 6 and sorted((r[2], r[3]) for r in year).count(("0", "1")) == 3
+    assert all(len(r[0]) == 16 for r in pairs[1:]) and "ada" not in str(pairs)
+    assert "comment" not in {r[1] for r in pairs[1:]}  # free text is never exported per person
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["surveys", "report", "--cohort", str(cohort.id), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["matched"] == 6 and report["self_report"]["n"] == 6
+    assert [g["n"] for g in report["breakdowns"]["profession"]] == [None, None]
+    result = runner.invoke(args=["surveys", "report", "--cohort", str(cohort.id), "--format", "csv"])
+    assert result.exit_code == 0 and "counts,matched,,6" in result.output
+    assert runner.invoke(args=["surveys", "report", "--cohort", "999"]).exit_code == 1

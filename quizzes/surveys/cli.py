@@ -1,0 +1,41 @@
+"""`flask surveys report`: a cohort's survey results for scripts (JSON or CSV)."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from courses.models import Activity
+from quizzes.surveys import results
+from quizzes.surveys.models import Survey
+from training.cohorts import Cohort
+from training.extensions import db
+
+surveys_cli = AppGroup("surveys", help="Survey results for scripts.")
+
+
+@surveys_cli.command("report")
+@click.option("--cohort", "cohort_id", type=int, required=True)
+@click.option("--survey", "slug", default=None, help="A survey activity slug (default: the course's first survey).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+def report(cohort_id: int, slug: str | None, fmt: str) -> None:
+    """Print the same results as the cohort's survey page (small groups suppressed likewise)."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise click.ClickException(f"No cohort has the id {cohort_id}.")
+    if slug is None:
+        slug = db.session.execute(select(Activity.slug).join(Survey, Survey.activity_id == Activity.id)
+                                  .where(Activity.course_id == cohort.course_id).order_by(Activity.position)).scalar()
+        if slug is None:
+            raise click.ClickException("This cohort's course has no survey.")
+    data = results.compute(cohort, slug, "en")
+    if data is None:
+        raise click.ClickException(f"The course has no survey {slug!r}.")
+    if fmt == "json":
+        click.echo(json.dumps(data.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        csv.writer(sys.stdout).writerows(results.results_table(data))
