@@ -6,6 +6,7 @@ import io
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -266,8 +267,9 @@ def bank_confirm(slug: str, import_id: int):
         flash(str(refusal.message), "error")
         return redirect(url_for("quizzes.bank", slug=slug))
     db.session.commit()
-    flash(_("%(added)d questions added to %(categories)s; %(dup)d were already there.", added=report.added,
-            categories=", ".join(report.categories) or "—", dup=report.duplicates), "success")
+    flash(ngettext("%(num)d question added to %(categories)s; %(dup)d already there.",
+                   "%(num)d questions added to %(categories)s; %(dup)d already there.", report.added,
+                   categories=", ".join(report.categories) or "—", dup=report.duplicates), "success")
     return redirect(url_for("quizzes.bank", slug=slug))
 
 
