@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages Amicus needs are present; install the missing ones with apt.
-# Usage: scripts/system-deps.sh python|browser|postgres-client
+# Usage: scripts/system-deps.sh python|browser|postgres-client  (browser: Chromium, fonts, Pango for PDFs)
 set -euo pipefail
 
 need=()
@@ -16,6 +16,8 @@ case "${1:-}" in
   browser)
     [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
     fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+    # WeasyPrint (PDF reports) draws text with Pango.
+    ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
     ;;
   postgres-client)
     command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)

@@ -34,6 +34,10 @@ class ItemResult:
     p_adjusted: float | None = None
     effect: float | None = None
     effect_name: str = ""
+    # Before and after: counts per answer (labels in order), for the stacked bars and their table.
+    labels: list[str] = field(default_factory=list)
+    counts_pre: list[int] = field(default_factory=list)
+    counts_post: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -124,10 +128,15 @@ def compute(cohort: Cohort, activity_slug: str, locale: str, mastery: float = 75
         right = lambda answers, item=item: (None if answers.get(item["id"]) is None
                                             else answers[item["id"]] == item["answer"])  # noqa: E731
         m = st.mcnemar([right(pre[key]) for key in matched_keys], [right(post[key]) for key in matched_keys])
+        pre_right = [right(pre[key]) for key in matched_keys]
+        post_right = [right(post[key]) for key in matched_keys]
         result.items.append(ItemResult(
             id=item["id"], kind="knowledge", label=localized(item["text"], locale), test=str(_l("McNemar")), n=m["n"],
             pre=m["share_right_pre"], post=m["share_right_post"], change=None, p=m["p"],
-            effect=m["difference"], effect_name=str(_l("difference in the share right"))))
+            effect=m["difference"], effect_name=str(_l("difference in the share right")),
+            labels=[str(_l("wrong")), str(_l("right"))],
+            counts_pre=[pre_right.count(False), pre_right.count(True)],
+            counts_post=[post_right.count(False), post_right.count(True)]))
     for item in pre_items.values():
         if item["type"] in ("likert", "self") and item["id"] in post_items:
             pairs = st.paired([_scale_value(item, pre[key].get(item["id"])) for key in matched_keys],
@@ -207,9 +216,13 @@ def _breakdown(group_of: dict, keys: list[str], pre_scores: dict, post_scores: d
 def _scale_result(item: dict, pairs, test: str, locale: str) -> ItemResult:
     w = st.wilcoxon_signed_rank(pairs)
     change = st.change_summary(pairs)
+    points = item["points"]
     return ItemResult(id=item["id"], kind=item["type"], label=localized(item["text"], locale), test=test,
                       n=pairs.n_pairs, pre=change["mean_pre"], post=change["mean_post"], change=change, p=w["p"],
-                      effect=w["rank_biserial"], effect_name=str(_l("rank-biserial correlation")))
+                      effect=w["rank_biserial"], effect_name=str(_l("rank-biserial correlation")),
+                      labels=[str(v) for v in range(1, points + 1)],
+                      counts_pre=[sum(1 for x in pairs.pre if x == v) for v in range(1, points + 1)],
+                      counts_post=[sum(1 for x in pairs.post if x == v) for v in range(1, points + 1)])
 
 
 def _self_report(post_items: dict, post: dict, locale: str) -> dict | None:

@@ -14,6 +14,8 @@ from quizzes.surveys import results, services
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort
 from training.csv_export import csv_cell
+from training.db import utcnow
+from training.pdf import render_pdf
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
@@ -136,3 +138,14 @@ def responses_csv(cohort_id: int, activity: str):
         abort(404)
     rows = [["pair", "item", "pre", "post"], *[list(p) for p in data.pairs]]
     return _csv(rows, f"cohort-{cohort_id}-{data.instrument}-responses.csv")
+
+
+@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>/report.pdf")
+@login_required
+def report_pdf(cohort_id: int, activity: str):
+    """The results as a PDF for funders: the same numbers, the same suppression."""
+    data = _results(cohort_id, activity)
+    html = render_template("surveys/report_pdf.html", r=data, activity=activity, today=utcnow().date(),
+                           profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
+    return Response(render_pdf(html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="cohort-{cohort_id}-{data.instrument}-report.pdf"'})

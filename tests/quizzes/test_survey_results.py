@@ -127,3 +127,41 @@ def test_exports_breakdowns_and_the_cli(app, client, cohort, make_user):
     result = runner.invoke(args=["surveys", "report", "--cohort", str(cohort.id), "--format", "csv"])
     assert result.exit_code == 0 and "counts,matched,,6" in result.output
     assert runner.invoke(args=["surveys", "report", "--cohort", "999"]).exit_code == 1
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_pdf_report_in_english_and_chinese(client, cohort, make_user):
+    for handle, plan in PLAN.items():
+        join(cohort, make_user, handle)
+        answer(handle, plan)
+    db.session.commit()
+    login(client, "coach")
+    response = client.get(f"/cohorts/{cohort.id}/surveys/pre/report.pdf")
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    from tests.e2e.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "survey-report.pdf").write_bytes(response.data)
+    text = _pdf_text(response.data)
+    assert "What changed" in text and "Matched (both)" in text and "67% of 6 respondents agreed" in text
+    assert "Evidence first." in text
+    client.post("/language", data={"lang": "zh"})
+    text_zh = _pdf_text(client.get(f"/cohorts/{cohort.id}/surveys/pre/report.pdf").data)
+    assert "培训带来的变化" in text_zh and "前后匹配" in text_zh
+
+
+def test_pdfs_read_only_static_files(app):
+    from training.pdf import ExternalResourceError, static_path
+
+    assert static_path("amicus-static:/css/report.css", app.static_folder).name == "report.css"
+    for url in ("https://fonts.example.org/font.woff", "file:///etc/passwd", "amicus-static:/../wsgi.py",
+                "amicus-static:/css/missing.css", "data:text/css,body{}"):
+        with pytest.raises(ExternalResourceError):
+            static_path(url, app.static_folder)
