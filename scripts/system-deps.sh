@@ -15,9 +15,9 @@ case "${1:-}" in
     ;;
   browser)
     [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
-    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+    fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)  # not -q: with pipefail, SIGPIPE would count as "missing"
     # WeasyPrint (PDF reports) draws text with Pango.
-    ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+    ldconfig -p 2>/dev/null | grep "libpangoft2-1.0" >/dev/null || need+=(libpango-1.0-0 libpangoft2-1.0-0)
     ;;
   postgres-client)
     command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
