@@ -72,3 +72,16 @@ def test_pre_post_survey_and_results(page_factory, live_server, tmp_path):
     expect(coach.get_by_text("100% of 5 respondents agreed")).to_be_visible()
     expect(coach.get_by_text("I will ask the court to collect evidence.")).to_be_visible()
     screenshot(coach, "survey-results")
+    with coach.expect_download() as csv_download:
+        coach.get_by_role("link", name="Download the results (CSV)").click()
+    assert "counts,matched,,5" in csv_download.value.path().read_text(encoding="utf-8-sig")
+    with coach.expect_download() as pdf_download:
+        coach.get_by_role("link", name="Download the report for funders (PDF)").click()
+    pdf = pdf_download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    import io
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Matched (both)" in text and "I will ask the court to collect evidence." in text
