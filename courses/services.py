@@ -137,6 +137,10 @@ def _build_outline(course: Course, skeleton: LocalSkeleton, done_ids: set[int],
     )
 
 
+def cohorts_of(course: Course) -> list[Cohort]:
+    return list(db.session.execute(select(Cohort).where(Cohort.course_id == course.id).order_by(Cohort.name)).scalars())
+
+
 def get_course(slug: str) -> Course | None:
     return db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
 

@@ -58,11 +58,12 @@ MATRIX = {
     "quizzes.bank_preview": ("GET", "/courses/test-course/questions/imports/{import_id}", expect(LOGIN, 404, 404, 404, 200, 404)),
     "quizzes.cohort_results": ("GET", "/cohorts/{cohort_id}/quizzes/check", expect(LOGIN, 403, 403, 403, 200, 200)),
     "quizzes.cohort_results_csv": ("GET", "/cohorts/{cohort_id}/quizzes/check.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
-    "surveys.cohort_results": ("GET", "/cohorts/{cohort_id}/surveys/pre", expect(LOGIN, 403, 403, 403, 200, 200)),
-    "surveys.results_csv": ("GET", "/cohorts/{cohort_id}/surveys/pre/results.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
+    # Survey results: of one cohort (its trainers, admins) via ?cohort=, else of the cohorts one runs.
+    "surveys.results_page": ("GET", "/courses/test-course/surveys/pre/results?cohort={cohort_id}", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "surveys.results_csv": ("GET", "/courses/test-course/surveys/pre/results.csv?cohort={cohort_id}", expect(LOGIN, 403, 403, 403, 200, 200)),
     # Matched answers only from k pairs up: the small test cohort gets 404 even for its trainer.
-    "surveys.responses_csv": ("GET", "/cohorts/{cohort_id}/surveys/pre/responses.csv", expect(LOGIN, 403, 403, 403, 404, 404)),
-    "surveys.report_pdf": ("GET", "/cohorts/{cohort_id}/surveys/pre/report.pdf", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "surveys.responses_csv": ("GET", "/courses/test-course/surveys/pre/responses.csv", expect(LOGIN, 403, 403, 404, 404, 404)),
+    "surveys.report_pdf": ("GET", "/courses/test-course/surveys/pre/report.pdf", expect(LOGIN, 403, 403, 200, 200, 200)),
     "surveys.answer": ("GET", "/courses/test-course/surveys/pre", expect(LOGIN, 200, 302, 200, 200, 200)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from courses.models import Activity
+from courses.models import Activity, Course
 from quizzes.surveys import results
 from quizzes.surveys.models import Survey
 from training.cohorts import Cohort
@@ -32,7 +32,7 @@ def report(cohort_id: int, slug: str | None, fmt: str) -> None:
                                   .where(Activity.course_id == cohort.course_id).order_by(Activity.position)).scalar()
         if slug is None:
             raise click.ClickException("This cohort's course has no survey.")
-    data = results.compute(cohort, slug, "en")
+    data = results.compute(db.session.get(Course, cohort.course_id), slug, "en", cohorts=[cohort])
     if data is None:
         raise click.ClickException(f"The course has no survey {slug!r}.")
     if fmt == "json":

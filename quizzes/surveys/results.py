@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from courses.models import Activity, Course, localized
 from quizzes import survey_stats as st
 from quizzes.surveys.models import Survey, SurveyResponse
 from training.accounts import User
-from training.cohorts import Cohort, participants, require_manager
+from training.cohorts import Cohort, cohorts_run_by, participants
+from training.progress import Enrolment
 from training.extensions import db
 
 
@@ -42,7 +43,8 @@ class ItemResult:
 
 @dataclass
 class SurveyResults:
-    cohort: Cohort
+    cohort: Cohort | None  # None: several cohorts, or the whole course
+    scope: str  # what the results cover, in words
     course: Course
     instrument: str
     title: str
@@ -63,7 +65,8 @@ class SurveyResults:
     def to_dict(self) -> dict:
         """Everything shown, for `flask surveys report --format json`."""
         return {
-            "cohort": {"id": self.cohort.id, "name": self.cohort.name}, "course": self.course.slug,
+            "cohort": {"id": self.cohort.id, "name": self.cohort.name} if self.cohort else None,
+            "scope": self.scope, "course": self.course.slug,
             "instrument": self.instrument, "k": self.k, "enrolled": self.enrolled, "pre": self.pre,
             "post": self.post, "matched": self.matched, "shown": self.shown,
             "self_report": self.self_report, "score": self.score,
@@ -79,18 +82,38 @@ def _scale_value(item: dict, value):
     return item["points"] + 1 - value if item.get("reversed") else value
 
 
-def cohort_survey_results(trainer: User, cohort: Cohort, activity_slug: str, locale: str,
+def visible_cohorts(user: User, course: Course) -> list[Cohort] | None:
+    """The cohorts of ``course`` whose results ``user`` may read: None means every response of
+    the course (admins); a trainer gets the cohorts he runs; PermissionError for anyone else."""
+    if user.is_authenticated and user.is_admin:
+        return None
+    if not user.is_authenticated or not user.is_trainer:
+        raise PermissionError("trainers and admins only")
+    mine = [c for c in cohorts_run_by(user) if c.course_id == course.id]
+    if not mine:
+        raise PermissionError("runs no cohort of this course")
+    return mine
+
+
+def course_survey_results(user: User, course: Course, activity_slug: str, locale: str, cohort_id: int | None = None,
                           mastery: float = 75.0) -> SurveyResults | None:
-    """Results for the instrument of the survey activity ``activity_slug`` (either phase);
-    for the cohort's trainers and admins."""
-    require_manager(trainer, cohort)
-    return compute(cohort, activity_slug, locale, mastery)
+    """Results across the cohorts ``user`` may see (all of the course for admins), or one of them."""
+    allowed = visible_cohorts(user, course)
+    if cohort_id is not None:
+        chosen = db.session.get(Cohort, cohort_id)
+        if chosen is None or chosen.course_id != course.id or (allowed is not None and chosen not in allowed):
+            raise PermissionError("not a cohort this user may see")
+        allowed = [chosen]
+    return compute(course, activity_slug, locale, mastery, cohorts=allowed)
 
 
-def compute(cohort: Cohort, activity_slug: str, locale: str, mastery: float = 75.0) -> SurveyResults | None:
-    """The results themselves, without the access check (the server's CLI uses it directly)."""
+def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75.0,
+            cohorts: list[Cohort] | None = None) -> SurveyResults | None:
+    """The results themselves, without the access check (the server's CLI uses it directly).
+
+    ``cohorts`` limits them to those cohorts' participants; None takes every response of the course.
+    """
     k = int(current_app.config["AMICUS_MIN_CELL"])
-    course = db.session.get(Course, cohort.course_id)
     found = db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id).where(
         Activity.course_id == course.id, Activity.slug == activity_slug)).scalar_one_or_none()
     if found is None:
@@ -98,19 +121,30 @@ def compute(cohort: Cohort, activity_slug: str, locale: str, mastery: float = 75
     surveys = {s.phase: s for s in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
                .where(Activity.course_id == course.id, Survey.instrument == found.instrument)).scalars()}
     responses = {phase: {} for phase in surveys}
-    groups: dict[str, dict[str, str]] = {"profession": {}, "region": {}}
+    groups: dict[str, dict[str, str]] = {"profession": {}, "region": {}, "cohort": {}}
     survey_phase = {s.id: phase for phase, s in surveys.items()}
-    for r in db.session.execute(select(SurveyResponse).where(
-            SurveyResponse.survey_id.in_(list(survey_phase)), SurveyResponse.cohort_id == cohort.id,
-            SurveyResponse.state == "submitted")).scalars():
+    query = select(SurveyResponse).where(SurveyResponse.survey_id.in_(list(survey_phase)),
+                                         SurveyResponse.state == "submitted")
+    if cohorts is not None:
+        query = query.where(SurveyResponse.cohort_id.in_([c.id for c in cohorts]))
+    names = {c.id: c.name for c in db.session.execute(select(Cohort).where(Cohort.course_id == course.id)).scalars()}
+    for r in db.session.execute(query).scalars():
         responses[survey_phase[r.survey_id]][r.respondent_key] = r.answers or {}
         groups["profession"].setdefault(r.respondent_key, r.profession or "other")
         groups["region"].setdefault(r.respondent_key, r.region or "")
+        groups["cohort"].setdefault(r.respondent_key, names.get(r.cohort_id, ""))
     pre, post = responses.get("pre", {}), responses.get("post", {})
     matched_keys = sorted(set(pre) & set(post))
+    if cohorts is None:
+        enrolled = db.session.execute(select(func.count(Enrolment.id)).where(Enrolment.course_id == course.id)).scalar_one()
+        scope = str(_l("Everyone in the course"))
+    else:
+        enrolled = len({p.id for c in cohorts for p in participants(c)})
+        scope = ", ".join(c.name for c in cohorts)
     result = SurveyResults(
-        cohort=cohort, course=course, instrument=found.instrument, title=localized(course.titles, locale), k=k,
-        enrolled=len(participants(cohort)), pre=len(pre), post=len(post), matched=len(matched_keys),
+        cohort=cohorts[0] if cohorts is not None and len(cohorts) == 1 else None, scope=scope, course=course,
+        instrument=found.instrument, title=localized(course.titles, locale), k=k,
+        enrolled=enrolled, pre=len(pre), post=len(post), matched=len(matched_keys),
         shown=len(matched_keys) >= k)
     post_items = {i["id"]: i for i in surveys["post"].items} if "post" in surveys else {}
     pre_items = {i["id"]: i for i in surveys["pre"].items} if "pre" in surveys else {}
@@ -176,7 +210,7 @@ def compute(cohort: Cohort, activity_slug: str, locale: str, mastery: float = 75
         result.breakdowns = {
             dimension: _breakdown(groups[dimension], matched_keys, dict(zip(matched_keys, pre_scores, strict=True)),
                                   dict(zip(matched_keys, post_scores, strict=True)), top, k)
-            for dimension in ("profession", "region")
+            for dimension in ("profession", "region") + (("cohort",) if result.cohort is None else ())
         }
     return result
 

@@ -12,7 +12,6 @@ from courses import services as course_services
 from courses.models import localized
 from quizzes.surveys import results, services
 from training.accounts import PROFESSION_LABELS
-from training.cohorts import Cohort
 from training.csv_export import csv_cell
 from training.db import utcnow
 from training.pdf import render_pdf
@@ -91,14 +90,18 @@ def answer(slug: str, activity: str):
                            items=_items_for_display(ctx, response, current_language()))
 
 
-def _results(cohort_id: int, activity: str):
-    cohort = db.get_or_404(Cohort, cohort_id)
+def _results(slug: str, activity: str):
+    """Results for the course's cohorts the user may see, or the one in ``?cohort=``."""
+    course = course_services.get_course(slug)
+    if course is None:
+        abort(404)
     try:
         mastery = min(100.0, max(0.0, float(request.args.get("mastery", 75))))
     except ValueError:
         mastery = 75.0
+    cohort_id = request.args.get("cohort", type=int)
     try:
-        data = results.cohort_survey_results(current_user, cohort, activity, current_language(), mastery)
+        data = results.course_survey_results(current_user, course, activity, current_language(), cohort_id, mastery)
     except PermissionError:
         abort(403)
     if data is None:
@@ -106,10 +109,19 @@ def _results(cohort_id: int, activity: str):
     return data
 
 
-@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>")
+def _links(slug: str, activity: str) -> dict:
+    args = {"slug": slug, "activity": activity, "cohort": request.args.get("cohort", type=int)}
+    return {name: url_for(f"surveys.{name}", **args) for name in ("results_csv", "responses_csv", "report_pdf")}
+
+
+@bp.get("/courses/<slug>/surveys/<activity>/results")
 @login_required
-def cohort_results(cohort_id: int, activity: str):
-    return render_template("surveys/results.html", r=_results(cohort_id, activity), activity=activity,
+def results_page(slug: str, activity: str):
+    data = _results(slug, activity)
+    visible = results.visible_cohorts(current_user, data.course)
+    return render_template("surveys/results.html", r=data, links=_links(slug, activity),
+                           cohort_choices=visible if visible is not None else course_services.cohorts_of(data.course),
+                           selected=request.args.get("cohort", type=int),
                            profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
 
 
@@ -122,30 +134,34 @@ def _csv(rows: list[list], filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>/results.csv")
-@login_required
-def results_csv(cohort_id: int, activity: str):
-    data = _results(cohort_id, activity)
-    return _csv(results.results_table(data), f"cohort-{cohort_id}-{data.instrument}-results.csv")
+def _filename(data, kind: str) -> str:
+    return f"{data.course.slug}-{data.instrument}{f'-cohort-{data.cohort.id}' if data.cohort else ''}-{kind}"
 
 
-@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>/responses.csv")
+@bp.get("/courses/<slug>/surveys/<activity>/results.csv")
 @login_required
-def responses_csv(cohort_id: int, activity: str):
+def results_csv(slug: str, activity: str):
+    data = _results(slug, activity)
+    return _csv(results.results_table(data), _filename(data, "results.csv"))
+
+
+@bp.get("/courses/<slug>/surveys/<activity>/responses.csv")
+@login_required
+def responses_csv(slug: str, activity: str):
     """Matched pairs, de-identified: a pair id, the item, before, after. Only from k pairs up."""
-    data = _results(cohort_id, activity)
+    data = _results(slug, activity)
     if not data.shown:
         abort(404)
     rows = [["pair", "item", "pre", "post"], *[list(p) for p in data.pairs]]
-    return _csv(rows, f"cohort-{cohort_id}-{data.instrument}-responses.csv")
+    return _csv(rows, _filename(data, "responses.csv"))
 
 
-@bp.get("/cohorts/<int:cohort_id>/surveys/<activity>/report.pdf")
+@bp.get("/courses/<slug>/surveys/<activity>/report.pdf")
 @login_required
-def report_pdf(cohort_id: int, activity: str):
+def report_pdf(slug: str, activity: str):
     """The results as a PDF for funders: the same numbers, the same suppression."""
-    data = _results(cohort_id, activity)
-    html = render_template("surveys/report_pdf.html", r=data, activity=activity, today=utcnow().date(),
+    data = _results(slug, activity)
+    html = render_template("surveys/report_pdf.html", r=data, today=utcnow().date(),
                            profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
     return Response(render_pdf(html), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="cohort-{cohort_id}-{data.instrument}-report.pdf"'})
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(data, "report.pdf")}"'})

@@ -59,7 +59,7 @@ def test_results_on_a_fixed_dataset(client, cohort, make_user):
     join(cohort, make_user, "gus")  # enrolled, answered nothing
     db.session.commit()
     login(client, "coach")
-    page = client.get(f"/cohorts/{cohort.id}/surveys/pre").get_data(as_text=True)
+    page = client.get(f"/courses/test-course/surveys/pre/results?cohort={cohort.id}").get_data(as_text=True)
     for label, value in (("Enrolled in the cohort", 7), ("Answered before", 6), ("Answered after", 6), ("Matched (both)", 6)):
         assert f'<th scope="row">{label}</th><td class="num">{value}</td>' in page
     # Knowledge item: right before 2/6, after 5/6; discordant wrong->right 3 (ada, bob, dee), right->wrong 0.
@@ -78,7 +78,7 @@ def test_small_groups_show_counts_only(client, cohort, make_user):
         answer(handle, PLAN[handle])
     db.session.commit()
     login(client, "coach")
-    page = client.get(f"/cohorts/{cohort.id}/surveys/post").get_data(as_text=True)
+    page = client.get(f"/courses/test-course/surveys/post/results?cohort={cohort.id}").get_data(as_text=True)
     assert "Fewer than 5 matched pairs" in page
     assert "Item by item" not in page and "agreed" not in page and "Evidence first." not in page
 
@@ -90,7 +90,7 @@ def test_other_trainers_and_participants_cannot_read_results(app, cohort, make_u
     for handle in ("other-coach", "ada"):
         c = app.test_client()
         login(c, handle)
-        assert c.get(f"/cohorts/{cohort.id}/surveys/pre").status_code == 403
+        assert c.get(f"/courses/test-course/surveys/pre/results?cohort={cohort.id}").status_code == 403
 
 
 def test_exports_breakdowns_and_the_cli(app, client, cohort, make_user):
@@ -103,14 +103,14 @@ def test_exports_breakdowns_and_the_cli(app, client, cohort, make_user):
         answer(handle, plan)
     db.session.commit()
     login(client, "coach")
-    page = client.get(f"/cohorts/{cohort.id}/surveys/pre").get_data(as_text=True)
+    page = client.get(f"/courses/test-course/surveys/pre/results?cohort={cohort.id}").get_data(as_text=True)
     # One journalist among six: hidden, and the lawyers too, or 6 - 5 would reveal her.
     assert page.count("hidden: too few people") == 2
-    rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/surveys/pre/results.csv")
+    rows = list(csv.reader(io.StringIO(client.get(f"/courses/test-course/surveys/pre/results.csv?cohort={cohort.id}")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     assert ["counts", "matched", "", "6", "", "", "", "", "", ""] in rows
     assert sum(1 for r in rows if r[0] == "knowledge_by_profession" and r[3] == "suppressed") == 2
-    pairs = list(csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/surveys/pre/responses.csv")
+    pairs = list(csv.reader(io.StringIO(client.get(f"/courses/test-course/surveys/pre/responses.csv?cohort={cohort.id}")
                                         .get_data(as_text=True).lstrip("\ufeff"))))
     assert pairs[0] == ["pair", "item", "pre", "post"]
     year = [r for r in pairs[1:] if r[1] == "year"]
@@ -143,7 +143,7 @@ def test_the_pdf_report_in_english_and_chinese(client, cohort, make_user):
         answer(handle, plan)
     db.session.commit()
     login(client, "coach")
-    response = client.get(f"/cohorts/{cohort.id}/surveys/pre/report.pdf")
+    response = client.get(f"/courses/test-course/surveys/pre/report.pdf?cohort={cohort.id}")
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
     from tests.e2e.conftest import ARTIFACTS
 
@@ -153,7 +153,7 @@ def test_the_pdf_report_in_english_and_chinese(client, cohort, make_user):
     assert "What changed" in text and "Matched (both)" in text and "67% of 6 respondents agreed" in text
     assert "Evidence first." in text
     client.post("/language", data={"lang": "zh"})
-    text_zh = _pdf_text(client.get(f"/cohorts/{cohort.id}/surveys/pre/report.pdf").data)
+    text_zh = _pdf_text(client.get(f"/courses/test-course/surveys/pre/report.pdf?cohort={cohort.id}").data)
     assert "培训带来的变化" in text_zh and "前后匹配" in text_zh
 
 
@@ -165,3 +165,33 @@ def test_pdfs_read_only_static_files(app):
                 "amicus-static:/css/missing.css", "data:text/css,body{}"):
         with pytest.raises(ExternalResourceError):
             static_path(url, app.static_folder)
+
+
+def test_course_view_across_cohorts(app, client, cohort, make_user):
+    trainer = find_user("coach")
+    second = cohorts.create_cohort(trainer, cohort.course_id, "Autumn", date.today(), None)
+    db.session.commit()
+    for handle, plan in PLAN.items():  # six in Spring
+        join(cohort, make_user, handle)
+        answer(handle, plan)
+    for n in range(3):  # three in Autumn: too few to show on their own
+        join(second, make_user, f"autumn-{n}")
+        answer(f"autumn-{n}", PLAN["ada"])
+    loner = make_user("solo")  # enrolled directly, no cohort: only admins' course-wide view counts her
+    enrol(loner, cohort.course_id)
+    answer("solo", PLAN["bob"])
+    make_user("boss", role="admin")
+    db.session.commit()
+
+    login(client, "coach")
+    page = client.get("/courses/test-course/surveys/pre/results").get_data(as_text=True)
+    assert "Who: Spring, Autumn" in page or "Who: Autumn, Spring" in page
+    assert '<th scope="row">Matched (both)</th><td class="num">9</td>' in page
+    assert "Knowledge score by cohort" in page and page.count("hidden: too few people") >= 2  # Autumn, and Spring with it
+    filtered = client.get(f"/courses/test-course/surveys/pre/results?cohort={second.id}").get_data(as_text=True)
+    assert "Fewer than 5 matched pairs" in filtered
+    admin = app.test_client()
+    login(admin, "boss")
+    everyone = admin.get("/courses/test-course/surveys/pre/results").get_data(as_text=True)
+    assert "Who: Everyone in the course" in everyone
+    assert '<th scope="row">Matched (both)</th><td class="num">10</td>' in everyone
