@@ -169,7 +169,8 @@ SURVEY_YAML = """items:
 
 def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequential=True,
                  track="lawyers", languages=("en",), extra_yaml="", quiz: str | None = None,
-                 quiz_settings: str = "pass_mark: 50", surveys: str | None = None) -> Path:
+                 quiz_settings: str = "pass_mark: 50", surveys: str | None = None,
+                 survey_phases: tuple[str, ...] = ("pre", "post")) -> Path:
     """Write a course package with ``modules`` x ``lessons`` lessons and return its folder.
 
     With ``quiz`` (GIFT text), the last module ends with the quiz ``check``.
@@ -201,7 +202,7 @@ def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequentia
     if surveys is not None:  # the instrument; a pre survey opens and a post survey closes the last module
         (folder / "surveys").mkdir(exist_ok=True)
         (folder / "surveys" / "instrument.yaml").write_text(surveys, encoding="utf-8")
-        for phase in ("pre", "post"):
+        for phase in survey_phases:
             lines += [f"      - survey: {phase}", f"        title: {phase.title()} survey", f"        phase: {phase}",
                       "        instrument: instrument"]
     (folder / "course.yaml").write_text("\n".join(lines) + "\n" + textwrap.dedent(extra_yaml), encoding="utf-8")

@@ -58,6 +58,11 @@ class SurveyResults:
     score: dict | None = None  # knowledge score: paired t, Hake gains, mastery
     self_report: dict | None = None  # "my knowledge increased": share agreeing, n
     comments: list[str] = field(default_factory=list)
+    later: str = "post"  # the phase compared with "pre"
+    phases: list[str] = field(default_factory=list)  # later phases this instrument has
+    # Items asked only in the later phase (e.g. "since the training, have you applied for an
+    # order?"): label, answer labels, counts; only from k respondents.
+    behaviour: list[tuple[str, list[str], list[int]]] = field(default_factory=list)
     # dimension -> rows (label, matched n or None when suppressed, knowledge % before, after)
     breakdowns: dict[str, list[tuple[str, int | None, float | None, float | None]]] = field(default_factory=dict)
     pairs: list[tuple[str, str, object, object]] = field(default_factory=list)  # for the de-identified CSV
@@ -96,7 +101,7 @@ def visible_cohorts(user: User, course: Course) -> list[Cohort] | None:
 
 
 def course_survey_results(user: User, course: Course, activity_slug: str, locale: str, cohort_id: int | None = None,
-                          mastery: float = 75.0) -> SurveyResults | None:
+                          mastery: float = 75.0, later: str = "post") -> SurveyResults | None:
     """Results across the cohorts ``user`` may see (all of the course for admins), or one of them."""
     allowed = visible_cohorts(user, course)
     if cohort_id is not None:
@@ -104,14 +109,15 @@ def course_survey_results(user: User, course: Course, activity_slug: str, locale
         if chosen is None or chosen.course_id != course.id or (allowed is not None and chosen not in allowed):
             raise PermissionError("not a cohort this user may see")
         allowed = [chosen]
-    return compute(course, activity_slug, locale, mastery, cohorts=allowed)
+    return compute(course, activity_slug, locale, mastery, cohorts=allowed, later=later)
 
 
 def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75.0,
-            cohorts: list[Cohort] | None = None) -> SurveyResults | None:
+            cohorts: list[Cohort] | None = None, later: str = "post") -> SurveyResults | None:
     """The results themselves, without the access check (the server's CLI uses it directly).
 
-    ``cohorts`` limits them to those cohorts' participants; None takes every response of the course.
+    ``cohorts`` limits them to those cohorts' participants; None takes every response of the
+    course. ``later`` is the phase compared with the pre-survey: "post" or "followup".
     """
     k = int(current_app.config["AMICUS_MIN_CELL"])
     found = db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id).where(
@@ -133,7 +139,8 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
         groups["profession"].setdefault(r.respondent_key, r.profession or "other")
         groups["region"].setdefault(r.respondent_key, r.region or "")
         groups["cohort"].setdefault(r.respondent_key, names.get(r.cohort_id, ""))
-    pre, post = responses.get("pre", {}), responses.get("post", {})
+    # "post" below is the later phase compared with "pre": the end of the course, or the follow-up.
+    pre, post = responses.get("pre", {}), responses.get(later, {})
     matched_keys = sorted(set(pre) & set(post))
     if cohorts is None:
         enrolled = db.session.execute(select(func.count(Enrolment.id)).where(Enrolment.course_id == course.id)).scalar_one()
@@ -145,10 +152,12 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
         cohort=cohorts[0] if cohorts is not None and len(cohorts) == 1 else None, scope=scope, course=course,
         instrument=found.instrument, title=localized(course.titles, locale), k=k,
         enrolled=enrolled, pre=len(pre), post=len(post), matched=len(matched_keys),
-        shown=len(matched_keys) >= k)
-    post_items = {i["id"]: i for i in surveys["post"].items} if "post" in surveys else {}
+        shown=len(matched_keys) >= k, later=later)
+    post_items = {i["id"]: i for i in surveys[later].items} if later in surveys else {}
     pre_items = {i["id"]: i for i in surveys["pre"].items} if "pre" in surveys else {}
+    result.phases = [phase for phase in ("post", "followup") if phase in surveys]
     if len(post) >= k:
+        result.behaviour = _behaviour(pre_items, post_items, post, locale)
         result.self_report = _self_report(post_items, post, locale)
         result.comments = sorted(a[i["id"]] for i in post_items.values() if i["type"] == "text"
                                  for a in post.values() if a.get(i["id"]))
@@ -257,6 +266,22 @@ def _scale_result(item: dict, pairs, test: str, locale: str) -> ItemResult:
                       labels=[str(v) for v in range(1, points + 1)],
                       counts_pre=[sum(1 for x in pairs.pre if x == v) for v in range(1, points + 1)],
                       counts_post=[sum(1 for x in pairs.post if x == v) for v in range(1, points + 1)])
+
+
+def _behaviour(pre_items: dict, later_items: dict, later: dict, locale: str) -> list:
+    """Choice items asked only in the later phase, as counts per answer."""
+    rows = []
+    for item in later_items.values():
+        if item["id"] in pre_items or item["type"] not in ("single", "multiple"):
+            continue
+        counts = [0] * len(item["choices"])
+        for answers in later.values():
+            value = answers.get(item["id"])
+            for v in value if isinstance(value, list) else ([value] if isinstance(value, int) else []):
+                if 0 <= v < len(counts):
+                    counts[v] += 1
+        rows.append((localized(item["text"], locale), [localized(c, locale) for c in item["choices"]], counts))
+    return rows
 
 
 def _self_report(post_items: dict, post: dict, locale: str) -> dict | None:

@@ -100,8 +100,9 @@ def _results(slug: str, activity: str):
     except ValueError:
         mastery = 75.0
     cohort_id = request.args.get("cohort", type=int)
+    later = "followup" if request.args.get("compare") == "followup" else "post"
     try:
-        data = results.course_survey_results(current_user, course, activity, current_language(), cohort_id, mastery)
+        data = results.course_survey_results(current_user, course, activity, current_language(), cohort_id, mastery, later)
     except PermissionError:
         abort(403)
     if data is None:
@@ -110,7 +111,8 @@ def _results(slug: str, activity: str):
 
 
 def _links(slug: str, activity: str) -> dict:
-    args = {"slug": slug, "activity": activity, "cohort": request.args.get("cohort", type=int)}
+    args = {"slug": slug, "activity": activity, "cohort": request.args.get("cohort", type=int),
+            "compare": "followup" if request.args.get("compare") == "followup" else None}
     return {name: url_for(f"surveys.{name}", **args) for name in ("results_csv", "responses_csv", "report_pdf")}
 
 

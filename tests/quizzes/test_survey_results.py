@@ -195,3 +195,34 @@ def test_course_view_across_cohorts(app, client, cohort, make_user):
     everyone = admin.get("/courses/test-course/surveys/pre/results").get_data(as_text=True)
     assert "Who: Everyone in the course" in everyone
     assert '<th scope="row">Matched (both)</th><td class="num">10</td>' in everyone
+
+
+def test_follow_up_compared_with_before(client, make_course, make_user):
+    instrument = SURVEY_YAML.replace("""  - id: comment""", """  - id: applied
+    type: single
+    phases: [followup]
+    text: Since the training, have you applied for a protection order?
+    choices: ["Yes", "No"]
+  - id: comment""").replace("""    choices: ["2015", "2016"]
+    answer: 1""", """    choices: ["2015", "2016"]
+    answer: 1
+    phases: [pre, post, followup]""")
+    course = make_course(modules=1, lessons=1, sequential=False, surveys=instrument,
+                         survey_phases=("pre", "post", "followup"))
+    trainer = make_user("coach", role="trainer")
+    group = cohorts.create_cohort(trainer, course.id, "Spring", date.today(), None)
+    db.session.commit()
+    for n, (pre_year, follow_year, applied) in enumerate([(0, 1, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (0, 1, 1)]):
+        user = join(group, make_user, f"person-{n}")
+        ctx = lambda phase, user=user: services.survey_context(get_course("test-course"), phase, user, "en")  # noqa: E731
+        services.submit(ctx("pre"), user, {"year": str(pre_year), "confidence": "2"})
+        services.submit(ctx("followup"), user, {"year": str(follow_year), "applied": str(applied)})
+    db.session.commit()
+    login(client, "coach")
+    page = client.get(f"/courses/test-course/surveys/pre/results?cohort={group.id}&compare=followup").get_data(as_text=True)
+    assert '<th scope="row">Answered the follow-up</th><td class="num">5</td>' in page
+    assert "Since the training (follow-up)" in page
+    assert '<th scope="row">Yes</th><td class="num">3</td>' in page and '<th scope="row">No</th><td class="num">2</td>' in page
+    assert "<td class=\"num\">20%</td><td class=\"num\">80%</td>" in page  # right before 1/5, at follow-up 4/5
+    after = client.get(f"/courses/test-course/surveys/pre/results?cohort={group.id}").get_data(as_text=True)
+    assert "Fewer than 5 matched pairs" in after  # nobody answered the post-survey
