@@ -14,7 +14,6 @@ from sqlalchemy import and_, func, select
 from courses import structure
 from courses.models import TRACKS, Activity, Course, localized
 from courses.structure import LocalSkeleton
-from training import activities as kinds
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, participants
 from training.db import utcnow

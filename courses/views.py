@@ -33,12 +33,15 @@ def _course_or_404(slug: str):
     return course
 
 
-def _refusal(error: services.CourseAccessError, course):
+def refusal(error: services.CourseAccessError, course):
+    """The page for an activity the reader may not open yet: locked module, or not enrolled.
+
+    Used by every activity kind's views (lessons, quizzes, surveys)."""
     if isinstance(error, services.Locked):
         return render_template("courses/locked.html", course=course,
                                title=services.localized(course.titles, current_language()),
                                blocking=error.blocking_module_title), 403
-    flash(_("Enrol in the course to open its lessons."), "info")
+    flash(_("Enrol in the course to open its activities."), "info")
     return redirect(url_for("courses.show", slug=course.slug))
 
 
@@ -82,7 +85,7 @@ def lesson(slug: str, activity: str):
     try:
         page = services.lesson_page(course, activity, current_user, current_language(), enrolment)
     except services.CourseAccessError as error:
-        return _refusal(error, course)
+        return refusal(error, course)
     if page is None:
         abort(404)
     response = render_template("courses/lesson.html", page=page, form=ConfirmForm())
@@ -100,7 +103,7 @@ def complete(slug: str, activity: str):
     try:
         result = services.complete_lesson(course, activity, current_user, current_language())
     except services.CourseAccessError as error:
-        return _refusal(error, course)
+        return refusal(error, course)
     if result is None:
         abort(404)
     db.session.commit()

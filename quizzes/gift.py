@@ -864,13 +864,18 @@ def _short_block(choices: list[Choice], fmt: str, gf: str) -> str:
             )
         c = choices[0]
         return f"[{fmt}]{_esc(c.text)}{_feedback(c.feedback, fmt)}{gf}}}"
+    return "\n" + _graded_lines(choices, lambda c: _guarded(c.text, fmt, weight_too=True), fmt, gf)
+
+
+def _graded_lines(answers, text_of, fmt: str, gf: str) -> str:
+    """One `=` line per graded answer (with its weight unless it is 100%), then general feedback."""
     lines = []
-    for c in choices:
-        weight = "" if c.fraction == 1.0 else f"%{_weight_text(c.fraction)}%"
-        lines.append(f"\t={weight}{_guarded(c.text, fmt, weight_too=True)}{_feedback(c.feedback, fmt)}")
+    for a in answers:
+        weight = "" if a.fraction == 1.0 else f"%{_weight_text(a.fraction)}%"
+        lines.append(f"\t={weight}{text_of(a)}{_feedback(a.feedback, fmt)}")
     if gf:
         lines.append("\t" + gf)
-    return "\n" + "\n".join(lines) + "\n}"
+    return "\n".join(lines) + "\n}"
 
 
 def _numeric_block(answers: list[NumericAnswer], fmt: str, gf: str) -> str:
@@ -891,13 +896,7 @@ def _numeric_block(answers: list[NumericAnswer], fmt: str, gf: str) -> str:
     if len(answers) == 1 and answers[0].fraction == 1.0:
         a = answers[0]
         return f"#{_numeric_text(a)}{_feedback(a.feedback, fmt)}{gf}}}"
-    lines = []
-    for a in answers:
-        weight = "" if a.fraction == 1.0 else f"%{_weight_text(a.fraction)}%"
-        lines.append(f"\t={weight}{_numeric_text(a)}{_feedback(a.feedback, fmt)}")
-    if gf:
-        lines.append("\t" + gf)
-    return "#\n" + "\n".join(lines) + "\n}"
+    return "#\n" + _graded_lines(answers, _numeric_text, fmt, gf)
 
 
 def _matching_block(pairs: list[MatchPair], fmt: str, gf: str) -> str:

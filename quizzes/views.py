@@ -8,9 +8,9 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from courses import services as course_services
+from courses.views import refusal
 from courses.models import Activity, Course, localized
 from quizzes import bank as bank_service
 from quizzes import results as results_service
@@ -41,20 +41,12 @@ def _context(slug: str, activity: str):
     return ctx, course, None
 
 
-def _refused(course, error):
-    if isinstance(error, course_services.Locked):
-        return render_template("courses/locked.html", course=course, title=localized(course.titles, current_language()),
-                               blocking=error.blocking_module_title), 403
-    flash(_("Enrol in the course to open its activities."), "info")
-    return redirect(url_for("courses.show", slug=course.slug))
-
-
 @bp.get("/courses/<slug>/quizzes/<activity>")
 @login_required
 def show(slug: str, activity: str):
     ctx, course, error = _context(slug, activity)
     if ctx is None:
-        return _refused(course, error)
+        return refusal(error, course)
     state = services.summary(ctx.quiz, current_user) if ctx.outline.enrolled else None
     return render_template("quizzes/show.html", ctx=ctx, state=state, form=ConfirmForm(),
                            question_count=len(services.active_questions(ctx.quiz)))
@@ -67,11 +59,11 @@ def start(slug: str, activity: str):
         abort(400)
     ctx, course, error = _context(slug, activity)
     if ctx is None:
-        return _refused(course, error)
+        return refusal(error, course)
     try:
         attempt = services.start_attempt(ctx, current_user)
-    except services.QuizError as refusal:
-        flash(str(refusal.message), "error")
+    except services.QuizError as not_started:
+        flash(str(not_started.message), "error")
         return redirect(url_for("quizzes.show", slug=slug, activity=activity))
     db.session.commit()
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
@@ -118,11 +110,11 @@ def save(attempt_id: int):
         abort(400)
     try:
         services.save_answers(attempt, current_user, services.answers_from_form(attempt, request.form))
-    except services.QuizError as refusal:
+    except services.QuizError as problem:
         db.session.rollback()
         if _wants_json():
-            return jsonify(saved=False, error=str(refusal.message)), 409
-        flash(str(refusal.message), "error")
+            return jsonify(saved=False, error=str(problem.message)), 409
+        flash(str(problem.message), "error")
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     db.session.commit()
     if _wants_json():
@@ -140,10 +132,10 @@ def submit(attempt_id: int):
     if attempt.state == "in_progress":
         try:
             services.save_answers(attempt, current_user, services.answers_from_form(attempt, request.form))
-        except services.QuizError as refusal:
+        except services.QuizError as problem:
             db.session.rollback()
             if not services._deadline_passed(attempt):
-                flash(str(refusal.message), "error")
+                flash(str(problem.message), "error")
                 return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
         services.finish(attempt, current_user)
         db.session.commit()
@@ -204,8 +196,8 @@ def mark(response_id: int):
         abort(404)
     except services.NotAllowed:
         abort(403)
-    except services.QuizError as refusal:
-        flash(str(refusal.message), "error")
+    except services.QuizError as problem:
+        flash(str(problem.message), "error")
         return redirect(url_for("quizzes.marking"))
     db.session.commit()
     flash(_("Mark saved."), "success")
@@ -216,18 +208,14 @@ def mark(response_id: int):
 @login_required
 def bank(slug: str):
     """The course's question bank: categories, GIFT upload with a preview, export."""
-    course = course_services.get_course(slug)
-    if course is None:
-        abort(404)
-    if not bank_service.can_manage(current_user, course):
-        abort(403)
+    course = _bank_course(slug)
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         try:
             staged = bank_service.stage_upload(current_user, course, upload.filename, upload.read(), form.category.data)
-        except bank_service.BankError as refusal:
-            form.file.errors.append(refusal.message)
+        except bank_service.BankError as problem:
+            form.file.errors.append(problem.message)
         else:
             db.session.commit()
             return redirect(url_for("quizzes.bank_preview", slug=slug, import_id=staged.id))
@@ -235,13 +223,23 @@ def bank(slug: str):
                            categories=bank_service.bank_categories(course), form=form), 200 if not form.errors else 422
 
 
-def _staged(slug: str, import_id: int):
+def _bank_course(slug: str):
+    """The course whose bank the current user manages; 404 or 403 otherwise."""
     course = course_services.get_course(slug)
-    staged = db.session.get(QuestionImport, import_id)
-    if course is None or staged is None or staged.course_id != course.id or staged.user_id != current_user.id:
+    if course is None:
         abort(404)
     if not bank_service.can_manage(current_user, course):
         abort(403)
+    return course
+
+
+def _staged(slug: str, import_id: int):
+    staged = db.session.get(QuestionImport, import_id)
+    if staged is None or staged.user_id != current_user.id:
+        abort(404)
+    course = _bank_course(slug)
+    if staged.course_id != course.id:
+        abort(404)
     return course, staged
 
 
@@ -263,8 +261,8 @@ def bank_confirm(slug: str, import_id: int):
         abort(400)
     try:
         report = bank_service.confirm_upload(current_user, staged)
-    except bank_service.BankError as refusal:
-        flash(str(refusal.message), "error")
+    except bank_service.BankError as problem:
+        flash(str(problem.message), "error")
         return redirect(url_for("quizzes.bank", slug=slug))
     db.session.commit()
     flash(ngettext("%(num)d question added to %(categories)s; %(dup)d already there.",
@@ -276,11 +274,7 @@ def bank_confirm(slug: str, import_id: int):
 @bp.get("/courses/<slug>/questions.gift")
 @login_required
 def bank_export(slug: str):
-    course = course_services.get_course(slug)
-    if course is None:
-        abort(404)
-    if not bank_service.can_manage(current_user, course):
-        abort(403)
+    course = _bank_course(slug)
     return Response(bank_service.export_course(course), mimetype="text/plain",
                     headers={"Content-Disposition": f'attachment; filename="{course.slug}-questions.gift"'})
 

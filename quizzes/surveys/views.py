@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import services as course_services
+from courses.views import refusal
 from courses.models import localized
 from quizzes.surveys import results, services
 from training.accounts import PROFESSION_LABELS
@@ -29,14 +30,10 @@ def _context(slug: str, activity: str):
     try:
         ctx = services.survey_context(course, activity, current_user, current_language())
     except course_services.CourseAccessError as error:
-        if isinstance(error, course_services.Locked):
-            return None, render_template("courses/locked.html", course=course, blocking=error.blocking_module_title,
-                                         title=localized(course.titles, current_language())), 403
-        flash(_("Enrol in the course to open its activities."), "info")
-        return None, redirect(url_for("courses.show", slug=slug)), 302
+        return None, refusal(error, course)
     if ctx is None:
         abort(404)
-    return ctx, None, None
+    return ctx, None
 
 
 def _items_for_display(ctx, response, locale):
@@ -57,9 +54,9 @@ def _items_for_display(ctx, response, locale):
 @bp.route("/courses/<slug>/surveys/<activity>", methods=["GET", "POST"])
 @login_required
 def answer(slug: str, activity: str):
-    ctx, refusal, status = _context(slug, activity)
+    ctx, refused = _context(slug, activity)
     if ctx is None:
-        return refusal, status
+        return refused
     response = services.my_response(ctx, current_user) if ctx.outline.enrolled else None
     form = ConfirmForm()
     if request.method == "POST":
@@ -72,11 +69,11 @@ def answer(slug: str, activity: str):
                 services.submit(ctx, current_user, raw)
             else:
                 services.save(ctx, current_user, raw)
-        except services.SurveyError as refusal_error:
+        except services.SurveyError as problem:
             db.session.rollback()
             if autosave:
-                return jsonify(saved=False, error=str(refusal_error.message)), 409
-            flash(str(refusal_error.message), "error")
+                return jsonify(saved=False, error=str(problem.message)), 409
+            flash(str(problem.message), "error")
             return redirect(url_for("surveys.answer", slug=slug, activity=activity))
         db.session.commit()
         if autosave:

@@ -1,7 +1,7 @@
 """Health check, error pages, security headers, configuration."""
 import pytest
 
-from tests.conftest import app_config, login
+from tests.conftest import login
 from training.app import create_app
 from training.config import ConfigError
 
