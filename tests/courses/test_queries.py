@@ -61,3 +61,31 @@ def test_course_lesson_learning_and_cohort_pages_do_not_grow_with_lessons(app, m
         results.append(list(counts.values()))
     small, large = results
     assert large == small, f"5 lessons: {small}, {big} lessons: {large}"
+
+
+def test_quiz_pages_do_not_grow_with_questions(app, make_user, tmp_path):
+    from courses.package import read_packages
+    from courses.services import get_course
+    from courses.sync import sync_courses
+    from quizzes import services as quiz_services
+    from tests.conftest import write_course
+
+    results = []
+    for slug, count in (("few", 5), ("many", 60)):
+        gift = "\n\n".join(f"::Q{i}:: Question {i}? {{=right ~wrong ~other}}" for i in range(count))
+        folder = write_course(tmp_path / slug, slug=slug, modules=1, lessons=1, sequential=False, quiz=gift)
+        sync_courses(read_packages([folder])[0])
+        user = make_user(f"{slug}-taker")
+        enrol(user, get_course(slug).id)
+        db.session.commit()
+        attempt = quiz_services.start_attempt(quiz_services.quiz_context(get_course(slug), "check", user, "en"), user)
+        db.session.flush()
+        quiz_services.save_answers(attempt, user, {qid: 0 for qid in attempt.question_ids[: count // 2]})
+        db.session.commit()
+        client = app.test_client()
+        login(client, f"{slug}-taker")
+        counts = statements_for(app, client, [f"/quizzes/attempts/{attempt.id}", f"/courses/{slug}/quizzes/check"])
+        client.post(f"/quizzes/attempts/{attempt.id}/submit", data={"shown": [str(i) for i in attempt.question_ids]})
+        counts.update(statements_for(app, client, [f"/quizzes/attempts/{attempt.id}/review"]))
+        results.append(list(counts.values()))
+    assert results[0] == results[1], f"5 questions: {results[0]}, 60 questions: {results[1]}"
