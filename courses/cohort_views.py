@@ -60,7 +60,7 @@ def new():
     if form.validate_on_submit():
         try:
             cohort = cohorts.create_cohort(current_user, form.course_id.data, form.name.data,
-                                           form.starts_on.data, form.ends_on.data)
+                                           form.starts_on.data, form.ends_on.data, form.identified_surveys.data)
             db.session.commit()
         except cohorts.CohortError as error:
             db.session.rollback()

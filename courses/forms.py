@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -21,4 +21,9 @@ class CohortForm(FlaskForm):
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Ends on (optional)"), validators=[Optional()],
                         description=_l("After this date the invite code stops working."))
+    identified_surveys = BooleanField(
+        _l("Identified surveys"),
+        description=_l("Off (recommended): survey answers are anonymous. On: you see each participant's "
+                       "answers with her handle; participants are told before they answer. Cannot be "
+                       "changed later."))
     submit = SubmitField(_l("Create cohort"))

@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,6 +39,8 @@ class Cohort(db.Model):
     invite_code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Survey answers in this cohort carry the account (participants are told); chosen at creation.
+    identified_surveys: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def invite_code_display(self) -> str:
@@ -68,9 +70,13 @@ def _new_code() -> str:
 
 
 def create_cohort(
-    trainer: User, course_id: int, name: str, starts_on: date, ends_on: date | None
+    trainer: User, course_id: int, name: str, starts_on: date, ends_on: date | None,
+    identified_surveys: bool = False,
 ) -> Cohort:
-    """Create a cohort run by ``trainer`` with a fresh invite code; trainers and admins only."""
+    """Create a cohort run by ``trainer`` with a fresh invite code; trainers and admins only.
+
+    ``identified_surveys`` is fixed here, before anyone answers: participants join knowing it.
+    """
     if not trainer.is_trainer:
         raise PermissionError("only trainers create cohorts")
     name = clean_text(name, 120)
@@ -80,7 +86,7 @@ def create_cohort(
         raise CohortError(_l("The end date is before the start date."), "ends_on")
     cohort = Cohort(
         course_id=course_id, name=name, starts_on=starts_on, ends_on=ends_on,
-        invite_code=_new_code(), created_by_id=trainer.id,
+        invite_code=_new_code(), created_by_id=trainer.id, identified_surveys=identified_surveys,
     )
     db.session.add(cohort)
     db.session.flush()

@@ -37,6 +37,8 @@ class SurveyResponse(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     respondent_key: Mapped[str] = mapped_column(String(64))
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    # Only in a cohort with identified surveys (participants were told); otherwise always empty.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     profession: Mapped[str | None] = mapped_column(String(16))  # coarse, for breakdowns with suppression
     region: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="draft")  # draft, submitted

@@ -63,6 +63,8 @@ class SurveyResults:
     # Items asked only in the later phase (e.g. "since the training, have you applied for an
     # order?"): label, answer labels, counts; only from k respondents.
     behaviour: list[tuple[str, list[str], list[int]]] = field(default_factory=list)
+    # Identified cohorts only: (handle, knowledge right before, after, out of) per participant.
+    people: list[tuple[str, int | None, int | None, int]] = field(default_factory=list)
     # dimension -> rows (label, matched n or None when suppressed, knowledge % before, after)
     breakdowns: dict[str, list[tuple[str, int | None, float | None, float | None]]] = field(default_factory=dict)
     pairs: list[tuple[str, str, object, object]] = field(default_factory=list)  # for the de-identified CSV
@@ -134,8 +136,11 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     if cohorts is not None:
         query = query.where(SurveyResponse.cohort_id.in_([c.id for c in cohorts]))
     names = {c.id: c.name for c in db.session.execute(select(Cohort).where(Cohort.course_id == course.id)).scalars()}
+    accounts: dict[str, int] = {}
     for r in db.session.execute(query).scalars():
         responses[survey_phase[r.survey_id]][r.respondent_key] = r.answers or {}
+        if r.user_id is not None:
+            accounts[r.respondent_key] = r.user_id
         groups["profession"].setdefault(r.respondent_key, r.profession or "other")
         groups["region"].setdefault(r.respondent_key, r.region or "")
         groups["cohort"].setdefault(r.respondent_key, names.get(r.cohort_id, ""))
@@ -163,6 +168,8 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
                                  for a in post.values() if a.get(i["id"]))
         if len(result.comments) < k:
             result.comments = []  # too few to show without pointing at someone
+    if result.cohort is not None and result.cohort.identified_surveys:
+        result.people = _people(accounts, pre, post, pre_items)
     if not result.shown:
         return result
 
@@ -266,6 +273,19 @@ def _scale_result(item: dict, pairs, test: str, locale: str) -> ItemResult:
                       labels=[str(v) for v in range(1, points + 1)],
                       counts_pre=[sum(1 for x in pairs.pre if x == v) for v in range(1, points + 1)],
                       counts_post=[sum(1 for x in pairs.post if x == v) for v in range(1, points + 1)])
+
+
+def _people(accounts: dict[str, int], pre: dict, post: dict, items: dict) -> list:
+    """Per participant of an identified cohort: her knowledge items right before and after."""
+    knowledge = [i for i in items.values() if i["type"] == "knowledge"]
+    handles = dict(db.session.execute(select(User.id, User.handle).where(User.id.in_(set(accounts.values())))).all())
+
+    def right(answers):
+        return None if answers is None else sum(answers.get(i["id"]) == i["answer"] for i in knowledge)
+
+    rows = [(handles.get(user_id, "?"), right(pre.get(key)), right(post.get(key)), len(knowledge))
+            for key, user_id in accounts.items()]
+    return sorted(rows, key=lambda row: row[0].casefold())
 
 
 def _behaviour(pre_items: dict, later_items: dict, later: dict, locale: str) -> list:

@@ -19,6 +19,7 @@ from courses import services as course_services
 from courses.models import Course
 from quizzes.surveys.models import Survey, SurveyResponse
 from training.accounts import User
+from training.cohorts import Cohort
 from training.db import utcnow
 from training.extensions import db
 from training.progress import enrolment, mark_complete
@@ -69,6 +70,12 @@ def my_response(ctx: SurveyContext, user: User) -> SurveyResponse | None:
     key = respondent_key(user, ctx.course.id, ctx.survey.instrument)
     return db.session.execute(select(SurveyResponse).where(
         SurveyResponse.survey_id == ctx.survey.id, SurveyResponse.respondent_key == key)).scalar_one_or_none()
+
+
+def cohort_of(user: User, course: Course) -> Cohort | None:
+    """The cohort through which the user takes this course, if any."""
+    row = enrolment(user, course.id)
+    return db.session.get(Cohort, row.cohort_id) if row and row.cohort_id else None
 
 
 def clean_answer(item: dict, raw):
@@ -125,10 +132,11 @@ def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
     if response is not None and response.state == "submitted":
         raise SurveyError(_l("You have already submitted this survey; answers can no longer change."))
     if response is None:
-        row = enrolment(user, ctx.course.id)
+        cohort = cohort_of(user, ctx.course)
         response = SurveyResponse(
             survey_id=ctx.survey.id, respondent_key=respondent_key(user, ctx.course.id, ctx.survey.instrument),
-            cohort_id=row.cohort_id if row else None, profession=user.profession, region=user.region, answers={})
+            cohort_id=cohort.id if cohort else None, user_id=user.id if cohort and cohort.identified_surveys else None,
+            profession=user.profession, region=user.region, answers={})
         db.session.add(response)
     response.answers = {**(response.answers or {}), **cleaned}
     return response

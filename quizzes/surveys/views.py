@@ -83,7 +83,9 @@ def answer(slug: str, activity: str):
             return redirect(url_for("courses.show", slug=slug))
         flash(_("Your answers are saved."), "success")
         return redirect(url_for("surveys.answer", slug=slug, activity=activity))
+    cohort = services.cohort_of(current_user, ctx.course) if ctx.outline.enrolled else None
     return render_template("surveys/answer.html", ctx=ctx, response=response, form=form,
+                           identified=bool(cohort and cohort.identified_surveys),
                            items=_items_for_display(ctx, response, current_language()))
 
 

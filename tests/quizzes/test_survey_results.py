@@ -226,3 +226,27 @@ def test_follow_up_compared_with_before(client, make_course, make_user):
     assert "<td class=\"num\">20%</td><td class=\"num\">80%</td>" in page  # right before 1/5, at follow-up 4/5
     after = client.get(f"/courses/test-course/surveys/pre/results?cohort={group.id}").get_data(as_text=True)
     assert "Fewer than 5 matched pairs" in after  # nobody answered the post-survey
+
+
+def test_identified_cohorts_show_people_and_anonymous_ones_never_store_them(client, make_course, make_user):
+    from quizzes.surveys.models import SurveyResponse
+
+    course = make_course(modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    trainer = make_user("coach", role="trainer")
+    named = cohorts.create_cohort(trainer, course.id, "Named", date.today(), None, identified_surveys=True)
+    anonymous = cohorts.create_cohort(trainer, course.id, "Anonymous", date.today(), None)
+    db.session.commit()
+    join(named, make_user, "nora")
+    join(anonymous, make_user, "anna")
+    answer("nora", PLAN["ada"])
+    answer("anna", PLAN["ada"])
+    db.session.commit()
+    rows = {r.cohort_id: r.user_id for r in db.session.execute(db.select(SurveyResponse)).scalars()}
+    assert rows[anonymous.id] is None and rows[named.id] == find_user("nora").id
+    login(client, "coach")
+    page = client.get(f"/courses/test-course/surveys/pre/results?cohort={named.id}").get_data(as_text=True)
+    assert '<th scope="row">nora</th><td class="num">0 / 1</td><td class="num">1 / 1</td>' in page
+    assert "anna" not in client.get(f"/courses/test-course/surveys/pre/results?cohort={anonymous.id}").get_data(as_text=True)
+    nora = client.application.test_client()
+    login(nora, "nora")
+    assert "your trainer sees your handle" in nora.get("/courses/test-course/surveys/pre").get_data(as_text=True)

@@ -45,7 +45,8 @@ def test_answers_are_stored_under_a_pseudonym_that_matches_pre_and_post(app, cou
     keys = {r.respondent_key for r in rows}
     assert len(keys) == 2  # mei's pre and post share one key; the other person has another
     columns = {c["name"] for c in inspect(db.engine).get_columns("survey_responses")}
-    assert not {"user_id", "created_at", "submitted_at"} & columns  # no account, no precise time
+    assert not {"created_at", "submitted_at"} & columns  # no precise time
+    assert all(r.user_id is None for r in rows)  # no account outside an identified cohort
     for row in rows:
         assert len(row.respondent_key) == 64 and len(row.id) == 32  # a keyed hash and a random id
     assert {r.profession for r in rows} == {"lawyer", "ngo"}
