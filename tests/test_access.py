@@ -64,6 +64,7 @@ MATRIX = {
     # Matched answers only from k pairs up: the small test cohort gets 404 even for its trainer.
     "surveys.responses_csv": ("GET", "/courses/test-course/surveys/pre/responses.csv", expect(LOGIN, 403, 403, 404, 404, 404)),
     "surveys.report_pdf": ("GET", "/courses/test-course/surveys/pre/report.pdf", expect(LOGIN, 403, 403, 200, 200, 200)),
+    "surveys.adjust": ("GET", "/cohorts/{cohort_id}/surveys/pre/adjust", expect(LOGIN, 403, 403, 403, 200, 200)),
     "surveys.answer": ("GET", "/courses/test-course/surveys/pre", expect(LOGIN, 200, 302, 200, 200, 200)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.

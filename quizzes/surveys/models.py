@@ -28,6 +28,20 @@ class Survey(db.Model):
     items: Mapped[list] = mapped_column(JSON)  # the items asked in this phase, as validated
 
 
+class SurveyAdjustment(db.Model):
+    """A trainer's changes to an instrument for one cohort, made before the cohort starts:
+    items not asked, and items reworded (per language)."""
+
+    __tablename__ = "survey_adjustments"
+    __table_args__ = (UniqueConstraint("cohort_id", "instrument"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(64))
+    hidden: Mapped[list] = mapped_column(JSON, default=list)  # item ids
+    texts: Mapped[dict] = mapped_column(JSON, default=dict)  # item id -> {lang: text}
+
+
 class SurveyResponse(db.Model):
     __tablename__ = "survey_responses"
     __table_args__ = (UniqueConstraint("survey_id", "respondent_key"),)

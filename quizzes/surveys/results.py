@@ -173,7 +173,9 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     if not result.shown:
         return result
 
-    knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items]
+    # Items nobody in scope was asked (a cohort's adjustment left them out) are not analysed.
+    knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items
+                 and any(pre[key].get(i["id"]) is not None for key in matched_keys)]
     for item in knowledge:
         right = lambda answers, item=item: (None if answers.get(item["id"]) is None
                                             else answers[item["id"]] == item["answer"])  # noqa: E731
@@ -198,6 +200,7 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
             pairs = st.paired([_scale_value(item, a.get(item["id"])) for a in post.values()],
                               [_scale_value(now, a.get(now["id"])) for a in post.values()])
             result.items.append(_scale_result(item, pairs, str(_l("Wilcoxon (then vs now)")), locale))
+    result.items = [i for i in result.items if i.n]
     for item, adjusted in zip(result.items, st.holm([i.p for i in result.items]), strict=True):
         item.p_adjusted = adjusted
 

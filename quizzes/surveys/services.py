@@ -16,10 +16,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from courses import services as course_services
-from courses.models import Course
-from quizzes.surveys.models import Survey, SurveyResponse
+from courses.models import Activity, Course
+from quizzes.surveys.models import Survey, SurveyAdjustment, SurveyResponse
 from training.accounts import User
-from training.cohorts import Cohort
+from training.cohorts import Cohort, require_manager
 from training.db import utcnow
 from training.extensions import db
 from training.progress import enrolment, mark_complete
@@ -53,6 +53,22 @@ class SurveyContext:
     outline: course_services.Outline
     activity: course_services.ActivityView
     survey: Survey
+    items: list[dict]  # what this reader is asked: the survey's items as her cohort adjusted them
+
+
+def adjusted_items(items: list[dict], adjustment: SurveyAdjustment | None) -> list[dict]:
+    """Items without the hidden ones, with the cohort's wording where it has one."""
+    if adjustment is None:
+        return items
+    return [{**item, "text": {**item["text"], **adjustment.texts.get(item["id"], {})}}
+            for item in items if item["id"] not in (adjustment.hidden or [])]
+
+
+def adjustment_for(cohort: Cohort | None, instrument: str) -> SurveyAdjustment | None:
+    if cohort is None:
+        return None
+    return db.session.execute(select(SurveyAdjustment).where(
+        SurveyAdjustment.cohort_id == cohort.id, SurveyAdjustment.instrument == instrument)).scalar_one_or_none()
 
 
 def survey_context(course: Course, slug: str, user: User, locale: str) -> SurveyContext | None:
@@ -62,7 +78,9 @@ def survey_context(course: Course, slug: str, user: User, locale: str) -> Survey
         return None
     course_services.check_access(outline, activity, user)
     survey = db.session.execute(select(Survey).where(Survey.activity_id == activity.id)).scalar_one()
-    return SurveyContext(course=course, outline=outline, activity=activity, survey=survey)
+    cohort = cohort_of(user, course) if user.is_authenticated else None
+    return SurveyContext(course=course, outline=outline, activity=activity, survey=survey,
+                         items=adjusted_items(survey.items, adjustment_for(cohort, survey.instrument)))
 
 
 def my_response(ctx: SurveyContext, user: User) -> SurveyResponse | None:
@@ -107,9 +125,9 @@ def clean_answer(item: dict, raw):
     return value
 
 
-def answers_from_form(survey: Survey, form) -> dict:
+def answers_from_form(items: list[dict], form) -> dict:
     out = {}
-    for item in survey.items:
+    for item in items:
         key = f"i-{item['id']}"
         out[item["id"]] = form.getlist(key)[:50] if item["type"] == "multiple" else form.get(key, "")
     return out
@@ -119,7 +137,7 @@ def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
     """Store her answers as given (a draft); all or nothing; refused once submitted."""
     if not ctx.outline.enrolled:
         raise SurveyError(_l("Enrol in the course to answer its surveys."))
-    items = {item["id"]: item for item in ctx.survey.items}
+    items = {item["id"]: item for item in ctx.items}
     cleaned = {}
     for item_id, value in raw.items():
         if item_id not in items:
@@ -157,3 +175,58 @@ def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
     db.session.refresh(response)
     mark_complete(user, ctx.activity.id)
     return True
+
+
+class AdjustmentError(SurveyError):
+    pass
+
+
+def instrument_of(course: Course, activity_slug: str) -> str | None:
+    """The instrument asked by the survey activity ``activity_slug`` of the course."""
+    return db.session.execute(select(Survey.instrument).join(Activity, Activity.id == Survey.activity_id).where(
+        Activity.course_id == course.id, Activity.slug == activity_slug)).scalar_one_or_none()
+
+
+def instrument_items(course: Course, instrument: str) -> list[dict]:
+    """Every item of an instrument, over all its phases, in order (for the adjustment form)."""
+    seen, out = set(), []
+    for survey in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
+                                     .where(Activity.course_id == course.id, Survey.instrument == instrument)
+                                     .order_by(Activity.position)).scalars():
+        for item in survey.items:
+            if item["id"] not in seen:
+                seen.add(item["id"])
+                out.append(item)
+    return out
+
+
+def adjust(trainer: User, cohort: Cohort, instrument: str, hidden: list[str], texts: dict[str, dict[str, str]],
+           today) -> SurveyAdjustment:
+    """Save a cohort's changes to an instrument; only its trainers, and only before it starts."""
+    require_manager(trainer, cohort)
+    if cohort.starts_on <= today:
+        raise AdjustmentError(_l("This cohort has started: its surveys can no longer change, so that answers stay comparable."))
+    course = db.session.get(Course, cohort.course_id)
+    items = {item["id"]: item for item in instrument_items(course, instrument)}
+    if not items:
+        raise LookupError(instrument)
+    if any(item_id not in items for item_id in hidden) or any(item_id not in items for item_id in texts):
+        raise AdjustmentError(_l("An item did not belong to this survey. Nothing was saved; reload the page."))
+    for survey in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
+                                     .where(Activity.course_id == course.id, Survey.instrument == instrument)).scalars():
+        if all(item["id"] in hidden for item in survey.items):
+            raise AdjustmentError(_l("Every survey needs at least one question left."))
+    cleaned = {}
+    for item_id, by_lang in texts.items():
+        for lang, text in by_lang.items():
+            text = " ".join((text or "").split())
+            if len(text) > 500:
+                raise AdjustmentError(_l("A question has at most 500 characters."))
+            if text and text != items[item_id]["text"].get(lang):
+                cleaned.setdefault(item_id, {})[lang] = text
+    row = adjustment_for(cohort, instrument)
+    if row is None:
+        row = SurveyAdjustment(cohort_id=cohort.id, instrument=instrument)
+        db.session.add(row)
+    row.hidden, row.texts = sorted(set(hidden)), cleaned
+    return row

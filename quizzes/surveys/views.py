@@ -9,16 +9,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import services as course_services
+from courses.models import Course, localized
 from courses.views import refusal
-from courses.models import localized
 from quizzes.surveys import results, services
 from training.accounts import PROFESSION_LABELS
+from training.cohorts import Cohort, can_manage
 from training.csv_export import csv_cell
 from training.db import utcnow
-from training.pdf import render_pdf
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
+from training.pdf import render_pdf
 
 bp = Blueprint("surveys", __name__)
 
@@ -39,7 +40,7 @@ def _context(slug: str, activity: str):
 def _items_for_display(ctx, response, locale):
     answers = (response.answers if response else {}) or {}
     shown = []
-    for item in ctx.survey.items:
+    for item in ctx.items:
         labels = item.get("labels", {}).get(locale) or next(iter(item.get("labels", {}).values()), None)
         shown.append({
             **item,
@@ -64,7 +65,7 @@ def answer(slug: str, activity: str):
             abort(400)
         autosave = request.headers.get("X-Amicus-Autosave") == "1"
         try:
-            raw = services.answers_from_form(ctx.survey, request.form)
+            raw = services.answers_from_form(ctx.items, request.form)
             if request.form.get("action") == "submit":
                 services.submit(ctx, current_user, raw)
             else:
@@ -166,3 +167,40 @@ def report_pdf(slug: str, activity: str):
                            profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
     return Response(render_pdf(html), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(data, "report.pdf")}"'})
+
+
+@bp.route("/cohorts/<int:cohort_id>/surveys/<activity>/adjust", methods=["GET", "POST"])
+@login_required
+def adjust(cohort_id: int, activity: str):
+    """A trainer hides or rewords items of a survey's instrument for her cohort, before it starts."""
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if not can_manage(current_user, cohort):
+        abort(403)
+    course = db.session.get(Course, cohort.course_id)
+    instrument = services.instrument_of(course, activity)
+    if instrument is None:
+        abort(404)
+    items = services.instrument_items(course, instrument)
+    form = ConfirmForm()
+    today = utcnow().date()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        hidden = [item["id"] for item in items if not request.form.get(f"ask-{item['id']}")]
+        texts = {item["id"]: {lang: request.form.get(f"text-{item['id']}-{lang}", "") for lang in course.languages}
+                 for item in items}
+        try:
+            services.adjust(current_user, cohort, instrument, hidden, texts, today)
+        except services.SurveyError as problem:
+            db.session.rollback()
+            flash(str(problem.message), "error")
+            return redirect(url_for("surveys.adjust", cohort_id=cohort_id, activity=activity))
+        db.session.commit()
+        flash(_("The survey is adjusted for this cohort."), "success")
+        return redirect(url_for("cohorts.show", cohort_id=cohort_id))
+    current = services.adjustment_for(cohort, instrument)
+    shown = services.adjusted_items(items, current)
+    texts = {item["id"]: item["text"] for item in shown}
+    return render_template("surveys/adjust.html", cohort=cohort, course=course, instrument=instrument, items=items,
+                           asked={item["id"] for item in shown}, texts=texts, form=form,
+                           editable=cohort.starts_on > today)

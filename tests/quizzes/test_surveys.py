@@ -107,3 +107,38 @@ def test_broken_instruments_are_reported_with_file_and_line(app, tmp_path, instr
     folder = write_course(tmp_path, modules=1, lessons=1, surveys=instrument)
     _specs, errors, _ = read_packages([folder])
     assert any(expected in e for e in errors), errors
+
+
+def test_a_trainer_adjusts_the_survey_for_a_cohort_before_it_starts(app, client, make_course, make_user):
+    from datetime import date, timedelta
+
+    from training import cohorts
+
+    course = make_course(modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    trainer = make_user("coach", role="trainer")
+    soon = cohorts.create_cohort(trainer, course.id, "Soon", date.today() + timedelta(days=7), None)
+    started = cohorts.create_cohort(trainer, course.id, "Started", date.today(), None)
+    db.session.commit()
+    login(client, "coach")
+    page = client.get(f"/cohorts/{soon.id}/surveys/pre/adjust").get_data(as_text=True)
+    assert "Which year?" in page and "Save for this cohort" in page
+    form = {"ask-year": "1", "text-year-en": "In which year did the law take effect?", "ask-confidence-before": "1",
+            "ask-increased": "1", "ask-comment": "1"}  # "confidence" left out
+    assert client.post(f"/cohorts/{soon.id}/surveys/pre/adjust", data=form).status_code == 302
+    refused = client.post(f"/cohorts/{started.id}/surveys/pre/adjust", data=form, follow_redirects=True)
+    assert "This cohort has started" in refused.get_data(as_text=True)
+    everything_hidden = client.post(f"/cohorts/{soon.id}/surveys/pre/adjust", data={}, follow_redirects=True)
+    assert "at least one question" in everything_hidden.get_data(as_text=True)
+
+    learner = make_user("lea")
+    cohorts.join_cohort(learner, soon.invite_code, date.today())
+    enrol(learner, course.id, soon.id)
+    other = make_user("otto")
+    cohorts.join_cohort(other, started.invite_code, date.today())
+    enrol(other, course.id, started.id)
+    db.session.commit()
+    assert [i["id"] for i in ctx(learner, "pre").items] == ["year"]
+    assert ctx(learner, "pre").items[0]["text"]["en"] == "In which year did the law take effect?"
+    assert [i["id"] for i in ctx(other, "pre").items] == ["year", "confidence"]
+    with pytest.raises(services.SurveyError):
+        services.save(ctx(learner, "pre"), learner, {"confidence": "3"})  # not asked in her cohort
