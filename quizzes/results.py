@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from courses.models import Activity, Course, localized
 from quizzes import stats
-from quizzes.grading import normalise_text
+from quizzes.grading import grade, normalise_text
 from quizzes.model import Question
 from quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from quizzes.services import quiz_grade
@@ -123,8 +123,6 @@ def _wrong_answers(q: Question, value) -> list[str]:
         return [q.choices[i].text for i in chosen
                 if isinstance(i, int) and 0 <= i < len(q.choices) and q.choices[i].fraction <= 0]
     if kind in ("short", "numerical") and isinstance(value, str) and value.strip():
-        from quizzes.grading import grade
-
         return [normalise_text(value, q.case_sensitive)[:80]] if (grade(q, value) or 0) < 1 else []
     if kind == "matching" and isinstance(value, dict):
         out = []

@@ -10,6 +10,7 @@ from datetime import timedelta
 from statistics import mean
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -167,7 +168,8 @@ def own_attempt(attempt_id: int, user: User) -> QuizAttempt:
     return attempt
 
 
-def _deadline_passed(attempt: QuizAttempt) -> bool:
+def deadline_passed(attempt: QuizAttempt) -> bool:
+    """True once the attempt's time limit (with a short grace for requests under way) is over."""
     return attempt.deadline_at is not None and utcnow() > attempt.deadline_at + DEADLINE_GRACE
 
 
@@ -186,7 +188,7 @@ def save_answers(attempt: QuizAttempt, user: User, raw: dict[int, object]) -> in
         raise LookupError(attempt.id)
     if attempt.state != "in_progress":
         raise QuizError(_l("This attempt has been submitted; answers can no longer change."))
-    if _deadline_passed(attempt):
+    if deadline_passed(attempt):
         raise QuizError(_l("The time for this attempt is over; your answers saved before it ended count."))
     questions = _questions_of(attempt)
     cleaned = {}
@@ -261,7 +263,7 @@ def finish(attempt: QuizAttempt, user: User) -> bool:
 
 def close_if_expired(attempt: QuizAttempt, user: User) -> bool:
     """Submit an attempt whose time ran out; True if it was closed now."""
-    if attempt.state == "in_progress" and _deadline_passed(attempt):
+    if attempt.state == "in_progress" and deadline_passed(attempt):
         return finish(attempt, user)
     return False
 
@@ -286,9 +288,9 @@ class ShownQuestion:
     marker_comment: str | None = None
 
 
-def shown_questions(attempt: QuizAttempt) -> list[ShownQuestion]:
-    """The attempt's questions in its order, with the saved answers (three queries)."""
-    questions = _questions_of(attempt)
+def shown_questions(attempt: QuizAttempt, questions: dict[int, QuizQuestion] | None = None) -> list[ShownQuestion]:
+    """The attempt's questions in its order, with the saved answers (two queries)."""
+    questions = questions if questions is not None else _questions_of(attempt)
     responses = responses_of(attempt)
     shown, number = [], 0
     for question_id in attempt.question_ids:
@@ -435,11 +437,9 @@ class ReviewLine:
 
 def review_lines(attempt: QuizAttempt) -> list[ReviewLine]:
     """Each question with what was answered and what was right, as safe HTML."""
-    from markupsafe import escape
-
     questions = _questions_of(attempt)
     lines = []
-    for sq in shown_questions(attempt):
+    for sq in shown_questions(attempt, questions):
         q, r = sq.question, sq.rendered
         given: list[str] = []
         right: list[str] = []

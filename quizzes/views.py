@@ -134,7 +134,7 @@ def submit(attempt_id: int):
             services.save_answers(attempt, current_user, services.answers_from_form(attempt, request.form))
         except services.QuizError as problem:
             db.session.rollback()
-            if not services._deadline_passed(attempt):
+            if not services.deadline_passed(attempt):
                 flash(str(problem.message), "error")
                 return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
         services.finish(attempt, current_user)
