@@ -88,6 +88,10 @@ def lesson(slug: str, activity: str):
         return refusal(error, course)
     if page is None:
         abort(404)
+    if page.activity.content_warning and request.args.get("continue") != "1" and not page.activity.done:
+        # Warn before showing distressing material; the reader may go on or skip it for now.
+        db.session.rollback()  # opening the warning is not opening the lesson: "Resume" stays put
+        return render_template("courses/warning.html", page=page)
     response = render_template("courses/lesson.html", page=page, form=ConfirmForm())
     if db.session.dirty:
         db.session.commit()  # remembers the place to resume

@@ -24,6 +24,7 @@ MATRIX = {
     "core.home": ("GET", "/", expect(200, 302, 302, 302, 302, 302)),
     "core.healthz": ("GET", "/healthz", expect(200, 200, 200, 200, 200, 200)),
     "core.set_language": ("POST", "/language", expect(302, 302, 302, 302, 302, 302)),
+    "core.set_neutral_titles": ("POST", "/privacy/neutral-titles", expect(302, 302, 302, 302, 302, 302)),
     "static": ("GET", "/static/css/amicus.css", expect(200, 200, 200, 200, 200, 200)),
     "accounts.register": ("GET", "/register", expect(200, 302, 302, 302, 302, 302)),
     "accounts.login": ("GET", "/login", expect(200, 302, 302, 302, 302, 302)),
@@ -131,7 +132,7 @@ def test_route_access(app, world, role):
         if response.status_code != expected[role]:
             failures.append(f"{method} {template} as {role}: {response.status_code}, expected {expected[role]}")
         if expected[role] == LOGIN and role == "anonymous" and endpoint not in (
-                "core.set_language", "accounts.logout"):
+                "core.set_language", "core.set_neutral_titles", "accounts.logout"):
             assert response.headers["Location"].startswith("/login"), endpoint
     assert not failures, "\n".join(failures)
 

@@ -41,6 +41,8 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "AMICUS_LANGUAGES": ["en", "zh"],
         "AMICUS_SITE_NAME": "Amicus",
+        # Where "Leave quickly" goes: a neutral site that loads fast in mainland China.
+        "AMICUS_QUICK_EXIT_URL": "https://www.baidu.com/s?wd=%E5%A4%A9%E6%B0%94",
         # A profile name from argon2.profiles; the default is RFC 9106's low-memory choice.
         "AMICUS_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
         "AMICUS_LOGIN_LIMIT": "10 per minute",

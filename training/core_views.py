@@ -28,14 +28,29 @@ def healthz():
     return jsonify(status="ok")
 
 
+def _local_target(target: str | None) -> str:
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return url_for("core.home")
+    return target
+
+
+@bp.post("/privacy/neutral-titles")
+def set_neutral_titles():
+    """Tabs and history then show only "Notes" for every page (a cookie: works before log-in)."""
+    response = redirect(_local_target(request.form.get("next")))
+    if request.form.get("on") == "1":
+        response.set_cookie("neutral", "1", max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    else:
+        response.delete_cookie("neutral")
+    return response
+
+
 @bp.post("/language")
 def set_language():
     """Remember the chosen language: on the account if signed in, else in a cookie."""
     lang = request.form.get("lang", "")
-    target = request.form.get("next") or url_for("core.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.home")
-    response = redirect(target)
+    response = redirect(_local_target(request.form.get("next")))
     if lang in current_app.config["AMICUS_LANGUAGES"]:
         if current_user.is_authenticated:
             current_user.locale = lang

@@ -153,3 +153,33 @@ def test_join_link_prefills_the_code(client, course, make_user):
     make_user("mei")
     login(client, "mei")
     assert 'value="ABCD-2345"' in client.get("/join?code=ABCD-2345").get_data(as_text=True)
+
+
+def test_a_content_warning_comes_before_the_lesson(client, make_course, make_user):
+    course = make_course(modules=1, lessons=2, sequential=False)
+    from courses.models import Activity
+
+    activity = db.session.execute(select(Activity).where(Activity.slug == "001-lesson")).scalar_one()
+    activity.content_warnings = {"en": "Describes an assault."}
+    db.session.commit()
+    from courses import structure
+
+    structure.clear()
+    make_user("mei")
+    login(client, "mei")
+    client.post("/courses/test-course/enrol")
+    page = client.get("/courses/test-course/lessons/001-lesson").get_data(as_text=True)
+    assert "Before you read" in page and "Describes an assault." in page and "Body of lesson" not in page
+    assert 'href="/courses/test-course/lessons/002-lesson"' in page  # skip to the next lesson
+    assert db.session.execute(select(Enrolment.last_activity_id)).scalar_one() is None  # not "opened" yet
+    page = client.get("/courses/test-course/lessons/001-lesson?continue=1").get_data(as_text=True)
+    assert "Body of lesson" in page
+
+
+def test_quick_exit_and_neutral_titles(client):
+    page = client.get("/courses").get_data(as_text=True)
+    assert 'id="quick-exit"' in page and "<title>Courses · Amicus</title>" in page
+    client.post("/privacy/neutral-titles", data={"on": "1", "next": "/courses"})
+    assert "<title>Notes</title>" in client.get("/courses").get_data(as_text=True)
+    client.post("/privacy/neutral-titles", data={"on": "0"})
+    assert "<title>Courses · Amicus</title>" in client.get("/courses").get_data(as_text=True)
