@@ -33,6 +33,22 @@ def _course_or_404(slug: str):
     return course
 
 
+def open_activity(slug: str, activity: str, context):
+    """Look up an activity of the course ``slug`` with a kind's context function.
+
+    Returns (context, None), or (None, the refusal page) when the reader may not open it
+    yet; unknown course or activity: 404. Used by every activity kind's views.
+    """
+    course = _course_or_404(slug)
+    try:
+        ctx = context(course, activity, current_user, current_language())
+    except services.CourseAccessError as error:
+        return None, refusal(error, course)
+    if ctx is None:
+        abort(404)
+    return ctx, None
+
+
 def refusal(error: services.CourseAccessError, course):
     """The page for an activity the reader may not open yet: locked module, or not enrolled.
 

@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from courses import services as course_services
-from courses.views import refusal
+from courses.views import open_activity
 from courses.models import Activity, Course, localized
 from quizzes import bank as bank_service
 from quizzes import results as results_service
@@ -28,25 +28,12 @@ from training.i18n import current_language
 bp = Blueprint("quizzes", __name__)
 
 
-def _context(slug: str, activity: str):
-    course = course_services.get_course(slug)
-    if course is None:
-        abort(404)
-    try:
-        ctx = services.quiz_context(course, activity, current_user, current_language())
-    except course_services.CourseAccessError as error:
-        return None, course, error
-    if ctx is None:
-        abort(404)
-    return ctx, course, None
-
-
 @bp.get("/courses/<slug>/quizzes/<activity>")
 @login_required
 def show(slug: str, activity: str):
-    ctx, course, error = _context(slug, activity)
+    ctx, refused = open_activity(slug, activity, services.quiz_context)
     if ctx is None:
-        return refusal(error, course)
+        return refused
     state = services.summary(ctx.quiz, current_user) if ctx.outline.enrolled else None
     return render_template("quizzes/show.html", ctx=ctx, state=state, form=ConfirmForm(),
                            question_count=len(services.active_questions(ctx.quiz)))
@@ -57,9 +44,9 @@ def show(slug: str, activity: str):
 def start(slug: str, activity: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ctx, course, error = _context(slug, activity)
+    ctx, refused = open_activity(slug, activity, services.quiz_context)
     if ctx is None:
-        return refusal(error, course)
+        return refused
     try:
         attempt = services.start_attempt(ctx, current_user)
     except services.QuizError as not_started:

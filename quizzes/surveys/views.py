@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from courses import services as course_services
 from courses.models import Course, localized
-from courses.views import refusal
+from courses.views import open_activity
 from quizzes.surveys import results, services
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort, can_manage
@@ -22,19 +22,6 @@ from training.i18n import current_language
 from training.pdf import render_pdf
 
 bp = Blueprint("surveys", __name__)
-
-
-def _context(slug: str, activity: str):
-    course = course_services.get_course(slug)
-    if course is None:
-        abort(404)
-    try:
-        ctx = services.survey_context(course, activity, current_user, current_language())
-    except course_services.CourseAccessError as error:
-        return None, refusal(error, course)
-    if ctx is None:
-        abort(404)
-    return ctx, None
 
 
 def _items_for_display(ctx, response, locale):
@@ -55,7 +42,7 @@ def _items_for_display(ctx, response, locale):
 @bp.route("/courses/<slug>/surveys/<activity>", methods=["GET", "POST"])
 @login_required
 def answer(slug: str, activity: str):
-    ctx, refused = _context(slug, activity)
+    ctx, refused = open_activity(slug, activity, services.survey_context)
     if ctx is None:
         return refused
     response = services.my_response(ctx, current_user) if ctx.outline.enrolled else None

@@ -156,7 +156,7 @@ def test_join_link_prefills_the_code(client, course, make_user):
 
 
 def test_a_content_warning_comes_before_the_lesson(client, make_course, make_user):
-    course = make_course(modules=1, lessons=2, sequential=False)
+    make_course(modules=1, lessons=2, sequential=False)
     from courses.models import Activity
 
     activity = db.session.execute(select(Activity).where(Activity.slug == "001-lesson")).scalar_one()
