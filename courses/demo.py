@@ -11,6 +11,7 @@ from training import accounts, cohorts
 from training.cohorts import Cohort
 from training.extensions import db
 from training.progress import enrol
+from training.support import Helpline, save_helpline
 
 DEMO_PASSWORD = "amicus-demo-2026"
 DEMO_USERS = [
@@ -22,6 +23,14 @@ DEMO_USERS = [
     ("ngo-zhang", "participant", "ngo", "Beijing"),
 ]
 DEMO_COHORT = "Demo cohort"
+# Public national numbers in China, as a starting point: admins check and edit them (Helplines).
+DEMO_HELPLINES = [
+    ({"en": "Police", "zh": "报警电话"}, "110", {"en": "Emergencies, at any hour", "zh": "紧急情况，全天候"}),
+    ({"en": "Women's rights hotline (All-China Women's Federation)", "zh": "全国妇联妇女维权公益服务热线"}, "12338",
+     {"en": "Advice and referral for women facing violence", "zh": "为遭受暴力的妇女提供咨询和转介"}),
+    ({"en": "Public legal services hotline (legal aid)", "zh": "公共法律服务热线（法律援助）"}, "12348",
+     {"en": "Legal advice and legal aid applications", "zh": "法律咨询和法律援助申请"}),
+]
 DEMO_CODE = "DEMO2026"
 
 
@@ -49,6 +58,11 @@ def load_demo() -> list[str]:
             enrol(users[handle], course.id, cohort.id)
         lines.append(f"Demo cohort {cohort.name!r} for {course.slug}: invite code {cohort.invite_code_display}")
     db.session.commit()
+    if not db.session.execute(select(Helpline)).first():
+        admin = users["admin"]
+        for position, (names, contact, notes) in enumerate(DEMO_HELPLINES):
+            save_helpline(admin, None, region="", names=names, contact=contact, notes=notes, position=position, active=True)
+        db.session.commit()
     lines.append(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     lines += [f"  {handle:<14} {role}" for handle, role, _p, _r in DEMO_USERS]
     return lines

@@ -32,6 +32,9 @@ MATRIX = {
     "accounts.account": ("GET", "/account", expect(LOGIN, 200, 200, 200, 200, 200)),
     "accounts.reset": ("GET", "/reset/not-a-token", expect(404, 404, 404, 404, 404, 404)),
     "admin.users": ("GET", "/admin/users", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.helplines": ("GET", "/admin/helplines", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.helpline": ("GET", "/admin/helplines/{helpline_id}", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "core.support": ("GET", "/support", expect(200, 200, 200, 200, 200, 200)),
     "admin.reset_link": ("POST", "/admin/users/{participant_id}/reset-link", expect(LOGIN, 403, 403, 403, 403, 200)),
     "courses.catalog": ("GET", "/courses", expect(200, 200, 200, 200, 200, 200)),
     "courses.show": ("GET", "/courses/test-course", expect(200, 200, 200, 200, 200, 200)),
@@ -110,12 +113,19 @@ def world(app, make_user, make_course):
     open_attempt = quiz_services.start_attempt(quiz_services.quiz_context(get_course("test-course"), "check", participant, "en"), participant)
     db.session.commit()
     from quizzes.bank import stage_upload
+    from training.support import save_helpline
+
+    from training.accounts import find_user
+
+    helpline = save_helpline(find_user("admin"), None, region="", names={"en": "Police"}, contact="110", notes={},
+                             position=0, active=True)
 
     staged = stage_upload(trainer, get_course("test-course"), "bank.gift", b"Bank question? {T}", "practice")
     db.session.commit()
     response_id = db.session.execute(db.select(QuizResponse.id).where(QuizResponse.attempt_id == finished.id)).scalar_one()
     return {"participant_id": participant.id, "cohort_id": cohort.id, "open_attempt_id": open_attempt.id,
-            "finished_attempt_id": finished.id, "essay_response_id": response_id, "import_id": staged.id}
+            "finished_attempt_id": finished.id, "essay_response_id": response_id, "import_id": staged.id,
+            "helpline_id": helpline.id}
 
 
 @pytest.mark.parametrize("role", ROLES)

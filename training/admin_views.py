@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from training import accounts
 from training.accounts import Role, User
 from training.extensions import db
-from training.forms import ConfirmForm
+from training.forms import ConfirmForm, HelplineForm
+from training.support import Helpline, save_helpline
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,3 +55,49 @@ def reset_link(user_id: int):
     db.session.commit()
     link = url_for("accounts.reset", token=token, _external=True)
     return render_template("admin/reset_link.html", user=user, link=link, hours=hours)
+
+
+@bp.route("/helplines", methods=["GET", "POST"])
+@admin_required
+def helplines():
+    """The helplines participants see on the support page; add one here."""
+    form = HelplineForm()
+    if form.validate_on_submit():
+        if _save(form, None):
+            db.session.commit()
+            return redirect(url_for("admin.helplines"))
+    rows = list(db.session.execute(select(Helpline).order_by(Helpline.region, Helpline.position, Helpline.id)).scalars())
+    return render_template("admin/helplines.html", rows=rows, form=form), 200 if not form.errors else 422
+
+
+@bp.route("/helplines/<int:helpline_id>", methods=["GET", "POST"])
+@admin_required
+def helpline(helpline_id: int):
+    row = db.get_or_404(Helpline, helpline_id)
+    form = HelplineForm(obj=None if request.method == "POST" else _as_form_data(row))
+    if form.validate_on_submit():
+        if _save(form, row):
+            db.session.commit()
+            return redirect(url_for("admin.helplines"))
+    return render_template("admin/helpline.html", row=row, form=form), 200 if not form.errors else 422
+
+
+def _as_form_data(row: Helpline):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(region=row.region, name_en=row.names.get("en", ""), name_zh=row.names.get("zh", ""),
+                           contact=row.contact, notes_en=row.notes.get("en", ""), notes_zh=row.notes.get("zh", ""),
+                           position=row.position, active=row.active)
+
+
+def _save(form: HelplineForm, row: Helpline | None) -> bool:
+    try:
+        save_helpline(current_user, row, region=form.region.data or "",
+                      names={"en": form.name_en.data or "", "zh": form.name_zh.data or ""}, contact=form.contact.data,
+                      notes={"en": form.notes_en.data or "", "zh": form.notes_zh.data or ""},
+                      position=form.position.data or 0, active=bool(form.active.data))
+    except ValueError:
+        db.session.rollback()
+        form.name_en.errors = [*form.name_en.errors, _("Give the helpline a name in at least one language.")]
+        return False
+    return True

@@ -17,6 +17,16 @@ def home():
     return render_template("home.html")
 
 
+@bp.get("/support")
+def support():
+    """Helplines and support services; the reader's region first."""
+    from training.i18n import current_language
+    from training.support import helplines_for, localized_text
+
+    return render_template("support.html", groups=helplines_for(current_user), locale=current_language(),
+                           text=localized_text)
+
+
 @bp.get("/healthz")
 @limiter.exempt
 def healthz():

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from training.accounts import HANDLE_MAX, PASSWORD_MAX, PROFESSION_LABELS
 
@@ -79,3 +79,16 @@ class ConfirmForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change something."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class HelplineForm(FlaskForm):
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=64)],
+                         description=_l("As participants write it in their profile, e.g. Sichuan. Empty: everywhere."))
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=120)])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[Optional(), Length(max=120)])
+    contact = StringField(_l("Phone or how to reach it"), validators=[DataRequired(), Length(max=120)])
+    notes_en = StringField(_l("Hours and who it is for (English)"), validators=[Optional(), Length(max=300)])
+    notes_zh = StringField(_l("Hours and who it is for (Chinese)"), validators=[Optional(), Length(max=300)])
+    position = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=999)])
+    active = BooleanField(_l("Shown"), default=True)
+    submit = SubmitField(_l("Save"))
