@@ -90,3 +90,23 @@ def test_trainer_imports_gift_and_marks_an_essay(page_factory, live_server, tmp_
     learner_page.goto(f"/quizzes/attempts/{attempt.id}/review")
     expect(learner_page.get_by_text("Score: 75")).to_be_visible()
     expect(learner_page.get_by_text("Good; add safety planning.")).to_be_visible()
+
+
+def test_admin_adds_a_helpline_that_a_participant_finds(page_factory, live_server):
+    accounts.create_user("helpline-admin", PASSWORD, role="admin")
+    accounts.create_user("yunnan-reader", PASSWORD, region="Yunnan")
+    db.session.commit()
+    admin = page_factory()
+    log_in(admin, "helpline-admin")
+    admin.get_by_role("link", name="Helplines").click()
+    admin.get_by_label("Region").fill("Yunnan")
+    admin.get_by_label("Name (English)").fill("Kunming women's shelter")
+    admin.get_by_label("Phone or how to reach it").fill("0871-0000000")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_role("cell", name="Yunnan")).to_be_visible()
+
+    reader = page_factory()
+    log_in(reader, "yunnan-reader")
+    reader.get_by_role("link", name="Get support").click()
+    expect(reader.get_by_role("heading", name="Yunnan")).to_be_visible()
+    expect(reader.get_by_text("0871-0000000")).to_be_visible()
