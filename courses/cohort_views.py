@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from courses import services
 from courses.forms import CohortForm, JoinCohortForm
 from courses.models import Course, localized
-from training import cohorts
+from training import audit, cohorts
 from training.cohorts import Cohort
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
@@ -102,6 +102,9 @@ def export(cohort_id: int):
     for row in matrix.rows:
         writer.writerow([csv_cell(v) for v in (row.user.handle, row.user.profession, row.user.region or "",
                                                  row.percent, row.done, *[int(c) for c in row.cells])])
+    audit.record(current_user, "export.cohort_progress", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 rows=len(matrix.rows))
+    db.session.commit()
     filename = f"cohort-{cohort.id}-progress.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -18,6 +18,7 @@ from quizzes import services
 from quizzes.forms import MarkForm, UploadForm
 from quizzes.models import QuestionImport, Quiz, QuizAttempt
 from quizzes.package import render_question
+from training import audit
 from training.cohorts import Cohort
 from training.csv_export import csv_cell
 from training.db import utcnow
@@ -299,6 +300,9 @@ def cohort_results_csv(cohort_id: int, activity: str):
                          attempt.submitted_at.isoformat(timespec="seconds") if attempt.submitted_at else "",
                          "" if attempt.score is None else attempt.score, int(attempt.needs_marking),
                          *["" if fractions.get(qid) is None else round(fractions[qid], 4) for qid in data.question_ids]])
+    audit.record(current_user, "export.quiz_attempts", f"cohort {data.cohort.id}, quiz {data.activity.slug}",
+                 request.remote_addr, rows=len(data.attempts))
+    db.session.commit()
     filename = f"cohort-{data.cohort.id}-{data.activity.slug}-attempts.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

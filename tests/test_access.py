@@ -32,6 +32,7 @@ MATRIX = {
     "accounts.account": ("GET", "/account", expect(LOGIN, 200, 200, 200, 200, 200)),
     "accounts.reset": ("GET", "/reset/not-a-token", expect(404, 404, 404, 404, 404, 404)),
     "admin.users": ("GET", "/admin/users", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.audit_log": ("GET", "/admin/audit", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.helplines": ("GET", "/admin/helplines", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.helpline": ("GET", "/admin/helplines/{helpline_id}", expect(LOGIN, 403, 403, 403, 403, 200)),
     "core.support": ("GET", "/support", expect(200, 200, 200, 200, 200, 200)),

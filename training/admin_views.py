@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from training import accounts
+from training import accounts, audit
 from training.accounts import Role, User
 from training.extensions import db
 from training.forms import ConfirmForm, HelplineForm
@@ -52,6 +52,7 @@ def reset_link(user_id: int):
     user = db.get_or_404(User, user_id)
     hours = current_app.config["AMICUS_RESET_LINK_HOURS"]
     token = accounts.create_reset_token(current_user, user, hours)
+    audit.record(current_user, "account.reset_link", f"user {user.id} ({user.handle})", request.remote_addr)
     db.session.commit()
     link = url_for("accounts.reset", token=token, _external=True)
     return render_template("admin/reset_link.html", user=user, link=link, hours=hours)
@@ -92,7 +93,7 @@ def _as_form_data(row: Helpline):
 
 def _save(form: HelplineForm, row: Helpline | None) -> bool:
     try:
-        save_helpline(current_user, row, region=form.region.data or "",
+        saved = save_helpline(current_user, row, region=form.region.data or "",
                       names={"en": form.name_en.data or "", "zh": form.name_zh.data or ""}, contact=form.contact.data,
                       notes={"en": form.notes_en.data or "", "zh": form.notes_zh.data or ""},
                       position=form.position.data or 0, active=bool(form.active.data))
@@ -100,4 +101,16 @@ def _save(form: HelplineForm, row: Helpline | None) -> bool:
         db.session.rollback()
         form.name_en.errors = [*form.name_en.errors, _("Give the helpline a name in at least one language.")]
         return False
+    db.session.flush()
+    audit.record(current_user, "helpline.save", f"helpline {saved.id} ({saved.contact})", request.remote_addr)
     return True
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    """The audit log, newest first, filtered by action and by who did it."""
+    action = request.args.get("action") or None
+    actor = (request.args.get("actor") or "").strip()[:40] or None
+    page = db.paginate(audit.search(action, actor), per_page=100, error_out=False)
+    return render_template("admin/audit.html", page=page, actions=audit.ACTIONS, action=action, actor=actor or "")

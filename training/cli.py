@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup
 
-from training import accounts, backup
+from training import accounts, audit, backup
 from training.accounts import Role
 from training.extensions import db
 
@@ -47,6 +47,7 @@ def reset_link(handle: str, admin_handle: str) -> None:
         raise click.ClickException(f"{admin_handle!r} is not an admin.")
     hours = current_app.config["AMICUS_RESET_LINK_HOURS"]
     token = accounts.create_reset_token(admin, user, hours)
+    audit.record(admin, "account.reset_link", f"user {user.id} ({user.handle})", "server command line")
     db.session.commit()
     base = current_app.config["AMICUS_BASE_URL"].rstrip("/")
     with current_app.test_request_context():

@@ -12,6 +12,7 @@ from courses import services as course_services
 from courses.models import Course, localized
 from courses.views import open_activity
 from quizzes.surveys import results, services
+from training import audit
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort, can_manage
 from training.csv_export import csv_cell
@@ -97,6 +98,12 @@ def _results(slug: str, activity: str):
     return data
 
 
+def _log(data, action: str, **detail) -> None:
+    audit.record(current_user, action, f"{data.course.slug}: {data.scope}", request.remote_addr,
+                 instrument=data.instrument, **detail)
+    db.session.commit()
+
+
 def _links(slug: str, activity: str) -> dict:
     args = {"slug": slug, "activity": activity, "cohort": request.args.get("cohort", type=int),
             "compare": "followup" if request.args.get("compare") == "followup" else None}
@@ -107,6 +114,8 @@ def _links(slug: str, activity: str) -> dict:
 @login_required
 def results_page(slug: str, activity: str):
     data = _results(slug, activity)
+    if data.people:
+        _log(data, "read.identified_survey")
     visible = results.visible_cohorts(current_user, data.course)
     return render_template("surveys/results.html", r=data, links=_links(slug, activity),
                            cohort_choices=visible if visible is not None else course_services.cohorts_of(data.course),
@@ -131,6 +140,7 @@ def _filename(data, kind: str) -> str:
 @login_required
 def results_csv(slug: str, activity: str):
     data = _results(slug, activity)
+    _log(data, "export.survey_results")
     return _csv(results.results_table(data), _filename(data, "results.csv"))
 
 
@@ -141,6 +151,7 @@ def responses_csv(slug: str, activity: str):
     data = _results(slug, activity)
     if not data.shown:
         abort(404)
+    _log(data, "export.survey_responses", rows=len(data.pairs))
     rows = [["pair", "item", "pre", "post"], *[list(p) for p in data.pairs]]
     return _csv(rows, _filename(data, "responses.csv"))
 
@@ -150,6 +161,7 @@ def responses_csv(slug: str, activity: str):
 def report_pdf(slug: str, activity: str):
     """The results as a PDF for funders: the same numbers, the same suppression."""
     data = _results(slug, activity)
+    _log(data, "export.survey_report")
     html = render_template("surveys/report_pdf.html", r=data, today=utcnow().date(),
                            profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
     return Response(render_pdf(html), mimetype="application/pdf",
@@ -182,6 +194,8 @@ def adjust(cohort_id: int, activity: str):
             db.session.rollback()
             flash(str(problem.message), "error")
             return redirect(url_for("surveys.adjust", cohort_id=cohort_id, activity=activity))
+        audit.record(current_user, "survey.adjust", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                     instrument=instrument, hidden=hidden)
         db.session.commit()
         flash(_("The survey is adjusted for this cohort."), "success")
         return redirect(url_for("cohorts.show", cohort_id=cohort_id))
