@@ -36,6 +36,7 @@ MATRIX = {
     "admin.helplines": ("GET", "/admin/helplines", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.helpline": ("GET", "/admin/helplines/{helpline_id}", expect(LOGIN, 403, 403, 403, 403, 200)),
     "core.support": ("GET", "/support", expect(200, 200, 200, 200, 200, 200)),
+    "admin.unlock": ("POST", "/admin/users/{participant_id}/unlock", expect(LOGIN, 403, 403, 403, 403, 302)),
     "admin.reset_link": ("POST", "/admin/users/{participant_id}/reset-link", expect(LOGIN, 403, 403, 403, 403, 200)),
     "courses.catalog": ("GET", "/courses", expect(200, 200, 200, 200, 200, 200)),
     "courses.show": ("GET", "/courses/test-course", expect(200, 200, 200, 200, 200, 200)),

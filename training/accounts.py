@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.db import UTCDateTime, utcnow
@@ -92,6 +92,13 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Failed log-ins since the last success; past a threshold the account is locked for a while.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -241,19 +248,28 @@ def create_user(
 
 
 def authenticate(handle: str, password: str) -> User | None:
-    """Return the user if handle and password match, else None.
+    """Return the user if handle and password match and the account is not locked, else None.
 
-    An unknown handle costs one hash like a wrong password does, so timing does not tell
-    whether an account exists.
+    An unknown handle costs one hash like a wrong password does, and every refusal looks the
+    same to the caller, so neither timing nor answer tells whether an account exists or is
+    locked. After AMICUS_LOCKOUT_AFTER failures in a row the account is locked for
+    AMICUS_LOCKOUT_MINUTES (an admin can unlock it). The caller commits, also on failure.
     """
     user = find_user(handle) if handle else None
     hasher, dummy_hash = _hashers.get()
     try:
         hasher.verify(user.password_hash if user else dummy_hash, password or "")
+        matched = True
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
+        matched = False
     if user is None:
         return None
+    if not matched or user.is_locked:
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= current_app.config["AMICUS_LOCKOUT_AFTER"] and not user.is_locked:
+            user.locked_until = utcnow() + timedelta(minutes=current_app.config["AMICUS_LOCKOUT_MINUTES"])
+        return None
+    user.failed_logins, user.locked_until = 0, None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.last_login_at = utcnow()
@@ -326,3 +342,10 @@ def use_reset_token(token: str, new_password: str) -> User:
     set_password(user, new_password)
     reset.used_at = utcnow()
     return user
+
+
+def unlock(admin: User, user: User) -> None:
+    """Lift a lock-out (admins only)."""
+    if not admin.is_admin:
+        raise PermissionError("only admins unlock accounts")
+    user.failed_logins, user.locked_until = 0, None

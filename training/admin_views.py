@@ -43,6 +43,19 @@ def users():
                            roles=list(Role), form=ConfirmForm())
 
 
+@bp.post("/users/<int:user_id>/unlock")
+@admin_required
+def unlock(user_id: int):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    accounts.unlock(current_user, user)
+    audit.record(current_user, "account.unlock", f"user {user.id} ({user.handle})", request.remote_addr)
+    db.session.commit()
+    return redirect(url_for("admin.users", q=user.handle))
+
+
 @bp.post("/users/<int:user_id>/reset-link")
 @admin_required
 def reset_link(user_id: int):

@@ -22,6 +22,7 @@ ACTIONS = {
     "export.survey_report": _l("Downloaded a survey report (PDF)"),
     "read.identified_survey": _l("Read an identified cohort's survey answers"),
     "account.reset_link": _l("Made a password-reset link"),
+    "account.unlock": _l("Unlocked an account"),
     "helpline.save": _l("Added or changed a helpline"),
     "survey.adjust": _l("Adjusted a survey for a cohort"),
 }

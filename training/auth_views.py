@@ -62,11 +62,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.handle.data, form.password.data)
+        db.session.commit()  # also a failure: it counts toward the lock-out
         if user is not None:
-            db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        flash(_("That handle and password do not match an account."), "error")
+        flash(_("That handle and password do not match an account, or the account is locked for a while "
+                "after too many attempts. Try again later, or ask an administrator."), "error")
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
 

@@ -47,6 +47,9 @@ def defaults(instance_path: str) -> dict:
         "AMICUS_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
         "AMICUS_LOGIN_LIMIT": "10 per minute",
         "AMICUS_JOIN_LIMIT": "20 per minute",
+        # Failed log-ins in a row that lock an account, and for how long (admins can unlock).
+        "AMICUS_LOCKOUT_AFTER": 10,
+        "AMICUS_LOCKOUT_MINUTES": 30,
         "AMICUS_RESET_LINK_HOURS": 48,
         "AMICUS_BACKUP_DIR": str(Path(instance_path) / "backups"),
         # How many reverse proxies in front set X-Forwarded-*; 0 trusts none of those headers.

@@ -167,3 +167,40 @@ def test_login_is_rate_limited_per_address_and_account(tmp_path):
             assert response.status_code == 429
         finally:
             empty_database()
+
+
+def test_repeated_failures_lock_the_account_without_telling_who_exists(app, client, make_user):
+    from datetime import timedelta
+
+    from training.db import utcnow
+
+    app.config["AMICUS_LOCKOUT_AFTER"] = 3
+    make_user("mei")
+    make_user("boss", role="admin")
+    for _ in range(3):
+        client.post("/login", data={"handle": "mei", "password": "wrong password"})
+    mei = db.session.execute(select(User).where(User.handle == "mei")).scalar_one()
+    assert mei.is_locked
+    locked = client.post("/login", data={"handle": "mei", "password": PASSWORD})
+    unknown = client.post("/login", data={"handle": "nobody-here", "password": PASSWORD})
+    assert locked.status_code == unknown.status_code == 401
+    message = "do not match an account, or the account is locked for a while"
+    assert message in locked.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+
+    admin = app.test_client()
+    login(admin, "boss")
+    page = admin.get("/admin/users?q=mei").get_data(as_text=True)
+    assert "Locked after failed log-ins" in page
+    admin.post(f"/admin/users/{mei.id}/unlock")
+    db.session.refresh(mei)
+    assert not mei.is_locked and mei.failed_logins == 0
+    assert login(client, "mei")
+
+    # A lock ends by itself after its time.
+    client.post("/logout")
+    for _ in range(3):
+        client.post("/login", data={"handle": "mei", "password": "wrong password"})
+    db.session.refresh(mei)
+    mei.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert login(client, "mei")
