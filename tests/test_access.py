@@ -170,3 +170,28 @@ def test_participants_never_see_others_progress(app, world):
     login(client, "other-participant")
     assert "participant" not in client.get("/learning").get_data(as_text=True).replace("other-participant", "")
     assert client.get(f"/cohorts/{world['cohort_id']}").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["anonymous", "participant", "admin"])
+def test_every_route_sends_the_security_headers(app, world, role):
+    """Whatever the status (200, redirect, 403, 404), every response carries the headers."""
+    handles = {"participant": "participant", "admin": "admin"}
+    missing = []
+    for endpoint, (method, template, _expected) in MATRIX.items():
+        client = app.test_client()
+        if role != "anonymous":
+            login(client, handles[role])
+        response = client.open(template.format(**world), method=method)
+        response.close()
+        headers = response.headers
+        csp = headers.get("Content-Security-Policy", "")
+        checks = {
+            # Only a sandboxed course image may allow inline styles (an SVG's own); pages never.
+            "CSP without unsafe-inline": csp and ("unsafe-inline" not in csp or "sandbox" in csp),
+            "frame-ancestors or sandbox": "frame-ancestors 'none'" in csp or "sandbox" in csp,
+            "nosniff": headers.get("X-Content-Type-Options") == "nosniff",
+            "no-referrer": headers.get("Referrer-Policy") == "no-referrer",
+            "Permissions-Policy": "camera=()" in headers.get("Permissions-Policy", ""),
+        }
+        missing += [f"{method} {template} as {role}: {name}" for name, ok in checks.items() if not ok]
+    assert not missing, "\n".join(missing)
