@@ -8,7 +8,7 @@ from training import activities
 
 
 def register(app: Flask) -> None:
-    from quizzes import cli, package, views  # noqa: F401 - package registers the course.yaml `quiz:` reader
+    from quizzes import cli, package, personal_data, views  # noqa: F401 - they register readers and exporters
 
     activities.register(activities.ActivityKind(name="quiz", label=_l("Quiz"), endpoint="quizzes.show"))
     app.register_blueprint(views.bp)

@@ -30,6 +30,7 @@ MATRIX = {
     "accounts.login": ("GET", "/login", expect(200, 302, 302, 302, 302, 302)),
     "accounts.logout": ("POST", "/logout", expect(302, 302, 302, 302, 302, 302)),
     "accounts.account": ("GET", "/account", expect(LOGIN, 200, 200, 200, 200, 200)),
+    "accounts.my_data": ("GET", "/account/my-data.zip", expect(LOGIN, 200, 200, 200, 200, 200)),
     "accounts.reset": ("GET", "/reset/not-a-token", expect(404, 404, 404, 404, 404, 404)),
     "admin.users": ("GET", "/admin/users", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.audit_log": ("GET", "/admin/audit", expect(LOGIN, 403, 403, 403, 403, 200)),

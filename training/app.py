@@ -54,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from training import admin_views, auth_views, cli, core_views, errors, security
+    from training import admin_views, auth_views, cli, core_views, errors, personal_data, security  # noqa: F401
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin_views.bp)

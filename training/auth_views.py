@@ -97,6 +97,19 @@ def account():
     return render_template("accounts/account.html", form=form), 200 if not form.errors else 422
 
 
+@bp.get("/account/my-data.zip")
+@login_required
+def my_data():
+    """Everything Amicus holds about the signed-in person, as one ZIP."""
+    from flask import Response
+
+    from training.personal_data import export_zip
+
+    return Response(export_zip(current_user), mimetype="application/zip",
+                    headers={"Content-Disposition": 'attachment; filename="amicus-my-data.zip"',
+                             "Cache-Control": "no-store"})
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["AMICUS_LOGIN_LIMIT"])
 def reset(token: str):

@@ -204,3 +204,40 @@ def test_repeated_failures_lock_the_account_without_telling_who_exists(app, clie
     mei.locked_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert login(client, "mei")
+
+
+def test_a_participant_downloads_everything_held_about_her(app, client, make_course, make_user):
+    import io
+    import json
+    import zipfile
+
+    from courses.services import get_course
+    from quizzes import services as quiz_services
+    from quizzes.surveys import services as survey_services
+    from tests.conftest import QUIZ_GIFT, SURVEY_YAML
+    from training.progress import enrol
+
+    course = make_course(modules=1, lessons=1, sequential=False, quiz=QUIZ_GIFT, surveys=SURVEY_YAML)
+    mei = make_user("mei", region="Sichuan")
+    other = make_user("otto")
+    for person in (mei, other):
+        enrol(person, course.id)
+        attempt = quiz_services.start_attempt(quiz_services.quiz_context(get_course("test-course"), "check", person, "en"), person)
+        db.session.flush()
+        quiz_services.save_answers(attempt, person, {attempt.question_ids[1]: "72" if person is mei else "1"})
+        quiz_services.finish(attempt, person)
+        survey_services.submit(survey_services.survey_context(get_course("test-course"), "pre", person, "en"), person,
+                               {"year": "1" if person is mei else "0"})
+    db.session.commit()
+    login(client, "mei")
+    response = client.get("/account/my-data.zip")
+    assert response.mimetype == "application/zip"
+    data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("data.json"))
+    assert data["account"]["handle"] == "mei" and data["account"]["region"] == "Sichuan"
+    assert [e["course"] for e in data["enrolments"]] == ["test-course"]
+    [attempt] = data["quiz_attempts"]
+    assert {a["question"]: a["answer"] for a in attempt["answers"]} == {"Q2": "72"}
+    assert data["survey_answers"] == [{"course": "test-course", "instrument": "instrument", "phase": "pre",
+                                       "state": "submitted", "submitted_on": data["survey_answers"][0]["submitted_on"],
+                                       "answers": {"year": 1}}]
+    assert "otto" not in json.dumps(data)  # nothing of anyone else
