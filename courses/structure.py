@@ -19,31 +19,6 @@ from training import activities as kinds
 from training.extensions import db
 
 
-@dataclass(frozen=True)
-class ModuleRow:
-    id: int
-    slug: str
-    titles: dict
-    summaries: dict
-    requires_previous: bool
-
-
-@dataclass(frozen=True)
-class ActivityRow:
-    id: int
-    module_id: int
-    slug: str
-    kind: str
-    titles: dict
-    content_warnings: dict
-
-
-@dataclass(frozen=True)
-class Skeleton:
-    modules: tuple[ModuleRow, ...]
-    activities: tuple[ActivityRow, ...]  # in course order
-
-
 class _LRU:
     def __init__(self, size: int):
         self.size = size
@@ -98,7 +73,6 @@ class LocalSkeleton:
     activities: tuple[LocalActivity, ...]
 
 
-_skeletons = _LRU(256)
 _localized = _LRU(512)
 _lessons = _LRU(1024)
 
@@ -107,45 +81,9 @@ def course_key(course: Course) -> tuple:
     return (course.id, course.synced_at, course.content_hash)
 
 
-def skeletons(courses: list[Course]) -> dict[int, Skeleton]:
-    """The structure of each course, loading the missing ones in two queries."""
-    found, missing = {}, []
-    for course in courses:
-        cached = _skeletons.get(course_key(course))
-        if cached is None:
-            missing.append(course)
-        else:
-            found[course.id] = cached
-    if missing:
-        ids = [c.id for c in missing]
-        modules: dict[int, list[ModuleRow]] = {i: [] for i in ids}
-        activities: dict[int, list[ActivityRow]] = {i: [] for i in ids}
-        for row in db.session.execute(
-            select(Module.course_id, Module.id, Module.slug, Module.titles, Module.summaries,
-                   Module.requires_previous).where(Module.course_id.in_(ids)).order_by(Module.position)
-        ):
-            modules[row.course_id].append(ModuleRow(row.id, row.slug, row.titles, row.summaries or {},
-                                                    row.requires_previous))
-        for row in db.session.execute(
-            select(Activity.course_id, Activity.id, Activity.module_id, Activity.slug, Activity.kind,
-                   Activity.titles, Activity.content_warnings)
-            .where(Activity.course_id.in_(ids)).order_by(Activity.position)
-        ):
-            activities[row.course_id].append(ActivityRow(row.id, row.module_id, row.slug, row.kind,
-                                                         row.titles, row.content_warnings or {}))
-        for course in missing:
-            skeleton = Skeleton(tuple(modules[course.id]), tuple(activities[course.id]))
-            _skeletons.put(course_key(course), skeleton)
-            found[course.id] = skeleton
-    return found
-
-
-def skeleton(course: Course) -> Skeleton:
-    return skeletons([course])[course.id]
-
-
 def localized_skeletons(courses: list[Course], locale: str) -> dict[int, LocalSkeleton]:
-    """Each course's structure in ``locale`` (falling back like ``localized``)."""
+    """Each course's structure in ``locale`` (falling back like ``localized``); the courses not
+    cached yet are loaded together, in two queries."""
     found, missing = {}, []
     for course in courses:
         cached = _localized.get((course_key(course), locale))
@@ -153,20 +91,29 @@ def localized_skeletons(courses: list[Course], locale: str) -> dict[int, LocalSk
             missing.append(course)
         else:
             found[course.id] = cached
-    if missing:
-        for course in missing:
-            shape = skeletons([course])[course.id]
-            local = LocalSkeleton(
-                modules=tuple(LocalModule(m.id, m.slug, localized(m.titles, locale), localized(m.summaries, locale),
-                                          m.requires_previous) for m in shape.modules),
-                activities=tuple(
-                    LocalActivity(a.id, a.module_id, a.slug, a.kind, localized(a.titles, locale),
-                                  localized(a.content_warnings, locale), kinds.get(a.kind).endpoint,
-                                  str(kinds.get(a.kind).label))
-                    for a in shape.activities),
-            )
-            _localized.put((course_key(course), locale), local)
-            found[course.id] = local
+    if not missing:
+        return found
+    ids = [c.id for c in missing]
+    modules: dict[int, list[LocalModule]] = {i: [] for i in ids}
+    activities: dict[int, list[LocalActivity]] = {i: [] for i in ids}
+    for row in db.session.execute(
+        select(Module.course_id, Module.id, Module.slug, Module.titles, Module.summaries, Module.requires_previous)
+        .where(Module.course_id.in_(ids)).order_by(Module.position)
+    ):
+        modules[row.course_id].append(LocalModule(row.id, row.slug, localized(row.titles, locale),
+                                                  localized(row.summaries, locale), row.requires_previous))
+    for row in db.session.execute(
+        select(Activity.course_id, Activity.id, Activity.module_id, Activity.slug, Activity.kind, Activity.titles,
+               Activity.content_warnings).where(Activity.course_id.in_(ids)).order_by(Activity.position)
+    ):
+        kind = kinds.get(row.kind)
+        activities[row.course_id].append(LocalActivity(
+            row.id, row.module_id, row.slug, row.kind, localized(row.titles, locale),
+            localized(row.content_warnings, locale), kind.endpoint, str(kind.label)))
+    for course in missing:
+        local = LocalSkeleton(tuple(modules[course.id]), tuple(activities[course.id]))
+        _localized.put((course_key(course), locale), local)
+        found[course.id] = local
     return found
 
 
@@ -187,6 +134,5 @@ def lesson_html(course: Course, activity_id: int) -> dict[str, str]:
 
 def clear() -> None:
     """Forget everything (tests; never needed for correctness)."""
-    _skeletons.clear()
     _localized.clear()
     _lessons.clear()
