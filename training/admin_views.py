@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -97,8 +98,6 @@ def helpline(helpline_id: int):
 
 
 def _as_form_data(row: Helpline):
-    from types import SimpleNamespace
-
     return SimpleNamespace(region=row.region, name_en=row.names.get("en", ""), name_zh=row.names.get("zh", ""),
                            contact=row.contact, notes_en=row.notes.get("en", ""), notes_zh=row.notes.get("zh", ""),
                            position=row.position, active=row.active)

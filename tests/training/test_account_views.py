@@ -241,3 +241,14 @@ def test_a_participant_downloads_everything_held_about_her(app, client, make_cou
                                        "state": "submitted", "submitted_on": data["survey_answers"][0]["submitted_on"],
                                        "answers": {"year": 1}}]
     assert "otto" not in json.dumps(data)  # nothing of anyone else
+
+
+def test_the_user_list_pages_by_fifty(client, make_user):
+    make_user("boss", role="admin")
+    for n in range(55):
+        make_user(f"person-{n:02d}")
+    login(client, "boss")
+    first = client.get("/admin/users?role=participant").get_data(as_text=True)
+    assert "<span>1 / 2</span>" in first and 'href="/admin/users?page=2&amp;q=&amp;role=participant"' in first
+    second = client.get("/admin/users?page=2&role=participant").get_data(as_text=True)
+    assert "<span>2 / 2</span>" in second and "person-54" in second and "person-00" not in second
