@@ -96,7 +96,10 @@ def database_label() -> str:
 
 
 def time_import(source: str) -> float:
-    """The whole import a trainer or `flask quizzes import` does, into a fresh database."""
+    """The whole import a trainer or `flask quizzes import` does, into a fresh database.
+
+    Drops and creates every table of BENCH_DATABASE_URL: give it a database of its own.
+    """
     import os
     import tempfile
 
