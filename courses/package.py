@@ -82,6 +82,8 @@ class CourseSpec:
     modules: list[ModuleSpec]
     assets: dict[str, AssetSpec]
     content_hash: str
+    # Course-level sections read by other packages (certificates: `completion`, `certificate`).
+    sections: dict[str, object] = field(default_factory=dict)
 
 
 class _Map(dict):
@@ -175,6 +177,21 @@ class CourseContext:
 
 
 ACTIVITY_PARSERS: dict[str, ActivityParser] = {}
+
+# Top-level keys of course.yaml that other packages read, each with a function called for every
+# package (the key may be absent) after the modules are read: fn(reader, ctx, doc, modules).
+SectionParser = Callable[[_Reader, "CourseContext", _Map, list], object]
+SECTION_PARSERS: dict[str, tuple[tuple[str, ...], SectionParser]] = {}
+
+
+def section_parser(name: str, keys: tuple[str, ...]):
+    """Register a reader of the top-level ``keys`` of course.yaml; its result is spec.sections[name]."""
+
+    def decorator(fn: SectionParser) -> SectionParser:
+        SECTION_PARSERS[name] = (keys, fn)
+        return fn
+
+    return decorator
 
 
 def activity_parser(kind: str):
@@ -332,7 +349,8 @@ def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpe
         reader.error("course.yaml", 1, "course.yaml must be a mapping of keys to values")
         return None, reader.errors, reader.warnings
     rel = "course.yaml"
-    _unknown_keys(reader, rel, doc, COURSE_KEYS, "course.yaml")
+    _unknown_keys(reader, rel, doc, COURSE_KEYS | {k for keys, _ in SECTION_PARSERS.values() for k in keys},
+                  "course.yaml")
 
     languages = doc.get("languages", ["en"])
     if (not isinstance(languages, list) or not languages
@@ -357,6 +375,7 @@ def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpe
     ctx = CourseContext(slug=slug, languages=list(languages), asset_paths=set(assets))
     modules = _read_modules(reader, ctx, doc, sequential)
     _warn_unlisted_lessons(reader, modules)
+    sections = {name: fn(reader, ctx, doc, modules) for name, (_, fn) in SECTION_PARSERS.items()}
 
     spec = CourseSpec(
         slug=slug, path=root,
@@ -365,7 +384,7 @@ def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpe
         content_warnings=_localized(reader, rel, doc, "content_warning", ctx.languages, False),
         track=track, languages=list(languages), sequential=sequential,
         last_reviewed=last_reviewed, modules=modules, assets=assets,
-        content_hash=content_hash(root),
+        content_hash=content_hash(root), sections=sections,
     )
     return (None if reader.errors else spec), reader.errors, reader.warnings
 

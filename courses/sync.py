@@ -29,6 +29,18 @@ def content_writer(kind: str):
     return decorator
 
 
+# name -> function storing a course-level section read by courses.package.section_parser.
+SECTION_WRITERS: dict[str, Callable[[Course, object], None]] = {}
+
+
+def section_writer(name: str):
+    def decorator(fn):
+        SECTION_WRITERS[name] = fn
+        return fn
+
+    return decorator
+
+
 def asset_prefix(slug: str) -> str:
     return f"/courses/{slug}/assets/"
 
@@ -72,6 +84,9 @@ def sync_courses(specs: list[CourseSpec]) -> list[str]:
         db.session.flush()
         counts = _sync_structure(course, spec)
         _sync_assets(course, spec)
+        for name, value in spec.sections.items():
+            if name in SECTION_WRITERS:
+                SECTION_WRITERS[name](course, value)
         report.append(
             f"{spec.slug}: {'created' if created else 'updated to version %d' % course.version}"
             f" ({counts['modules']} modules, {counts['activities']} activities"

@@ -48,6 +48,7 @@ def app_config(**extra) -> dict:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         "AMICUS_PASSWORD_PROFILE": "CHEAPEST",
+        "AMICUS_JOBS": "inline",  # background jobs finish inside the request (tests of the others set it)
     }
     if not DATABASE_URL:
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"

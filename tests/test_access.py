@@ -73,6 +73,22 @@ MATRIX = {
     "surveys.report_pdf": ("GET", "/courses/test-course/surveys/pre/report.pdf", expect(LOGIN, 403, 403, 200, 200, 200)),
     "surveys.adjust": ("GET", "/cohorts/{cohort_id}/surveys/pre/adjust", expect(LOGIN, 403, 403, 403, 200, 200)),
     "surveys.answer": ("GET", "/courses/test-course/surveys/pre", expect(LOGIN, 200, 302, 200, 200, 200)),
+    "certificates.mine": ("GET", "/courses/test-course/certificate", expect(LOGIN, 200, 200, 200, 200, 200)),
+    # Her own certificate only: everyone else has none for the course.
+    "certificates.pdf": ("GET", "/courses/test-course/certificate.pdf", expect(LOGIN, 200, 404, 404, 404, 404)),
+    "certificates.badge": ("GET", "/courses/test-course/certificate.json", expect(LOGIN, 200, 404, 404, 404, 404)),
+    "certificates.verify_form": ("GET", "/verify", expect(200, 200, 200, 200, 200, 200)),
+    "certificates.verify": ("GET", "/verify/{cert_code}", expect(200, 200, 200, 200, 200, 200)),
+    "certificates.admin_list": ("GET", "/admin/certificates", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "certificates.admin_show": ("GET", "/admin/certificates/{cert_id}", expect(LOGIN, 403, 403, 403, 403, 200)),
+    # Without a reason nothing is revoked (400); a live certificate cannot be re-issued (back, 302).
+    "certificates.admin_revoke": ("POST", "/admin/certificates/{cert_id}/revoke", expect(LOGIN, 403, 403, 403, 403, 400)),
+    "certificates.admin_reissue": ("POST", "/admin/certificates/{cert_id}/reissue", expect(LOGIN, 403, 403, 403, 403, 302)),
+    "certificates.cohort_rule": ("GET", "/cohorts/{cohort_id}/completion", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "certificates.cohort_zip": ("GET", "/cohorts/{cohort_id}/certificates/{batch_id}", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "certificates.cohort_zip_status": ("GET", "/cohorts/{cohort_id}/certificates/{batch_id}/status.json", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "certificates.cohort_zip_download": ("GET", "/cohorts/{cohort_id}/certificates/{batch_id}/download", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "certificates.cohort_zip_start": ("POST", "/cohorts/{cohort_id}/certificates", expect(LOGIN, 403, 403, 403, 302, 302)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.
     "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
@@ -126,7 +142,17 @@ def world(app, make_user, make_course):
     staged = stage_upload(trainer, get_course("test-course"), "bank.gift", b"Bank question? {T}", "practice")
     db.session.commit()
     response_id = db.session.execute(db.select(QuizResponse.id).where(QuizResponse.attempt_id == finished.id)).scalar_one()
-    return {"participant_id": participant.id, "cohort_id": cohort.id, "open_attempt_id": open_attempt.id,
+    # A certificate with its name given, and a finished ZIP of the cohort's certificates.
+    from certificates import batch as certificate_batch
+    from certificates.models import Certificate
+
+    cert = Certificate(code="0123456789ABCDEF", user_id=participant.id, course_id=course.id, cohort_id=cohort.id,
+                       course_titles=dict(course.titles), printed_name="Mei Participant", language="en")
+    db.session.add(cert)
+    made = certificate_batch.start(trainer, cohort)
+    db.session.commit()
+    certificate_batch.build_zip(made.id)
+    return {"cert_id": cert.id, "cert_code": "0123-4567-89AB-CDEF", "batch_id": made.id,"participant_id": participant.id, "cohort_id": cohort.id, "open_attempt_id": open_attempt.id,
             "finished_attempt_id": finished.id, "essay_response_id": response_id, "import_id": staged.id,
             "helpline_id": helpline.id}
 

@@ -64,11 +64,13 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
 
     # Packages to the right of the core: each registers its blueprints, CLI and activity kinds.
+    import certificates.setup
     import courses.setup
     import quizzes.setup
 
     courses.setup.register(app)
     quizzes.setup.register(app)
+    certificates.setup.register(app)
     return app
 
 

@@ -90,3 +90,6 @@ def backup_restore(source: Path, yes: bool) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
+    from training.jobs import jobs_cli
+
+    app.cli.add_command(jobs_cli)

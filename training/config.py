@@ -61,6 +61,12 @@ def defaults(instance_path: str) -> dict:
         "AMICUS_MIN_CELL": 5,
         # The public address, for links printed by CLI commands.
         "AMICUS_BASE_URL": "http://127.0.0.1:5000",
+        # Who issues certificates, as printed on them and on the public verification page.
+        "AMICUS_ORGANISATION": "Amicus",
+        "AMICUS_VERIFY_LIMIT": "30 per minute",
+        # Background jobs (certificate ZIPs): "rq" runs them in `flask jobs worker` processes
+        # through Redis, "thread" in the web process. Default: rq when REDIS_URL is set.
+        "AMICUS_JOBS": None,
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "fixed-window",
     }
@@ -115,5 +121,11 @@ def _derive(app: Flask) -> None:
         cfg["SESSION_COOKIE_SECURE"] = False
         cfg["REMEMBER_COOKIE_SECURE"] = False
     cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    if not cfg.get("AMICUS_JOBS"):
+        cfg["AMICUS_JOBS"] = "rq" if cfg.get("REDIS_URL") else "thread"
+    if cfg["AMICUS_JOBS"] not in ("rq", "thread", "inline"):
+        raise ConfigError(f"AMICUS_JOBS must be rq, thread or inline, not {cfg['AMICUS_JOBS']!r}.")
+    if cfg["AMICUS_JOBS"] == "rq" and not cfg.get("REDIS_URL"):
+        raise ConfigError("AMICUS_JOBS=rq needs REDIS_URL.")
     if env == "testing":
         cfg.setdefault("TESTING", True)

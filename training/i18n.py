@@ -29,6 +29,8 @@ def current_language() -> str:
 def register(app: Flask) -> None:
     @app.context_processor
     def language_context():
+        if not has_request_context():  # a background job rendering a document
+            return {"current_language": current_language(), "neutral_titles": False}
         return {"current_language": current_language(), "neutral_titles": request.cookies.get("neutral") == "1"}
 
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

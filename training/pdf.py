@@ -26,8 +26,14 @@ def static_path(url: str, static_folder: str) -> Path:
     return path
 
 
-def render_pdf(html: str) -> bytes:
-    """The PDF of ``html``; stylesheets and images are referenced as ``amicus-static:/...``."""
+def render_pdf(html: str, resolve=None, font_config=None, stylesheets=None) -> bytes:
+    """The PDF of ``html``; stylesheets and images are referenced as ``amicus-static:/...``.
+
+    ``resolve(url)`` may supply other documents as ``(bytes, mimetype)`` (a course's logo, font
+    slices), or None to refuse; ``font_config`` is a WeasyPrint FontConfiguration kept between
+    documents (it caches the fonts of @font-face rules); ``stylesheets`` are WeasyPrint CSS
+    objects parsed once and reused.
+    """
     # Imported here: loading Pango costs time that the web pages do not need.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -38,8 +44,15 @@ def render_pdf(html: str) -> bytes:
         """Never opens a network connection: a PDF must not contact another host."""
 
         def fetch(self, url, headers=None):
+            if resolve is not None and not url.startswith(STATIC_PREFIX):
+                found = resolve(url)
+                if found is None:
+                    raise ExternalResourceError(f"refused to fetch {url!r}: not a resource of this document")
+                body, content_type = found
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
             path = static_path(url, static_folder)
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
 
-    return HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=StaticOnlyFetcher(fail_on_errors=True)).write_pdf()
+    return HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=StaticOnlyFetcher(fail_on_errors=True)).write_pdf(
+        font_config=font_config, stylesheets=stylesheets)

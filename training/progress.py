@@ -63,10 +63,21 @@ def enrol(user: User, course_id: int, cohort_id: int | None = None) -> Enrolment
     return existing
 
 
+# Called as fn(user, activity_id) after a new completion is recorded, in the same transaction
+# (certificates issue when a course's rule is met). Packages register theirs at start-up.
+_COMPLETION_LISTENERS: list = []
+
+
+def on_completion(fn):
+    _COMPLETION_LISTENERS.append(fn)
+    return fn
+
+
 def mark_complete(user: User, activity_id: int) -> bool:
     """Record that ``user`` completed the activity; True if this is new, False if it was done.
 
-    Safe against double submits: the unique constraint settles a race.
+    Safe against double submits: the unique constraint settles a race. Listeners registered
+    with ``on_completion`` run after a new completion.
     """
     done = db.session.execute(
         select(ActivityCompletion.id).where(
@@ -80,4 +91,6 @@ def mark_complete(user: User, activity_id: int) -> bool:
             db.session.add(ActivityCompletion(user_id=user.id, activity_id=activity_id))
     except IntegrityError:
         return False
+    for listener in _COMPLETION_LISTENERS:
+        listener(user, activity_id)
     return True

@@ -1,0 +1,38 @@
+"""What the certificates package adds to the app: rules read from course.yaml, issuing on
+completion, the pages, the CLI and what it keeps about a person."""
+from __future__ import annotations
+
+from flask import Flask, flash, has_request_context
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from training import progress
+
+_registered = False
+
+
+def register(app: Flask) -> None:
+    from certificates import cli, package, personal_data, views  # noqa: F401 - package registers course.yaml keys
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.certificates_cli)
+    app.jinja_env.globals["certificate_notice"] = views.certificate_notice
+    global _registered
+    if not _registered:  # apps are made many times in tests; the listener is process-wide
+        progress.on_completion(_issue_on_completion)
+        _registered = True
+
+
+def _issue_on_completion(user, activity_id: int) -> None:
+    """A completion may meet the course's rule: issue the certificate and tell her."""
+    from certificates.services import issue_if_complete
+    from courses.models import Activity
+    from training.extensions import db
+
+    course_id = db.session.execute(select(Activity.course_id).where(Activity.id == activity_id)).scalar_one_or_none()
+    if course_id is None:
+        return
+    cert, new = issue_if_complete(user, course_id)
+    if new and has_request_context() and current_user.is_authenticated and current_user.id == user.id:
+        flash(_("You have completed the course. Your certificate is waiting for you on the course page."), "success")
