@@ -11,6 +11,7 @@ Each process keeps one WeasyPrint FontConfiguration, renewed every few hundred d
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import subprocess
@@ -145,6 +146,13 @@ _font_config = None
 _font_config_uses = 0
 # Every document adds its own @font-face to the shared configuration: start afresh now and then.
 _FONT_CONFIG_DOCUMENTS = 500
+
+
+@atexit.register
+def _drop_font_config() -> None:
+    """Free it while the modules its destructor needs are still loaded."""
+    global _font_config
+    _font_config = None
 
 
 def shared_font_config():

@@ -48,7 +48,7 @@ def clean_name(raw: str | None) -> str:
         if category[0] in "LM" or ch == " " or ch in NAME_PUNCTUATION:
             out.append(ch)
             continue
-        if category[0] == "S":
+        if category[0] == "S" and ord(ch) > 0x7F:  # emoji, pictographs; ASCII < > = are below
             raise InvalidName(_l("Symbols and emoji cannot be printed on a certificate: please use letters only."))
         raise InvalidName(_l("“%(char)s” cannot be part of a printed name: please use letters, spaces, "
                             "hyphens and apostrophes.", char=ch))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages Amicus needs are present; install the missing ones with apt.
-# Usage: scripts/system-deps.sh python|browser|postgres-client  (browser: Chromium, fonts, Pango for PDFs)
+# Usage: scripts/system-deps.sh python|browser|postgres-client
+#   python: Python, venv, fonts and Pango for PDFs; browser (tests): Chromium, poppler-utils
 set -euo pipefail
 
 need=()
@@ -12,12 +13,17 @@ case "${1:-}" in
       exit 1
     }
     python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+    # Certificates and reports: Chinese (fonts-noto-cjk) and the other scripts (fonts-noto-core).
+    fc-list 2>/dev/null | grep -i "Noto Serif CJK" >/dev/null || need+=(fonts-noto-cjk)
+    fc-list 2>/dev/null | grep -i "Noto Naskh Arabic" >/dev/null || need+=(fonts-noto-core)
+    ldconfig -p 2>/dev/null | grep "libpangoft2-1.0" >/dev/null || need+=(libpango-1.0-0 libpangoft2-1.0-0)
     ;;
   browser)
     [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
-    fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need+=(fonts-noto-cjk)  # not -q: with pipefail, SIGPIPE would count as "missing"
-    # WeasyPrint (PDF reports) draws text with Pango.
-    ldconfig -p 2>/dev/null | grep "libpangoft2-1.0" >/dev/null || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+    # grep without -q: with pipefail, SIGPIPE would count as "missing". Fonts: see "python".
+    fc-list 2>/dev/null | grep -i "Noto Serif CJK" >/dev/null || need+=(fonts-noto-cjk)
+    fc-list 2>/dev/null | grep -i "Noto Naskh Arabic" >/dev/null || need+=(fonts-noto-core)
+    command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read certificates' text
     ;;
   postgres-client)
     command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
