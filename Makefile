@@ -10,7 +10,7 @@ PORT ?= 5000
 help:
 	@echo "make run    set everything up and serve at http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (browser tests included)"
-	@echo "make bench  benchmark the pages under load (see bench/README.md)"
+	@echo "make bench  benchmark the pages under load and certificates (see bench/README.md)"
 
 $(VENV)/.installed: pyproject.toml
 	@scripts/system-deps.sh python
@@ -48,6 +48,7 @@ test: install translations
 bench: install
 	@scripts/system-deps.sh postgres-client
 	@bash bench/run.sh
+	@$(PY) bench/bench_certificates.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
