@@ -120,3 +120,37 @@ def test_the_cohort_zip_holds_one_pdf_per_named_certificate(app, make_user, make
     assert len(pdfs) == len(names) and pdfs[0] == "p00-test-course.pdf"
     assert NAMES["khmer"] in pdf_text(archive.read("p05-test-course.pdf"))
     assert "waiting" in archive.read("README.txt").decode()
+
+
+def test_the_course_design_logo_signatures_and_colours_are_printed(app, tmp_path):
+    import segno
+
+    from courses.package import read_packages
+    from courses.services import get_course
+    from courses.sync import sync_courses
+    from tests.conftest import write_course
+    from training.extensions import db
+
+    folder = write_course(tmp_path, modules=1, lessons=1, languages=("en", "zh"), extra_yaml="""
+        certificate:
+          title: {en: Certificate of attendance, zh: 培训证书}
+          organisation: Example Legal Aid Network
+          logo: assets/logo.png
+          signatories:
+            - {name: Li Ming, role: {en: Course director, zh: 课程负责人}, signature: assets/signature.png}
+          colours: {primary: "#224466", accent: "#aa8844"}
+        """)
+    (folder / "assets").mkdir()
+    for name, colour in (("logo.png", "#224466"), ("signature.png", "#000000")):
+        segno.make(name).save(str(folder / "assets" / name), scale=2, dark=colour)
+    specs, errors, _ = read_packages([folder])
+    assert not errors, errors
+    sync_courses(specs)
+    db.session.commit()
+    course = get_course("test-course")
+    cert = Sample("王小梅", "zh", course.id, course.titles, datetime(2026, 11, 21, tzinfo=timezone.utc), None,
+                  "K7QD9XMA3VRTPW2H")
+    pdf = render_certificate(cert)
+    text = pdf_text(pdf)
+    assert "培训证书" in text and "EXAMPLE LEGAL AID NETWORK" in text and "Li Ming" in text and "课程负责人" in text
+    assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 3  # logo, signature, QR code
