@@ -15,10 +15,11 @@ from certificates.forms import NameForm, RevokeForm, VerifyForm
 from certificates.models import Certificate, CertificateBatch
 from certificates.render import render_certificate, verify_url
 from courses import services as course_services
+from courses.cohort_views import _managed_cohort
 from courses.models import Activity, Course, localized
 from training import audit, jobs
 from training.accounts import User
-from training.cohorts import Cohort, can_manage
+from training.cohorts import Cohort
 from training.db import utcnow
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
@@ -212,13 +213,6 @@ def admin_reissue(cert_id: int):
 
 
 # --- Trainers: the cohort's rule and its certificates --------------------------------------------
-
-def _managed_cohort(cohort_id: int) -> Cohort:
-    cohort = db.get_or_404(Cohort, cohort_id)
-    if not can_manage(current_user, cohort):
-        abort(403)
-    return cohort
-
 
 @bp.route("/cohorts/<int:cohort_id>/completion", methods=["GET", "POST"])
 @login_required

@@ -180,37 +180,40 @@ def test_trainers_download_the_cohort_zip(app, client, course, make_user):
     assert sorted(archive.namelist()) == ["README.txt", "p0-participant-test-course.pdf", "p1-participant-test-course.pdf"]
 
 
+def _zip_job_world(tmp_path, app) -> int:
+    """A synced course, a cohort with two named certificates and a queued ZIP; its id."""
+    from certificates import batch
+    from courses.package import read_packages
+    from courses.services import get_course
+    from courses.sync import sync_courses
+    from training import accounts
+
+    specs, _e, _w = read_packages([write_course(tmp_path, modules=1, lessons=1)])
+    sync_courses(specs)
+    db.session.commit()
+
+    def make_user(handle, role="participant"):
+        user = accounts.create_user(handle, "correct horse battery", role=role)
+        db.session.commit()
+        return user
+
+    cohort = _cohort_with_certificates(make_user, get_course("test-course"))
+    made = batch.start(db.session.get(accounts.User, 1), cohort)
+    db.session.commit()
+    return made.id
+
+
 def test_the_zip_is_made_in_a_thread_without_redis(tmp_path):
+    from tests.conftest import empty_database
+    from training import jobs
+
     app = make_app(tmp_path, AMICUS_JOBS="thread")
     with app.app_context():
         db.create_all()
-        from courses.package import read_packages
-        from courses.sync import sync_courses
-        from training import accounts, jobs
-
-        specs, _e, _w = read_packages([write_course(tmp_path, modules=1, lessons=1)])
-        sync_courses(specs)
-        db.session.commit()
-        from courses.services import get_course
-
-        course = get_course("test-course")
-
-        def make_user(handle, role="participant"):
-            user = accounts.create_user(handle, "correct horse battery", role=role)
-            db.session.commit()
-            return user
-
-        cohort = _cohort_with_certificates(make_user, course)
-        from certificates import batch
-
-        made = batch.start(db.session.get(accounts.User, 1), cohort)
-        db.session.commit()
-        thread = jobs.enqueue("certificates.batch.build_zip", made.id)
-        thread.join(60)
+        made_id = _zip_job_world(tmp_path, app)
+        jobs.enqueue("certificates.batch.build_zip", made_id).join(60)
         db.session.expire_all()
-        assert db.session.get(CertificateBatch, made.id).status == "done"
-        from tests.conftest import empty_database
-
+        assert db.session.get(CertificateBatch, made_id).status == "done"
         empty_database()
 
 
@@ -220,39 +223,21 @@ def test_the_zip_is_made_by_an_rq_worker_with_redis(tmp_path):
         redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis at 127.0.0.1:6379")
+    from rq import SimpleWorker
+
+    from tests.conftest import empty_database
+    from training import jobs
+
     app = make_app(tmp_path, AMICUS_JOBS="rq", REDIS_URL="redis://127.0.0.1:6379/15")
     with app.app_context():
         db.create_all()
-        from rq import SimpleWorker
-
-        from courses.package import read_packages
-        from courses.services import get_course
-        from courses.sync import sync_courses
-        from training import accounts, jobs
-
-        specs, _e, _w = read_packages([write_course(tmp_path, modules=1, lessons=1)])
-        sync_courses(specs)
-        db.session.commit()
-
-        def make_user(handle, role="participant"):
-            user = accounts.create_user(handle, "correct horse battery", role=role)
-            db.session.commit()
-            return user
-
-        cohort = _cohort_with_certificates(make_user, get_course("test-course"))
-        from certificates import batch
-
-        made = batch.start(db.session.get(accounts.User, 1), cohort)
-        db.session.commit()
-        made_id = made.id
+        made_id = _zip_job_world(tmp_path, app)
         job = jobs.enqueue("certificates.batch.build_zip", made_id)
         assert db.session.get(CertificateBatch, made_id).status == "queued"
         queue = jobs._queue(app)
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
         assert db.session.get(CertificateBatch, made_id).status == "done", job.id
         queue.empty()
-        from tests.conftest import empty_database
-
         empty_database()
 
 
