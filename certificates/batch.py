@@ -13,7 +13,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -112,7 +112,7 @@ def _build(batch: CertificateBatch) -> None:
 def render_all(jobs: list[_Job], design: dict, images: dict):
     """(filename, PDF) for each job, in order; in worker processes for a large cohort."""
     workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in _start_methods():
+    if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in get_all_start_methods():
         for job in jobs:
             yield job.filename, render_certificate(job.sample, design, images)
         return
@@ -125,12 +125,6 @@ def render_all(jobs: list[_Job], design: dict, images: dict):
                            pool.map(_render_one, [j.sample for j in jobs], chunksize=8))
     finally:
         _worker_state = None
-
-
-def _start_methods() -> list[str]:
-    from multiprocessing import get_all_start_methods
-
-    return get_all_start_methods()
 
 
 _worker_state = None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import os
 import subprocess
 import threading
 from collections import OrderedDict

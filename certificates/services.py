@@ -94,10 +94,12 @@ def live_certificate(user_id: int, course_id: int) -> Certificate | None:
 
 
 def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
-    """Her live certificate for the course, else her most recently revoked one."""
-    return live_certificate(user_id, course_id) or db.session.execute(
+    """Her live certificate for the course, else her most recently revoked one (one query: the
+    course page asks on every visit)."""
+    return db.session.execute(
         select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1)).scalar_one_or_none()
+        .order_by(Certificate.revoked_at.is_(None).desc(), Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)).scalar_one_or_none()
 
 
 def issue_if_complete(user: User, course_id: int) -> tuple[Certificate | None, bool]:
@@ -146,10 +148,13 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 # --- Naming ----------------------------------------------------------------------------------
 
-def own_certificate(user: User, course: Course) -> Certificate | None:
-    """Her certificate for the course: issued now if she has just met the rule."""
-    cert, _new = issue_if_complete(user, course.id)
-    return cert or latest_certificate(user.id, course.id)
+def own_certificate(user: User, course: Course) -> tuple[Certificate | None, bool]:
+    """Her certificate for the course (live or revoked), issued now if she met the rule before
+    the course had certificates; and whether it is new (the caller commits)."""
+    existing = latest_certificate(user.id, course.id)
+    if existing is not None:
+        return existing, False
+    return issue_if_complete(user, course.id)
 
 
 def set_printed_name(cert: Certificate, user: User, raw_name: str, language: str) -> Certificate:

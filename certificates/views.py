@@ -45,9 +45,9 @@ def _filename(course: Course, ext: str) -> str:
 @login_required
 def mine(slug: str):
     course = _course_or_404(slug)
-    cert = services.own_certificate(current_user, course)
-    if db.session.new or db.session.dirty:
-        db.session.commit()  # issued just now: she met the rule before certificates existed
+    cert, new = services.own_certificate(current_user, course)
+    if new:
+        db.session.commit()  # issued just now: she met the rule before the course had certificates
     form = NameForm()
     if cert is not None and cert.revoked_at is None and cert.printed_name is None and form.validate_on_submit():
         try:
