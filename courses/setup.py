@@ -17,3 +17,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(cli.demo_cli)
     app.jinja_env.globals["activity_url"] = views.activity_url
     from courses import personal_data  # noqa: F401 - registers what courses keep about a person
+    from courses.cases import setup as cases_setup
+
+    cases_setup.register(app)

@@ -171,10 +171,11 @@ SURVEY_YAML = """items:
 def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequential=True,
                  track="lawyers", languages=("en",), extra_yaml="", quiz: str | None = None,
                  quiz_settings: str = "pass_mark: 50", surveys: str | None = None,
-                 survey_phases: tuple[str, ...] = ("pre", "post")) -> Path:
+                 survey_phases: tuple[str, ...] = ("pre", "post"), case: dict[str, str] | None = None) -> Path:
     """Write a course package with ``modules`` x ``lessons`` lessons and return its folder.
 
-    With ``quiz`` (GIFT text), the last module ends with the quiz ``check``.
+    With ``quiz`` (GIFT text), the last module ends with the quiz ``check``. With ``case`` (files
+    of the folder cases/moot/, path -> text), it ends with the case exercise ``moot``.
     """
     folder = root / slug
     (folder / "lessons").mkdir(parents=True, exist_ok=True)
@@ -206,6 +207,12 @@ def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequentia
         for phase in survey_phases:
             lines += [f"      - survey: {phase}", f"        title: {phase.title()} survey", f"        phase: {phase}",
                       "        instrument: instrument"]
+    if case is not None:
+        for rel, text in case.items():
+            path = folder / "cases" / "moot" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        lines.append("      - case: moot")
     (folder / "course.yaml").write_text("\n".join(lines) + "\n" + textwrap.dedent(extra_yaml), encoding="utf-8")
     return folder
 

@@ -89,6 +89,27 @@ MATRIX = {
     "certificates.cohort_zip_status": ("GET", "/cohorts/{cohort_id}/certificates/{batch_id}/status.json", expect(LOGIN, 403, 403, 403, 200, 200)),
     "certificates.cohort_zip_download": ("GET", "/cohorts/{cohort_id}/certificates/{batch_id}/download", expect(LOGIN, 403, 403, 403, 200, 200)),
     "certificates.cohort_zip_start": ("POST", "/cohorts/{cohort_id}/certificates", expect(LOGIN, 403, 403, 403, 302, 302)),
+    # Case exercises. The participant is in team 1 (submitted, with an attachment); the trainer
+    # runs the cohort and judges; the other participant is not enrolled; trainers preview the case.
+    "cases.show": ("GET", "/courses/test-course/cases/moot", expect(LOGIN, 200, 302, 200, 200, 200)),
+    "cases.document": ("GET", "/courses/test-course/cases/moot/documents/intake", expect(LOGIN, 200, 302, 200, 200, 200)),
+    "cases.submission": ("GET", "/courses/test-course/cases/moot/submission", expect(LOGIN, 200, 302, 302, 302, 302)),
+    "cases.upload": ("POST", "/courses/test-course/cases/moot/submission/attachment", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "cases.attachment": ("GET", "/courses/test-course/cases/moot/submission/attachment", expect(LOGIN, 200, 302, 403, 403, 403)),
+    "cases.version": ("GET", "/courses/test-course/cases/moot/submission/versions/1", expect(LOGIN, 200, 302, 403, 403, 403)),
+    "cases.ask": ("POST", "/courses/test-course/cases/moot/questions", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "cases.join": ("POST", "/courses/test-course/cases/moot/teams/1/join", expect(LOGIN, 302, 302, 404, 404, 404)),
+    "cases.results": ("GET", "/courses/test-course/cases/moot/results", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "cases.peer_review": ("GET", "/courses/test-course/cases/moot/peer-review", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "cases.set_up": ("POST", "/cohorts/{cohort_id}/cases/moot", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.run": ("GET", "/case-runs/{run_id}", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cases.manage": ("POST", "/case-runs/{run_id}/manage", expect(LOGIN, 403, 403, 403, 400, 400)),
+    "cases.team_submission": ("GET", "/case-runs/{run_id}/teams/1", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cases.team_attachment": ("GET", "/case-runs/{run_id}/teams/1/attachment", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cases.judging_list": ("GET", "/case-runs/{run_id}/judging", expect(LOGIN, 403, 403, 403, 200, 403)),
+    "cases.score": ("GET", "/case-runs/{run_id}/judging/1", expect(LOGIN, 403, 403, 403, 200, 403)),
+    "cases.hearing": ("GET", "/case-runs/{run_id}/hearing/1", expect(LOGIN, 403, 403, 403, 200, 403)),
+    "cases.timer": ("GET", "/case-runs/{run_id}/timer", expect(LOGIN, 403, 403, 403, 200, 200)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.
     "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
@@ -106,7 +127,10 @@ def test_every_route_is_in_the_matrix(app):
 def world(app, make_user, make_course):
     from tests.conftest import QUIZ_GIFT, SURVEY_YAML
 
-    course = make_course(modules=1, lessons=2, sequential=False, quiz=QUIZ_GIFT, surveys=SURVEY_YAML)
+    from tests.courses.cases.helpers import case_files
+
+    course = make_course(modules=1, lessons=2, sequential=False, quiz=QUIZ_GIFT, surveys=SURVEY_YAML,
+                         case=case_files())
     participant = make_user("participant")
     make_user("other-participant")
     trainer = make_user("trainer", role="trainer")
@@ -152,9 +176,29 @@ def world(app, make_user, make_course):
     made = certificate_batch.start(trainer, cohort)
     db.session.commit()
     certificate_batch.build_zip(made.id)
+    run_id = _case_run(course, cohort, trainer, participant)
     return {"cert_id": cert.id, "cert_code": "0123-4567-89AB-CDEF", "batch_id": made.id,"participant_id": participant.id, "cohort_id": cohort.id, "open_attempt_id": open_attempt.id,
             "finished_attempt_id": finished.id, "essay_response_id": response_id, "import_id": staged.id,
-            "helpline_id": helpline.id}
+            "helpline_id": helpline.id, "run_id": run_id}
+
+
+def _case_run(course, cohort, trainer, participant) -> int:
+    """The cohort's run of the case: the participant's team 1 has submitted, the trainer judges."""
+    from courses.cases import runs, services
+    from courses.cases.models import CaseExercise
+
+    exercise = db.session.execute(db.select(CaseExercise)).scalar_one()
+    run = runs.set_up(trainer, cohort, exercise)
+    state = services.run_state(run, "en")
+    team = runs.add_team(trainer, state, "applicant")
+    runs.assign_member(trainer, state, team, participant.id)
+    runs.add_judge(trainer, state, trainer.id, presiding=True)
+    runs.start(trainer, state)
+    services.save_draft(state, team, participant, "Our submission.", 0)
+    services.attach(state, team, participant, "brief.pdf", b"%PDF-1.4\n%%EOF\n")
+    services.submit(state, team, participant, 1)
+    db.session.commit()
+    return run.id
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -29,6 +29,8 @@ ACTIONS = {
     "certificate.revoke": _l("Revoked a certificate"),
     "certificate.reissue": _l("Re-issued a certificate"),
     "completion.adjust": _l("Adjusted a cohort's completion rule"),
+    "case.penalty": _l("Set a format penalty in a case exercise"),
+    "case.publish": _l("Published a case exercise's results"),
 }
 
 

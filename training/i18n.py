@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -34,3 +34,5 @@ def register(app: Flask) -> None:
         return {"current_language": current_language(), "neutral_titles": request.cookies.get("neutral") == "1"}
 
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    # Times are shown, and typed, in UTC: participants and trainers may sit in different zones.
+    app.jinja_env.filters["when"] = lambda value: format_datetime(value, "medium") + " UTC" if value else ""

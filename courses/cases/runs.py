@@ -1,0 +1,289 @@
+"""Running a case exercise for a cohort: the trainer's side.
+
+Every function takes the acting user and checks that she manages the cohort (``require_manager``
+raises PermissionError); refusals a trainer can fix are ``CaseError`` with a message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from courses.cases.models import (
+    SIDES, CaseClarification, CaseExercise, CaseJudge, CaseRun, CaseScore, CaseStage, CaseSubmission,
+    CaseTeam, CaseTeamMember,
+)
+from courses.cases.services import CaseError, RunState, day_start, default_due, results
+from courses.models import Activity
+from training.accounts import User
+from training.cohorts import Cohort, CohortMember, require_manager
+from training.db import utcnow
+from training.extensions import db
+
+PENALTY_MAX = 100.0
+ANSWER_MAX = 2000
+
+
+def exercises_of_course(course_id: int) -> list[tuple[CaseExercise, Activity]]:
+    return list(db.session.execute(select(CaseExercise, Activity).join(
+        Activity, Activity.id == CaseExercise.activity_id).where(Activity.course_id == course_id)
+        .order_by(Activity.position)).all())
+
+
+def set_up(trainer: User, cohort: Cohort, exercise: CaseExercise) -> CaseRun:
+    """The cohort's run of the exercise, created on first use with the package's schedule.
+
+    Stages set to open on "day N" get that day's start; the deadline is the end of day ``due``.
+    """
+    require_manager(trainer, cohort)
+    activity = db.session.get(Activity, exercise.activity_id)
+    if activity.course_id != cohort.course_id:
+        raise CaseError(_l("This exercise is not part of the cohort's course."))
+    run = db.session.execute(select(CaseRun).where(
+        CaseRun.exercise_id == exercise.id, CaseRun.cohort_id == cohort.id)).scalar_one_or_none()
+    if run is not None:
+        return run
+    settings = exercise.settings
+    try:
+        with db.session.begin_nested():
+            run = CaseRun(exercise_id=exercise.id, cohort_id=cohort.id,
+                          submissions_due=default_due(cohort, settings["due_days"]))
+            db.session.add(run)
+            db.session.flush()
+            for stage in settings["stages"]:
+                opens_at = day_start(cohort, stage["opens"]) if isinstance(stage["opens"], int) else None
+                db.session.add(CaseStage(run_id=run.id, slug=stage["slug"], opens_at=opens_at))
+    except IntegrityError:  # set up from another tab at the same moment
+        run = db.session.execute(select(CaseRun).where(
+            CaseRun.exercise_id == exercise.id, CaseRun.cohort_id == cohort.id)).scalar_one()
+    return run
+
+
+def start(trainer: User, state: RunState) -> None:
+    """Start the exercise: stages that open "at start" open now."""
+    require_manager(trainer, state.cohort)
+    if state.started:
+        raise CaseError(_l("The exercise has already started."))
+    if not db.session.execute(select(func.count()).select_from(CaseTeam).where(
+            CaseTeam.run_id == state.run.id)).scalar_one():
+        raise CaseError(_l("Form at least one team before starting."))
+    now = utcnow()
+    state.run.started_at = now
+    for row in db.session.execute(select(CaseStage).where(CaseStage.run_id == state.run.id)).scalars():
+        spec = next((s for s in state.settings["stages"] if s["slug"] == row.slug), None)
+        if spec is not None and spec["opens"] == "start":
+            row.opened_at = now
+
+
+def open_stage(trainer: User, state: RunState, slug: str) -> None:
+    """Open a stage by hand now (an inject of new evidence, the hearing...)."""
+    require_manager(trainer, state.cohort)
+    if not state.started:
+        raise CaseError(_l("Start the exercise first."))
+    row = db.session.execute(select(CaseStage).where(
+        CaseStage.run_id == state.run.id, CaseStage.slug == slug)).scalar_one_or_none()
+    if row is None:
+        raise CaseError(_l("There is no such stage."))
+    if row.opened_at is not None or (row.opens_at is not None and row.opens_at <= state.now):
+        raise CaseError(_l("That stage is already open."))
+    row.opened_at = utcnow()
+
+
+def schedule(trainer: User, state: RunState, due: datetime, late_until: datetime | None,
+             stage_times: dict[str, datetime | None]) -> None:
+    """Set the deadline, the late limit and the opening time of scheduled stages."""
+    require_manager(trainer, state.cohort)
+    if state.published:
+        raise CaseError(_l("The results are published; the schedule can no longer change."))
+    if late_until is not None and late_until <= due:
+        raise CaseError(_l("Late submissions must be accepted until a time after the deadline."))
+    state.run.submissions_due, state.run.late_until = due, late_until
+    rows = {r.slug: r for r in db.session.execute(select(CaseStage).where(CaseStage.run_id == state.run.id)).scalars()}
+    for slug, when in stage_times.items():
+        if slug in rows and rows[slug].opened_at is None:
+            rows[slug].opens_at = when
+
+
+# --- teams and judges ---------------------------------------------------------------------------
+
+@dataclass
+class TeamRow:
+    team: CaseTeam
+    members: list[User]
+    submission: CaseSubmission | None
+
+
+def teams(run: CaseRun) -> list[TeamRow]:
+    """The run's teams in number order, with members and submission, in three queries."""
+    rows = list(db.session.execute(select(CaseTeam).where(CaseTeam.run_id == run.id).order_by(CaseTeam.number)).scalars())
+    members: dict[int, list[User]] = {}
+    for team_id, user in db.session.execute(select(CaseTeamMember.team_id, User).join(
+            User, User.id == CaseTeamMember.user_id).where(CaseTeamMember.run_id == run.id).order_by(User.handle_key)).all():
+        members.setdefault(team_id, []).append(user)
+    submissions = {s.team_id: s for s in db.session.execute(select(CaseSubmission).join(
+        CaseTeam, CaseTeam.id == CaseSubmission.team_id).where(CaseTeam.run_id == run.id)).scalars()}
+    return [TeamRow(team=t, members=members.get(t.id, []), submission=submissions.get(t.id)) for t in rows]
+
+
+def add_team(trainer: User, state: RunState, side: str) -> CaseTeam:
+    require_manager(trainer, state.cohort)
+    if side not in SIDES:
+        raise CaseError(_l("Choose the applicant's or the respondent's side."))
+    number = (db.session.execute(select(func.max(CaseTeam.number)).where(
+        CaseTeam.run_id == state.run.id)).scalar_one() or 0) + 1
+    team = CaseTeam(run_id=state.run.id, number=number, side=side)
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def _cohort_people(cohort: Cohort) -> dict[int, str]:
+    """user id -> role in the cohort (participant or trainer)."""
+    return dict(db.session.execute(select(CohortMember.user_id, CohortMember.role).where(
+        CohortMember.cohort_id == cohort.id)).all())
+
+
+def assign_member(trainer: User, state: RunState, team: CaseTeam, user_id: int) -> None:
+    """Put a participant of the cohort in a team (moving her from another team before anyone submitted)."""
+    require_manager(trainer, state.cohort)
+    join_team(state, team, user_id, by_trainer=True)
+
+
+def join_team(state: RunState, team: CaseTeam, user_id: int, by_trainer: bool = False) -> None:
+    """Add a cohort participant to ``team``: the team must have room and not have submitted."""
+    if team.run_id != state.run.id:
+        raise CaseError(_l("There is no such team."))
+    if _cohort_people(state.cohort).get(user_id) != "participant":
+        raise CaseError(_l("Only participants of the cohort can be in a team."))
+    if not by_trainer and not state.run.teams_open:
+        raise CaseError(_l("Your trainer forms the teams."))
+    size = db.session.execute(select(func.count()).select_from(CaseTeamMember).where(
+        CaseTeamMember.team_id == team.id)).scalar_one()
+    if size >= state.settings["team_size"]:
+        raise CaseError(_l("That team is full (at most %(n)d people).", n=state.settings["team_size"]))
+    existing = db.session.execute(select(CaseTeamMember).where(
+        CaseTeamMember.run_id == state.run.id, CaseTeamMember.user_id == user_id)).scalar_one_or_none()
+    for t in {team.id} | ({existing.team_id} if existing else set()):
+        sub = db.session.execute(select(CaseSubmission).where(CaseSubmission.team_id == t)).scalar_one_or_none()
+        if sub is not None and sub.submitted_at is not None:
+            raise CaseError(_l("A team that has submitted cannot change its members."))
+    if existing is not None:
+        if not by_trainer:
+            raise CaseError(_l("You are already in a team."))
+        existing.team_id = team.id
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(CaseTeamMember(run_id=state.run.id, team_id=team.id, user_id=user_id))
+    except IntegrityError:
+        raise CaseError(_l("You are already in a team.")) from None
+
+
+def remove_member(trainer: User, state: RunState, team: CaseTeam, user_id: int) -> None:
+    require_manager(trainer, state.cohort)
+    sub = db.session.execute(select(CaseSubmission).where(CaseSubmission.team_id == team.id)).scalar_one_or_none()
+    if sub is not None and sub.submitted_at is not None:
+        raise CaseError(_l("A team that has submitted cannot change its members."))
+    db.session.execute(delete(CaseTeamMember).where(CaseTeamMember.team_id == team.id,
+                                                    CaseTeamMember.user_id == user_id))
+
+
+def set_teams_open(trainer: User, state: RunState, value: bool) -> None:
+    require_manager(trainer, state.cohort)
+    state.run.teams_open = value
+
+
+def judges(run: CaseRun) -> list[tuple[CaseJudge, User]]:
+    return list(db.session.execute(select(CaseJudge, User).join(User, User.id == CaseJudge.user_id).where(
+        CaseJudge.run_id == run.id).order_by(CaseJudge.presiding.desc(), User.handle_key)).all())
+
+
+def add_judge(trainer: User, state: RunState, user_id: int, presiding: bool) -> None:
+    """Make a person of the cohort (participant or trainer) a judge; one judge presides."""
+    require_manager(trainer, state.cohort)
+    if user_id not in _cohort_people(state.cohort):
+        raise CaseError(_l("Judges are chosen from the cohort's participants and trainers."))
+    row = db.session.execute(select(CaseJudge).where(
+        CaseJudge.run_id == state.run.id, CaseJudge.user_id == user_id)).scalar_one_or_none()
+    if row is None:
+        row = CaseJudge(run_id=state.run.id, user_id=user_id)
+        db.session.add(row)
+    if presiding:
+        for other in db.session.execute(select(CaseJudge).where(CaseJudge.run_id == state.run.id)).scalars():
+            other.presiding = False
+    row.presiding = presiding
+
+
+def remove_judge(trainer: User, state: RunState, user_id: int) -> None:
+    require_manager(trainer, state.cohort)
+    if db.session.execute(select(CaseScore.id).where(
+            CaseScore.run_id == state.run.id, CaseScore.judge_id == user_id)).first():
+        raise CaseError(_l("This judge has already scored; the scores stay with the judge."))
+    db.session.execute(delete(CaseJudge).where(CaseJudge.run_id == state.run.id, CaseJudge.user_id == user_id))
+
+
+# --- penalties, clarifications, publication -----------------------------------------------------
+
+def set_penalty(trainer: User, state: RunState, team: CaseTeam, points: float, reason: str) -> None:
+    """A format penalty in percentage points off the team's written score, with a reason."""
+    require_manager(trainer, state.cohort)
+    if team.run_id != state.run.id:
+        raise CaseError(_l("There is no such team."))
+    if state.published:
+        raise CaseError(_l("The results are published; penalties can no longer change."))
+    if not 0 <= points <= PENALTY_MAX:
+        raise CaseError(_l("A penalty is from 0 to 100 points."))
+    reason = " ".join((reason or "").split())[:500]
+    if points and not reason:
+        raise CaseError(_l("Give the reason for the penalty: the team will read it."))
+    submission = db.session.execute(select(CaseSubmission).where(CaseSubmission.team_id == team.id)).scalar_one_or_none()
+    if submission is None or submission.submitted_at is None:
+        raise CaseError(_l("This team has not submitted."))
+    submission.penalty, submission.penalty_reason = float(points), reason or None
+
+
+def clarifications(run: CaseRun) -> list[CaseClarification]:
+    return list(db.session.execute(select(CaseClarification).where(CaseClarification.run_id == run.id)
+                                   .order_by(CaseClarification.published_at.is_(None).desc(),
+                                             CaseClarification.asked_at)).scalars())
+
+
+def answer(trainer: User, state: RunState, clarification_id: int, question: str, text: str) -> None:
+    """Answer a question and publish it to everyone in the run, without the asker's name.
+
+    The trainer may reword the question first (to take out anything that identifies the asker).
+    """
+    require_manager(trainer, state.cohort)
+    row = db.session.get(CaseClarification, clarification_id)
+    if row is None or row.run_id != state.run.id:
+        raise CaseError(_l("There is no such question."))
+    question, text = (question or "").strip(), (text or "").strip()
+    if not question or not text:
+        raise CaseError(_l("Both the question and the answer are needed."))
+    if len(text) > ANSWER_MAX or len(question) > ANSWER_MAX:
+        raise CaseError(_l("The text is too long."))
+    row.question, row.answer = question, text
+    row.published_at = row.published_at or utcnow()
+
+
+def publish(trainer: User, state: RunState, show_rank: bool) -> int:
+    """Publish the results to the teams; returns how many teams have a final score.
+
+    Refused while a submitted team has no judge's score: its members would see nothing.
+    """
+    require_manager(trainer, state.cohort)
+    if state.published:
+        raise CaseError(_l("The results are already published."))
+    every = results(state)
+    submitted = {row.team.id for row in teams(state.run) if row.submission and row.submission.submitted_at}
+    if not submitted:
+        raise CaseError(_l("No team has submitted yet."))
+    missing = [tid for tid in submitted if every[tid].final is None]
+    if missing:
+        raise CaseError(_l("%(n)d submitted team(s) have no complete score yet.", n=len(missing)))
+    state.run.results_published_at = utcnow()
+    state.run.show_rank = show_rank
+    return len(submitted)

@@ -1,0 +1,227 @@
+"""The case pages through HTTP: what each role sees, what is refused, and a moot from submission to reflection."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from courses.cases import judging, services
+from courses.cases.models import CaseAttachment, CaseScore, CaseTeam
+from tests.conftest import login
+from tests.courses.cases.helpers import setup_moot
+from training.audit import AuditEntry
+from training.extensions import db
+from training.progress import ActivityCompletion
+
+BASE = "/courses/moot-course/cases/moot"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+
+
+@pytest.fixture
+def moot(app, make_user, make_course):
+    return setup_moot(make_user, make_course)
+
+
+def client_for(app, handle):
+    client = app.test_client()
+    login(client, handle)
+    return client
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_case_page_shows_her_role_and_her_case_file(app, moot):
+    page = text(client_for(app, "ana1").get(BASE))
+    assert "You are in team 1, counsel for the applicant." in page
+    assert "Intake notes" in page and "Police record" in page
+    assert "Respondent&#39;s instructions" not in page and "Bench memo" not in page and "Breach report" not in page
+    assert "Write the submission" in page
+    page = text(client_for(app, "joe").get(BASE))
+    assert "You are a judge" in page and "Bench memo" in page and "Intake notes" not in page
+
+
+def test_documents_by_url_are_refused_unless_released_to_her(app, moot):
+    client = client_for(app, "ana1")
+    assert client.get(f"{BASE}/documents/intake").status_code == 200
+    for doc, message in (("memo", "not part of your case file"), ("instructions", "not part of your case file"),
+                         ("breach", "not been released")):
+        response = client.get(f"{BASE}/documents/{doc}")
+        assert response.status_code == 403 and message in text(response), doc
+    assert client.get(f"{BASE}/documents/nothing").status_code == 404
+    assert client_for(app, "joe").get(f"{BASE}/documents/memo").status_code == 200
+
+
+def test_autosave_then_submit_then_a_second_submit_is_refused(app, moot):
+    client = client_for(app, "ana1")
+    response = client.post(f"{BASE}/submission", data={"text": "Our case theory.", "version": "0"},
+                           headers={"X-Amicus-Autosave": "1"})
+    assert response.status_code == 200 and response.json["saved"] is True and response.json["version"] == 1
+    response = client.post(f"{BASE}/submission", data={"text": "Our case theory, final.", "version": "1",
+                                                       "action": "submit"}, follow_redirects=True)
+    assert "Your team&#39;s submission is in." in text(response)
+    other = client_for(app, "bob")
+    response = other.post(f"{BASE}/submission", data={"text": "Sneaky edit.", "version": "1", "action": "submit"},
+                          follow_redirects=True)
+    assert "already submitted" in text(response)
+    response = other.post(f"{BASE}/submission", data={"text": "Sneaky edit.", "version": "1"},
+                          headers={"X-Amicus-Autosave": "1"})
+    assert response.status_code == 409 and "already submitted" in response.json["error"]
+    assert services.submission_of(moot["t1"]).text == "Our case theory, final."
+
+
+def test_uploads_disguised_or_oversized_change_nothing(app, moot):
+    client = client_for(app, "ana1")
+    for name, data, message in (("brief.pdf", b"MZ\x90\x00 an executable", "neither"),
+                                ("brief.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024 + 10), "larger than 10 MB")):
+        response = client.post(f"{BASE}/submission/attachment", data={"file": (io.BytesIO(data), name)},
+                               content_type="multipart/form-data", follow_redirects=True)
+        assert message in text(response)
+    assert db.session.execute(select(func.count()).select_from(CaseAttachment)).scalar_one() == 0
+    response = client.post(f"{BASE}/submission/attachment", data={"file": (io.BytesIO(PDF), "brief.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "The document is attached." in text(response)
+    download = client.get(f"{BASE}/submission/attachment")
+    assert download.data == PDF and download.mimetype == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]
+    # Another team's member has no way to it: her own team's attachment URL is the only one.
+    assert client_for(app, "cyd").get(f"{BASE}/submission/attachment").status_code == 404
+
+
+def submit_both(app):
+    for handle in ("ana1", "cyd"):
+        client_for(app, handle).post(f"{BASE}/submission", data={
+            "text": f"Submission by {handle}'s team.", "version": "0", "action": "submit"})
+
+
+def test_judges_read_blind_and_score_with_the_rubric(app, moot):
+    client_for(app, "ana1").post(f"{BASE}/submission/attachment", data={"file": (io.BytesIO(PDF), "Ana Wang brief.pdf")},
+                                 content_type="multipart/form-data")
+    submit_both(app)
+    run_id = moot["run"].id
+    judge = client_for(app, "joe")
+    page = text(judge.get(f"/case-runs/{run_id}/judging/1"))
+    assert "Team 1" in page and "Submission by ana1" in page
+    assert "bob" not in page and "Ana Wang" not in page
+    download = judge.get(f"/case-runs/{run_id}/teams/1/attachment")
+    assert download.status_code == 200 and 'filename="team-1.pdf"' in download.headers["Content-Disposition"]
+    response = judge.post(f"/case-runs/{run_id}/judging/1", data={"law": "9", "survivor": "2"}, follow_redirects=True)
+    assert "Give every criterion a mark within its scale." in text(response)
+    response = judge.post(f"/case-runs/{run_id}/judging/1", data={"law": "4", "survivor": "3", "feedback": "Clear."},
+                          follow_redirects=True)
+    assert "Your score for team 1 is saved." in text(response)
+    score = db.session.execute(select(CaseScore)).scalar_one()
+    assert score.marks == {"law": 4, "survivor": 3} and score.percent == pytest.approx(75)
+    # Not a judge: no judging pages.
+    assert client_for(app, "bob").get(f"/case-runs/{run_id}/judging/2").status_code == 403
+
+
+def test_a_participant_judge_cannot_score_or_download_her_own_team(app, moot):
+    from courses.cases import runs
+
+    runs.add_judge(moot["tess"], services.run_state(moot["run"], "en"), moot["ana1"].id, presiding=False)
+    db.session.commit()
+    submit_both(app)
+    client = client_for(app, "ana1")
+    run_id = moot["run"].id
+    response = client.post(f"/case-runs/{run_id}/judging/1", data={"law": "5", "survivor": "5"}, follow_redirects=True)
+    assert "You cannot score your own team." in text(response)
+    assert client.get(f"/case-runs/{run_id}/teams/1/attachment").status_code == 403
+    assert db.session.execute(select(func.count()).select_from(CaseScore)).scalar_one() == 0
+    assert "your own team: not yours to score" in text(client.get(f"/case-runs/{run_id}/judging"))
+
+
+def test_the_trainer_runs_it_and_publishing_opens_results_and_reflection(app, moot):
+    submit_both(app)
+    run_id = moot["run"].id
+    trainer = client_for(app, "tess")
+    page = text(trainer.get(f"/case-runs/{run_id}"))
+    assert "Team 1" in page and "ana1" in page and "Submitted" in page
+    response = trainer.post(f"/case-runs/{run_id}/manage", data={"action": "publish"}, follow_redirects=True)
+    assert "submitted team(s) have no complete score yet" in text(response)
+    state = services.run_state(moot["run"], "en")
+    for j in (moot["joe"], moot["tess"]):
+        judging.score_written(state, j, moot["t1"], {"law": 4, "survivor": 4}, "Well argued.")
+        judging.score_written(state, j, moot["t2"], {"law": 3, "survivor": 3}, "")
+    db.session.commit()
+    response = trainer.post(f"/case-runs/{run_id}/manage", data={"action": "open_stage", "stage": "hearing"},
+                            follow_redirects=True)
+    assert "The stage is open." in text(response)
+    state = services.run_state(moot["run"], "en")
+    for team, handles in ((moot["t1"], ("ana1", "bob")), (moot["t2"], ("cyd", "dia"))):
+        for h in handles:
+            judging.score_speaker(state, moot["joe"], team, moot[h].id, {"bench": 5}, "")
+    db.session.commit()
+    response = trainer.post(f"/case-runs/{run_id}/manage", data={
+        "action": "penalty", "team": str(moot["t2"].id), "points": "2.5", "reason": "Over the word limit"},
+        follow_redirects=True)
+    assert "The penalty for team 2 is saved." in text(response)
+    response = trainer.post(f"/case-runs/{run_id}/manage", data={"action": "publish", "show_rank": "1"},
+                            follow_redirects=True)
+    assert "The results are published to the teams." in text(response)
+    assert db.session.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all() == [
+        "case.penalty", "case.publish"]
+    client = client_for(app, "ana1")
+    page = text(client.get(f"{BASE}/results"))
+    assert "Well argued." in page and "Judge A" in page and "joe" not in page and "tess" not in page
+    assert "1 of 2 teams" in page
+    response = client.post(f"{BASE}/results", data={"reflection": "Too short."}, follow_redirects=True)
+    assert "Write at least 50 characters" in text(response)
+    response = client.post(f"{BASE}/results", data={
+        "reflection": "Next time I would ask for a specific distance in the stay-away order."}, follow_redirects=True)
+    assert "You have completed this exercise." in text(response)
+    assert db.session.execute(select(ActivityCompletion.user_id)).scalars().all() == [moot["ana1"].id]
+
+
+def test_trainer_actions_refuse_bad_input_with_a_message(app, moot):
+    run_id = moot["run"].id
+    trainer = client_for(app, "tess")
+    for data, message in (
+        ({"action": "add_team", "side": "judge"}, "Choose the applicant"),
+        ({"action": "open_stage", "stage": "case-file"}, "already open"),
+        ({"action": "add_member", "team": str(moot["t1"].id), "user": str(moot["obi"].id)}, "full"),
+        ({"action": "add_judge", "user": "99999"}, "Judges are chosen from the cohort"),
+        ({"action": "penalty", "team": str(moot["t1"].id), "points": "lots", "reason": "x"}, "from 0 to 100"),
+        ({"action": "schedule", "due": "not a date"}, "Give the deadline"),
+        ({"action": "schedule", "due": "2026-12-01T10:00", "late_until": "2026-11-30T10:00"}, "after the deadline"),
+    ):
+        response = trainer.post(f"/case-runs/{run_id}/manage", data=data, follow_redirects=True)
+        assert message in text(response), data
+    assert db.session.execute(select(func.count()).select_from(CaseTeam)).scalar_one() == 2
+    response = trainer.post(f"/case-runs/{run_id}/manage", data={"action": "schedule", "due": "2026-12-01T10:00",
+                                                                  "late_until": "2026-12-02T10:00",
+                                                                  "stage-inject": "2026-11-29T08:00"},
+                            follow_redirects=True)
+    assert "The schedule is saved." in text(response)
+    db.session.refresh(moot["run"])
+    assert moot["run"].submissions_due.isoformat() == "2026-12-01T10:00:00+00:00"
+    assert moot["run"].late_until.isoformat() == "2026-12-02T10:00:00+00:00"
+
+
+def test_clarification_asked_then_answered_for_everyone(app, moot):
+    client = client_for(app, "ana1")
+    response = client.post(f"{BASE}/questions", data={"question": "Was the respondent served?"}, follow_redirects=True)
+    assert "Your question is sent." in text(response)
+    from courses.cases.models import CaseClarification
+
+    row = db.session.execute(select(CaseClarification)).scalar_one()
+    client_for(app, "tess").post(f"/case-runs/{moot['run'].id}/manage", data={
+        "action": "answer", "clarification": str(row.id), "question": row.question, "answer": "Yes, on 5 March."})
+    page = text(client_for(app, "cyd").get(BASE))
+    assert "Was the respondent served?" in page and "Yes, on 5 March." in page
+
+
+def test_a_participant_outside_any_run_is_told_how_to_take_part(app, make_user, make_course):
+    from training.progress import enrol
+
+    setup_moot(make_user, make_course)
+    loner = make_user("loner")
+    from courses.services import get_course
+
+    enrol(loner, get_course("moot-course").id)
+    db.session.commit()
+    page = text(client_for(app, "loner").get(BASE))
+    assert "This exercise is run by a trainer for a cohort" in page
+    assert client_for(app, "loner").get(f"{BASE}/documents/police").status_code == 403
