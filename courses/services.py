@@ -213,8 +213,16 @@ def catalog(user: User, locale: str) -> list[tuple[str, list[CourseCard]]]:
             for track in TRACKS if groups.get(track)]
 
 
+class GuestAccount(CourseAccessError):
+    """Guest judges judge case exercises; they do not take courses."""
+
+    reason = "guest"
+
+
 def enrol_in_course(user: User, course: Course) -> Enrolment:
-    """Enrol the user in the course directly (idempotent)."""
+    """Enrol the user in the course directly (idempotent); not a guest judge."""
+    if user.is_guest:
+        raise GuestAccount()
     return enrol(user, course.id)
 
 

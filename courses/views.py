@@ -57,6 +57,9 @@ def refusal(error: services.CourseAccessError, course):
         return render_template("courses/locked.html", course=course,
                                title=services.localized(course.titles, current_language()),
                                blocking=error.blocking_module_title), 403
+    if isinstance(error, services.GuestAccount):
+        flash(_("A guest judge's account judges case exercises only; it cannot take courses."), "error")
+        return redirect(url_for("courses.learning"))
     flash(_("Enrol in the course to open its activities."), "info")
     return redirect(url_for("courses.show", slug=course.slug))
 
@@ -83,7 +86,10 @@ def enrol(slug: str):
     course = _course_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.enrol_in_course(current_user, course)
+    try:
+        services.enrol_in_course(current_user, course)
+    except services.CourseAccessError as error:
+        return refusal(error, course)
     db.session.commit()
     outline = services.course_outline(course, current_user, current_language())
     flash(_("You are enrolled. Start whenever you are ready."), "success")
@@ -140,8 +146,11 @@ def complete(slug: str, activity: str):
 @bp.get("/learning")
 @login_required
 def learning():
+    from courses.cases.judging import runs_judged_by
+
     items = services.my_learning(current_user, current_language())
-    return render_template("courses/learning.html", items=items)
+    return render_template("courses/learning.html", items=items,
+                           judging=runs_judged_by(current_user, current_language()))
 
 
 @bp.get("/courses/<slug>/assets/<path:path>")

@@ -106,6 +106,7 @@ MATRIX = {
     "cases.manage": ("POST", "/case-runs/{run_id}/manage", expect(LOGIN, 403, 403, 403, 400, 400)),
     "cases.team_submission": ("GET", "/case-runs/{run_id}/teams/1", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cases.team_attachment": ("GET", "/case-runs/{run_id}/teams/1/attachment", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cases.run_document": ("GET", "/case-runs/{run_id}/documents/memo", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cases.judging_list": ("GET", "/case-runs/{run_id}/judging", expect(LOGIN, 403, 403, 403, 200, 403)),
     "cases.score": ("GET", "/case-runs/{run_id}/judging/1", expect(LOGIN, 403, 403, 403, 200, 403)),
     "cases.hearing": ("GET", "/case-runs/{run_id}/hearing/1", expect(LOGIN, 403, 403, 403, 200, 403)),

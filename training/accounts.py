@@ -49,6 +49,8 @@ class Role(StrEnum):
     PARTICIPANT = "participant"
     TRAINER = "trainer"
     ADMIN = "admin"
+    # A guest judge of a case exercise, invited by a trainer: judges, and nothing else.
+    GUEST = "guest"
 
 
 class Profession(StrEnum):
@@ -111,6 +113,10 @@ class User(UserMixin, db.Model):
     def is_trainer(self) -> bool:
         """Trainers and admins may run cohorts."""
         return self.role in (Role.TRAINER, Role.ADMIN)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.role == Role.GUEST
 
     @property
     def profession_label(self):
@@ -304,6 +310,11 @@ def create_reset_token(admin: User, user: User, hours: int) -> str:
     """
     if not admin.is_admin:
         raise PermissionError("only admins reset passwords")
+    return issue_password_token(admin, user, hours)
+
+
+def issue_password_token(creator: User, user: User, hours: int) -> str:
+    """A one-time link token to set ``user``'s password; the caller has checked ``creator`` may."""
     now = utcnow()
     for old in db.session.execute(
         select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
@@ -314,7 +325,7 @@ def create_reset_token(admin: User, user: User, hours: int) -> str:
         PasswordReset(
             user_id=user.id,
             token_hash=_token_hash(token),
-            created_by_id=admin.id,
+            created_by_id=creator.id,
             expires_at=now + timedelta(hours=hours),
         )
     )

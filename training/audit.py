@@ -31,6 +31,7 @@ ACTIONS = {
     "completion.adjust": _l("Adjusted a cohort's completion rule"),
     "case.penalty": _l("Set a format penalty in a case exercise"),
     "case.publish": _l("Published a case exercise's results"),
+    "case.guest_judge": _l("Invited a guest judge to a case exercise"),
 }
 
 

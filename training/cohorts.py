@@ -114,6 +114,8 @@ def join_cohort(user: User, raw_code: str, today: date) -> Cohort:
     Joining twice is harmless. Raises CohortError for an unknown code or a cohort that has
     ended. The caller enrols the user in the cohort's course.
     """
+    if user.is_guest:
+        raise CohortError(_l("A guest judge's account judges case exercises only; it cannot join a cohort."), "code")
     cohort = find_by_code(raw_code)
     if cohort is None:
         raise CohortError(_l("No cohort has that invite code. Check it with your trainer."), "code")

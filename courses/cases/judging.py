@@ -32,6 +32,19 @@ class Entry:
     speakers_scored: int = 0
 
 
+def runs_judged_by(user: User, locale: str) -> list[tuple[int, str, str]]:
+    """(run id, exercise title, cohort name) of every run this person judges, newest first."""
+    from courses.cases.models import CaseExercise, CaseRun
+    from courses.models import Activity, localized
+    from training.cohorts import Cohort
+
+    rows = db.session.execute(
+        select(CaseRun.id, Activity.titles, Cohort.name).join(CaseJudge, CaseJudge.run_id == CaseRun.id)
+        .join(CaseExercise, CaseExercise.id == CaseRun.exercise_id).join(Activity, Activity.id == CaseExercise.activity_id)
+        .join(Cohort, Cohort.id == CaseRun.cohort_id).where(CaseJudge.user_id == user.id).order_by(CaseRun.id.desc())).all()
+    return [(run_id, localized(titles, locale), cohort) for run_id, titles, cohort in rows]
+
+
 def require_judge(state: RunState, user: User) -> CaseJudge:
     judge = db.session.execute(select(CaseJudge).where(
         CaseJudge.run_id == state.run.id, CaseJudge.user_id == user.id)).scalar_one_or_none()

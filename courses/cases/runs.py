@@ -5,6 +5,7 @@ raises PermissionError); refusals a trainer can fix are ``CaseError`` with a mes
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from courses.cases.models import (
 )
 from courses.cases.services import CaseError, RunState, day_start, default_due, results
 from courses.models import Activity
-from training.accounts import User
+from training.accounts import AccountError, Role, User, create_user, issue_password_token
 from training.cohorts import Cohort, CohortMember, require_manager
 from training.db import utcnow
 from training.extensions import db
@@ -215,6 +216,22 @@ def add_judge(trainer: User, state: RunState, user_id: int, presiding: bool) -> 
         for other in db.session.execute(select(CaseJudge).where(CaseJudge.run_id == state.run.id)).scalars():
             other.presiding = False
     row.presiding = presiding
+
+
+GUEST_LINK_HOURS = 72
+
+
+def invite_guest_judge(trainer: User, state: RunState, handle: str) -> tuple[User, str]:
+    """Make a guest judge's account (it judges this run and takes no course) and a one-time link
+    for the guest to choose a password; returns (user, token). The trainer passes the link on."""
+    require_manager(trainer, state.cohort)
+    try:
+        guest = create_user(handle, secrets.token_urlsafe(24), role=Role.GUEST)
+    except AccountError as error:
+        raise CaseError(error.message) from None
+    db.session.flush()
+    db.session.add(CaseJudge(run_id=state.run.id, user_id=guest.id))
+    return guest, issue_password_token(trainer, guest, GUEST_LINK_HOURS)
 
 
 def remove_judge(trainer: User, state: RunState, user_id: int) -> None:

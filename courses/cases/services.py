@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from courses import services as course_services
 from courses.cases import scoring, uploads
 from courses.cases.models import (
-    SIDES, CaseAttachment, CaseClarification, CaseDocument, CaseExercise, CaseJudge, CasePeerReview,
+    CaseAttachment, CaseClarification, CaseDocument, CaseExercise, CaseJudge, CasePeerReview,
     CaseReflection, CaseRun, CaseScore, CaseStage, CaseSubmission, CaseSubmissionVersion, CaseTeam,
     CaseTeamMember,
 )
@@ -101,10 +101,6 @@ class CaseContext:
     roles: set[str] = field(default_factory=set)  # the roles documents are released to for her
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def run_state(run: CaseRun, locale: str, now: datetime | None = None) -> RunState:
     """Load what every page about ``run`` needs, in a fixed number of queries."""
     from courses.models import Activity
@@ -118,8 +114,8 @@ def run_state(run: CaseRun, locale: str, now: datetime | None = None) -> RunStat
     stages = []
     for spec in exercise.settings["stages"]:
         row = rows.get(spec["slug"])
-        opens_at = _as_utc(row.opens_at) if row else None
-        opened_at = _as_utc(row.opened_at) if row else None
+        opens_at = row.opens_at if row else None
+        opened_at = row.opened_at if row else None
         stages.append(Stage(slug=spec["slug"], title=localized(spec["titles"], locale), opens=spec["opens"],
                             opens_at=opens_at, opened_at=opened_at,
                             open=opened_at is not None or (opens_at is not None and opens_at <= now)))
@@ -280,7 +276,7 @@ def save_draft(state: RunState, team: CaseTeam | None, user: User, text: str, ba
         CaseSubmissionVersion.submission_id == submission.id,
         CaseSubmissionVersion.number == submission.version)).scalar_one_or_none()
     if (latest is not None and not conflict and latest.author_id == user.id
-            and now - _as_utc(latest.saved_at) < VERSION_WINDOW):
+            and now - latest.saved_at < VERSION_WINDOW):
         latest.text, latest.saved_at = text, now
     else:
         submission.version += 1
@@ -349,7 +345,7 @@ def submit(state: RunState, team: CaseTeam | None, user: User, version: int | No
                            words=count_words(submission.text), limit=limit))
     now = utcnow()
     submission.submitted_at, submission.submitted_by_id = now, user.id
-    submission.late = now > _as_utc(state.run.submissions_due)
+    submission.late = now > state.run.submissions_due
     return submission
 
 
@@ -498,13 +494,3 @@ def default_due(cohort: Cohort, days: int) -> datetime:
 
 def day_start(cohort: Cohort, days: int) -> datetime:
     return datetime.combine(cohort.starts_on + timedelta(days=days), time(0, 0), tzinfo=UTC)
-
-
-def is_side(value: str) -> bool:
-    return value in SIDES
-
-
-def submitted_count(run: CaseRun) -> int:
-    return db.session.execute(select(func.count()).select_from(CaseSubmission).join(
-        CaseTeam, CaseTeam.id == CaseSubmission.team_id).where(
-        CaseTeam.run_id == run.id, CaseSubmission.submitted_at.is_not(None))).scalar_one()

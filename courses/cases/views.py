@@ -366,6 +366,8 @@ def manage(run_id: int):
     _csrf()
     here = url_for("cases.run", run_id=run_id)
     action = request.form.get("action", "")
+    if action == "invite_guest":
+        return _invite_guest(state)
     team = None
     if _int("team") is not None:
         team = db.session.get(CaseTeam, _int("team"))
@@ -378,6 +380,19 @@ def manage(run_id: int):
     db.session.commit()
     flash(message, "success")
     return redirect(here + request.form.get("anchor", ""))
+
+
+def _invite_guest(state: services.RunState):
+    """A guest judge's account and its one-time link, shown once to the trainer."""
+    try:
+        guest, token = runs.invite_guest_judge(current_user, state, request.form.get("handle", ""))
+    except CaseError as error:
+        return _refuse(error, url_for("cases.run", run_id=state.run.id) + "#judges")
+    audit.record(current_user, "case.guest_judge", f"case run {state.run.id}, guest {guest.handle}", request.remote_addr)
+    db.session.commit()
+    return render_template("admin/reset_link.html", user=guest, hours=runs.GUEST_LINK_HOURS,
+                           link=url_for("accounts.reset", token=token, _external=True),
+                           back=url_for("cases.run", run_id=state.run.id))
 
 
 def _do(action: str, state: services.RunState, team: CaseTeam | None) -> str:
@@ -510,11 +525,38 @@ def _rubric_view(rubric: dict) -> dict:
          "levels": [localized(level, locale) for level in c["levels"]]} for c in rubric["criteria"]]}
 
 
+def _run_reader(run_id: int) -> tuple[services.RunState, set[str], bool]:
+    """A run opened by its trainer or one of its judges: (state, roles she reads as, manager?)."""
+    state, manager = _run(run_id)
+    judge = services.judge_of(state.run, current_user)
+    if not manager and judge is None:
+        abort(403)
+    roles = services.reader_roles(services.team_of(state.run, current_user), judge, in_cohort=True)
+    return state, roles, manager
+
+
+@bp.get("/case-runs/<int:run_id>/documents/<doc>")
+@login_required
+def run_document(run_id: int, doc: str):
+    """The case file as a judge reads it (guest judges take no course), or as the trainer does."""
+    state, roles, manager = _run_reader(run_id)
+    try:
+        view = services.open_document(state, state.exercise, roles, manager, doc, current_language())
+    except CaseError as error:
+        return render_template("errors/error.html", code=403, title=_("You cannot open this document"),
+                               text=str(error.message)), 403
+    if view is None:
+        abort(404)
+    return render_template("cases/document.html", ctx=None, state=state, doc=view)
+
+
 @bp.get("/case-runs/<int:run_id>/judging")
 @login_required
 def judging_list(run_id: int):
     state = _judge_run(run_id)
+    roles = services.reader_roles(services.team_of(state.run, current_user), services.judge_of(state.run, current_user), True)
     return render_template("cases/judging.html", state=state, entries=judging.queue(state, current_user),
+                           docs=services.visible_documents(state, state.exercise, roles, False, current_language()),
                            has_oral=bool(state.settings.get("oral_rubric")), hearing_open=judging.hearing_open(state))
 
 

@@ -109,7 +109,7 @@ def test_a_whole_small_moot(page_factory, live_server, tmp_path):
             tess.get_by_role("button", name="Run “The Wang application” with this cohort").click()
             tess.get_by_role("link", name="Your judging list").click()
         for number, law, conduct in ((1, 5, 4), (2, 3, 3)):
-            judge.get_by_role("row", name=f"Team {number}").get_by_role("link", name="Score").click()
+            judge.get_by_role("row", name=f"Team {number}").get_by_role("link", name="Score this submission").click()
             expect(judge.get_by_text("moot-ana")).to_have_count(0)
             level(judge, "Law", law)
             level(judge, "Survivor-centred conduct", conduct)

@@ -225,3 +225,39 @@ def test_a_participant_outside_any_run_is_told_how_to_take_part(app, make_user, 
     page = text(client_for(app, "loner").get(BASE))
     assert "This exercise is run by a trainer for a cohort" in page
     assert client_for(app, "loner").get(f"{BASE}/documents/police").status_code == 403
+
+
+def test_a_guest_judge_judges_and_does_nothing_else(app, moot):
+    submit_both(app)
+    run_id = moot["run"].id
+    trainer = client_for(app, "tess")
+    response = trainer.post(f"/case-runs/{run_id}/manage", data={"action": "invite_guest", "handle": "judge-liu"})
+    assert response.status_code == 200
+    link = text(response).split('id="reset-link" class="copy" readonly value="')[1].split('"')[0]
+    assert "/reset/" in link
+    response = trainer.post(f"/case-runs/{run_id}/manage", data={"action": "invite_guest", "handle": "judge-liu"},
+                            follow_redirects=True)
+    assert "That handle is taken" in text(response)
+    guest = app.test_client()
+    path = link.split("localhost", 1)[-1]
+    response = guest.post(path, data={"password": "a long new passphrase", "confirm": "a long new passphrase"})
+    assert response.status_code == 302
+    login(guest, "judge-liu", "a long new passphrase")
+    assert f"/case-runs/{run_id}/judging" in text(guest.get("/learning"))
+    page = text(guest.get(f"/case-runs/{run_id}/judging"))
+    assert "Bench memo" in page and "Intake notes" not in page
+    assert guest.get(f"/case-runs/{run_id}/documents/memo").status_code == 200
+    assert guest.get(f"/case-runs/{run_id}/documents/intake").status_code == 403
+    response = guest.post(f"/case-runs/{run_id}/judging/2", data={"law": "3", "survivor": "3"}, follow_redirects=True)
+    assert "Your score for team 2 is saved." in text(response)
+    response = guest.post("/courses/moot-course/enrol", follow_redirects=True)
+    assert "judges case exercises only" in text(response)
+    response = guest.post("/join", data={"code": moot["cohort"].invite_code}, follow_redirects=True)
+    assert "judges case exercises only" in text(response)
+    assert guest.get(f"/case-runs/{run_id}").status_code == 403
+    from training.accounts import find_user
+    from training.progress import Enrolment
+
+    liu = find_user("judge-liu")
+    assert liu.is_guest
+    assert db.session.execute(select(func.count()).select_from(Enrolment).where(Enrolment.user_id == liu.id)).scalar_one() == 0
