@@ -25,6 +25,7 @@ ACTIONS = {
     "account.unlock": _l("Unlocked an account"),
     "helpline.save": _l("Added or changed a helpline"),
     "survey.adjust": _l("Adjusted a survey for a cohort"),
+    "survey.purge": _l("Deleted survey answers past their retention period"),
     "export.certificates": _l("Downloaded a cohort's certificates (ZIP)"),
     "certificate.revoke": _l("Revoked a certificate"),
     "certificate.reissue": _l("Re-issued a certificate"),

@@ -59,6 +59,8 @@ def defaults(instance_path: str) -> dict:
         "AMICUS_SURVEY_SECRET": None,
         # Results of fewer respondents than this are not shown (small groups identify people).
         "AMICUS_MIN_CELL": 5,
+        # Survey answers older than this many months are deleted by `flask surveys purge`.
+        "AMICUS_SURVEY_RETENTION_MONTHS": 36,
         # The public address, for links printed by CLI commands.
         "AMICUS_BASE_URL": "http://127.0.0.1:5000",
         # Who issues certificates, as printed on them and on the public verification page.

@@ -1,21 +1,43 @@
-"""`flask surveys report`: a cohort's survey results for scripts (JSON or CSV)."""
+"""`flask surveys report`: a cohort's survey results for scripts (JSON or CSV); `flask surveys purge`:
+survey answers past their retention period deleted."""
 from __future__ import annotations
 
 import csv
 import json
 import sys
 
+from datetime import date
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from courses.models import Activity, Course
-from quizzes.surveys import results
+from quizzes.surveys import results, services
 from quizzes.surveys.models import Survey
 from training.cohorts import Cohort
 from training.extensions import db
 
-surveys_cli = AppGroup("surveys", help="Survey results for scripts.")
+surveys_cli = AppGroup("surveys", help="Survey results for scripts, and deleting old answers.")
+
+
+@surveys_cli.command("purge")
+@click.option("--months", type=click.IntRange(1, 1200), default=None,
+              help="Keep this many months of answers (default: AMICUS_SURVEY_RETENTION_MONTHS).")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def purge(months: int | None, dry_run: bool) -> None:
+    """Delete survey answers older than the retention period (submitted answers by their date;
+    unsubmitted drafts of cohorts that ended before it)."""
+    months = months or current_app.config["AMICUS_SURVEY_RETENTION_MONTHS"]
+    cutoff = services.months_before(date.today(), months)
+    count = services.purge_responses(cutoff, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"{count} survey response(s) from before {cutoff.isoformat()} would be deleted.")
+        return
+    db.session.commit()
+    click.echo(f"Deleted {count} survey response(s) from before {cutoff.isoformat()}.")
 
 
 @surveys_cli.command("report")

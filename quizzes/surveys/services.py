@@ -7,13 +7,15 @@ the same person still produces the same key for the pre- and the post-survey.
 """
 from __future__ import annotations
 
+import calendar
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from courses import services as course_services
 from courses.models import Activity, Course
@@ -33,6 +35,29 @@ class SurveyError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (the month's last day if it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def purge_responses(cutoff: date, dry_run: bool = False) -> int:
+    """Delete survey responses submitted before ``cutoff``, and drafts of cohorts that ended
+    before it (a draft has no date of its own); returns how many. Recorded in the audit log."""
+    from training import audit
+
+    ended = select(Cohort.id).where(Cohort.ends_on.is_not(None), Cohort.ends_on < cutoff)
+    condition = or_(SurveyResponse.submitted_on < cutoff,
+                    and_(SurveyResponse.submitted_on.is_(None), SurveyResponse.cohort_id.in_(ended)))
+    count = db.session.execute(select(func.count()).select_from(SurveyResponse).where(condition)).scalar_one()
+    if count and not dry_run:
+        db.session.execute(delete(SurveyResponse).where(condition))
+        audit.record(None, "survey.purge", f"survey answers before {cutoff.isoformat()}", None, responses=count)
+    return count
 
 
 def survey_secret() -> bytes:

@@ -142,3 +142,48 @@ def test_a_trainer_adjusts_the_survey_for_a_cohort_before_it_starts(app, client,
     assert [i["id"] for i in ctx(other, "pre").items] == ["year", "confidence"]
     with pytest.raises(services.SurveyError):
         services.save(ctx(learner, "pre"), learner, {"confidence": "3"})  # not asked in her cohort
+
+
+def test_purge_deletes_answers_past_their_retention_and_nothing_else(app, make_user, make_course):
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from quizzes.surveys.models import Survey, SurveyResponse
+    from quizzes.surveys.services import months_before
+    from tests.conftest import SURVEY_YAML
+    from training import cohorts
+    from training.audit import AuditEntry
+    from training.extensions import db
+
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_before(date(2026, 1, 15), 36) == date(2023, 1, 15)
+    course = make_course(surveys=SURVEY_YAML)
+    trainer = make_user("purge-trainer", role="trainer")
+    today = date.today()
+    old_cohort = cohorts.create_cohort(trainer, course.id, "Old", today - timedelta(days=2000), today - timedelta(days=1900))
+    live_cohort = cohorts.create_cohort(trainer, course.id, "Live", today - timedelta(days=10), None)
+    survey = db.session.execute(select(Survey)).scalars().first()
+    rows = {
+        "old submitted": SurveyResponse(survey_id=survey.id, respondent_key="a", state="submitted",
+                                        submitted_on=today - timedelta(days=1200), answers={}),
+        "recent submitted": SurveyResponse(survey_id=survey.id, respondent_key="b", state="submitted",
+                                           submitted_on=today - timedelta(days=30), answers={}),
+        "draft of an old cohort": SurveyResponse(survey_id=survey.id, respondent_key="c", cohort_id=old_cohort.id,
+                                                 answers={}),
+        "draft of a live cohort": SurveyResponse(survey_id=survey.id, respondent_key="d", cohort_id=live_cohort.id,
+                                                 answers={}),
+    }
+    db.session.add_all(rows.values())
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["surveys", "purge", "--dry-run"])
+    assert result.exit_code == 0 and "2 survey response(s)" in result.output and "would be deleted" in result.output
+    assert db.session.execute(select(func.count()).select_from(SurveyResponse)).scalar_one() == 4
+    result = runner.invoke(args=["surveys", "purge"])
+    assert result.exit_code == 0 and "Deleted 2 survey response(s)" in result.output
+    db.session.expire_all()
+    assert set(db.session.execute(select(SurveyResponse.respondent_key)).scalars()) == {"b", "d"}
+    assert db.session.execute(select(AuditEntry.action)).scalars().all() == ["survey.purge"]
+    result = runner.invoke(args=["surveys", "purge", "--months", "0"])
+    assert result.exit_code != 0
