@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from courses.cases import scoring
 from courses.cases.models import (
-    CaseJudge, CasePeerReview, CaseScore, CaseSubmission, CaseTeam, CaseTeamMember,
+    CaseExercise, CaseJudge, CasePeerReview, CaseRun, CaseScore, CaseSubmission, CaseTeam, CaseTeamMember,
 )
-from courses.cases.services import CaseError, RunState, submission_of, team_members
+from courses.cases.services import CaseError, RunState, find_submission
+from courses.models import Activity, localized
 from training.accounts import User
+from training.cohorts import Cohort
 from training.db import utcnow
 from training.extensions import db
 
@@ -34,10 +36,6 @@ class Entry:
 
 def runs_judged_by(user: User, locale: str) -> list[tuple[int, str, str]]:
     """(run id, exercise title, cohort name) of every run this person judges, newest first."""
-    from courses.cases.models import CaseExercise, CaseRun
-    from courses.models import Activity, localized
-    from training.cohorts import Cohort
-
     rows = db.session.execute(
         select(CaseRun.id, Activity.titles, Cohort.name).join(CaseJudge, CaseJudge.run_id == CaseRun.id)
         .join(CaseExercise, CaseExercise.id == CaseRun.exercise_id).join(Activity, Activity.id == CaseExercise.activity_id)
@@ -146,10 +144,6 @@ def _store(state, user, team, kind, speaker_id, marks, percent, feedback) -> Cas
 
 # --- the oral hearing ---------------------------------------------------------------------------
 
-def speakers(team: CaseTeam) -> list[User]:
-    return team_members(team)
-
-
 def oral_scores(state: RunState, user: User, team: CaseTeam) -> dict[int, CaseScore]:
     """This judge's hearing scores for a team, by speaker."""
     return {s.speaker_id: s for s in db.session.execute(select(CaseScore).where(
@@ -165,7 +159,8 @@ def score_speaker(state: RunState, user: User, team: CaseTeam, speaker_id: int, 
     if not hearing_open(state):
         raise CaseError(_l("The hearing has not opened yet."))
     _scorable(state, user, team)
-    if speaker_id not in {u.id for u in speakers(team)}:
+    if not db.session.execute(select(CaseTeamMember.id).where(
+            CaseTeamMember.team_id == team.id, CaseTeamMember.user_id == speaker_id)).first():
         raise CaseError(_l("That person does not speak for this team."))
     marks, percent = _marks(rubric, raw)
     return _store(state, user, team, "oral", speaker_id, marks, percent, _clean_feedback(feedback))
@@ -209,7 +204,7 @@ def my_peer_review(state: RunState, team: CaseTeam | None) -> tuple[CasePeerRevi
     if review is None:
         return None
     target = db.session.get(CaseTeam, review.team_id)
-    return review, target, submission_of(target)
+    return review, target, find_submission(target)
 
 
 def write_peer_review(state: RunState, team: CaseTeam | None, user: User, raw: dict, feedback: str) -> CasePeerReview:

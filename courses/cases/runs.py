@@ -28,10 +28,9 @@ PENALTY_MAX = 100.0
 ANSWER_MAX = 2000
 
 
-def exercises_of_course(course_id: int) -> list[tuple[CaseExercise, Activity]]:
-    return list(db.session.execute(select(CaseExercise, Activity).join(
-        Activity, Activity.id == CaseExercise.activity_id).where(Activity.course_id == course_id)
-        .order_by(Activity.position)).all())
+def exercise_by_slug(course_id: int, slug: str) -> CaseExercise | None:
+    return db.session.execute(select(CaseExercise).join(Activity, Activity.id == CaseExercise.activity_id).where(
+        Activity.course_id == course_id, Activity.slug == slug)).scalar_one_or_none()
 
 
 def set_up(trainer: User, cohort: Cohort, exercise: CaseExercise) -> CaseRun:
@@ -141,10 +140,17 @@ def add_team(trainer: User, state: RunState, side: str) -> CaseTeam:
     return team
 
 
-def _cohort_people(cohort: Cohort) -> dict[int, str]:
-    """user id -> role in the cohort (participant or trainer)."""
-    return dict(db.session.execute(select(CohortMember.user_id, CohortMember.role).where(
-        CohortMember.cohort_id == cohort.id)).all())
+def cohort_people(cohort: Cohort) -> list[tuple[User, str]]:
+    """Everyone in the cohort with their role there (trainers first), who may judge."""
+    return list(db.session.execute(select(User, CohortMember.role).join(
+        CohortMember, CohortMember.user_id == User.id).where(CohortMember.cohort_id == cohort.id)
+        .order_by(CohortMember.role.desc(), User.handle_key)).all())
+
+
+def _cohort_role(cohort: Cohort, user_id: int) -> str | None:
+    """The person's role in the cohort (participant or trainer), None if not in it."""
+    return db.session.execute(select(CohortMember.role).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id)).scalar_one_or_none()
 
 
 def assign_member(trainer: User, state: RunState, team: CaseTeam, user_id: int) -> None:
@@ -157,7 +163,7 @@ def join_team(state: RunState, team: CaseTeam, user_id: int, by_trainer: bool = 
     """Add a cohort participant to ``team``: the team must have room and not have submitted."""
     if team.run_id != state.run.id:
         raise CaseError(_l("There is no such team."))
-    if _cohort_people(state.cohort).get(user_id) != "participant":
+    if _cohort_role(state.cohort, user_id) != "participant":
         raise CaseError(_l("Only participants of the cohort can be in a team."))
     if not by_trainer and not state.run.teams_open:
         raise CaseError(_l("Your trainer forms the teams."))
@@ -205,7 +211,7 @@ def judges(run: CaseRun) -> list[tuple[CaseJudge, User]]:
 def add_judge(trainer: User, state: RunState, user_id: int, presiding: bool) -> None:
     """Make a person of the cohort (participant or trainer) a judge; one judge presides."""
     require_manager(trainer, state.cohort)
-    if user_id not in _cohort_people(state.cohort):
+    if _cohort_role(state.cohort, user_id) is None:
         raise CaseError(_l("Judges are chosen from the cohort's participants and trainers."))
     row = db.session.execute(select(CaseJudge).where(
         CaseJudge.run_id == state.run.id, CaseJudge.user_id == user_id)).scalar_one_or_none()

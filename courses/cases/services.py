@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from courses import services as course_services
 from courses.cases import scoring, uploads
@@ -21,7 +22,7 @@ from courses.cases.models import (
     CaseReflection, CaseRun, CaseScore, CaseStage, CaseSubmission, CaseSubmissionVersion, CaseTeam,
     CaseTeamMember,
 )
-from courses.models import Course, localized
+from courses.models import Activity, Course, localized
 from training.accounts import User
 from training.cohorts import Cohort
 from training.db import utcnow
@@ -99,12 +100,11 @@ class CaseContext:
     team: CaseTeam | None = None
     judge: CaseJudge | None = None
     roles: set[str] = field(default_factory=set)  # the roles documents are released to for her
+    sees_all: bool = False  # staff outside the run (trainers, admins) read every document
 
 
 def run_state(run: CaseRun, locale: str, now: datetime | None = None) -> RunState:
     """Load what every page about ``run`` needs, in a fixed number of queries."""
-    from courses.models import Activity
-
     exercise = db.session.get(CaseExercise, run.exercise_id)
     activity = db.session.get(Activity, exercise.activity_id)
     course = db.session.get(Course, activity.course_id)
@@ -168,6 +168,7 @@ def case_context(course: Course, slug: str, user: User, locale: str) -> CaseCont
         ctx.state = run_state(run, locale)
         ctx.team, ctx.judge = team_of(run, user), judge_of(run, user)
         ctx.roles = reader_roles(ctx.team, ctx.judge, in_cohort=True)
+    ctx.sees_all = user.is_trainer and not ctx.roles
     return ctx
 
 
@@ -183,8 +184,9 @@ class DocumentView:
 
 
 def documents(exercise: CaseExercise) -> list[CaseDocument]:
-    return list(db.session.execute(select(CaseDocument).where(CaseDocument.exercise_id == exercise.id)
-                                   .order_by(CaseDocument.position)).scalars())
+    """The case's documents in order, without their HTML (a list needs only titles)."""
+    return list(db.session.execute(select(CaseDocument).options(defer(CaseDocument.html)).where(
+        CaseDocument.exercise_id == exercise.id).order_by(CaseDocument.position)).scalars())
 
 
 def visible_documents(state: RunState | None, exercise: CaseExercise, roles: set[str], trainer: bool,
@@ -224,9 +226,18 @@ def open_document(state: RunState | None, exercise: CaseExercise, roles: set[str
 
 # --- the written submission ---------------------------------------------------------------------
 
+def find_submission(team: CaseTeam) -> CaseSubmission | None:
+    return db.session.execute(select(CaseSubmission).where(CaseSubmission.team_id == team.id)).scalar_one_or_none()
+
+
+def draft_of(team: CaseTeam) -> CaseSubmission:
+    """The team's submission to show: the stored one, or an empty one not stored (reading writes nothing)."""
+    return find_submission(team) or CaseSubmission(team_id=team.id, text="", version=0)
+
+
 def submission_of(team: CaseTeam) -> CaseSubmission:
-    """The team's submission row, created empty on first use."""
-    row = db.session.execute(select(CaseSubmission).where(CaseSubmission.team_id == team.id)).scalar_one_or_none()
+    """The team's submission row, created empty when the team first writes."""
+    row = find_submission(team)
     if row is None:
         row = CaseSubmission(team_id=team.id, text="", version=0)
         db.session.add(row)
@@ -288,6 +299,8 @@ def save_draft(state: RunState, team: CaseTeam | None, user: User, text: str, ba
 
 def versions(submission: CaseSubmission) -> list[tuple[CaseSubmissionVersion, str]]:
     """Every saved version, newest first, with its author's handle."""
+    if submission.id is None:
+        return []
     rows = db.session.execute(
         select(CaseSubmissionVersion, User.handle).outerjoin(User, User.id == CaseSubmissionVersion.author_id)
         .where(CaseSubmissionVersion.submission_id == submission.id)
@@ -321,7 +334,7 @@ def attach(state: RunState, team: CaseTeam | None, user: User, filename: str, da
 
 
 def attachment_of(submission: CaseSubmission | None) -> CaseAttachment | None:
-    if submission is None:
+    if submission is None or submission.id is None:
         return None
     return db.session.execute(select(CaseAttachment).where(
         CaseAttachment.submission_id == submission.id)).scalar_one_or_none()

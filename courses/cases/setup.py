@@ -8,7 +8,7 @@ from training import activities
 
 
 def register(app: Flask) -> None:
-    from courses.cases import package, personal_data, views  # noqa: F401 - package registers the `case:` reader
+    from courses.cases import package, personal_data, run_views, views  # noqa: F401 - package registers the `case:` reader
 
     activities.register(activities.ActivityKind(name="case", label=_l("Case exercise"), endpoint="cases.show"))
     app.register_blueprint(views.bp)

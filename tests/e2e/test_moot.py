@@ -103,8 +103,7 @@ def test_a_whole_small_moot(page_factory, live_server, tmp_path):
     joe.goto(CASE)
     joe.get_by_role("link", name="Open the judging list").click()
     for judge in (joe, tess):
-        if judge is tess:
-            tess.goto(CASE.replace("/cases/moot", ""))  # any page, then the run's judging list
+        if judge is tess:  # the trainer judges too: from her run page
             tess.goto(f"/cohorts/{cohort.id}")
             tess.get_by_role("button", name="Run “The Wang application” with this cohort").click()
             tess.get_by_role("link", name="Your judging list").click()

@@ -39,6 +39,10 @@ def test_the_case_page_shows_her_role_and_her_case_file(app, moot):
     assert "Intake notes" in page and "Police record" in page
     assert "Respondent&#39;s instructions" not in page and "Bench memo" not in page and "Breach report" not in page
     assert "Write the submission" in page
+    client_for(app, "ana1").get(f"{BASE}/submission")
+    from courses.cases.models import CaseSubmission
+
+    assert db.session.execute(select(func.count()).select_from(CaseSubmission)).scalar_one() == 0, "reading writes nothing"
     page = text(client_for(app, "joe").get(BASE))
     assert "You are a judge" in page and "Bench memo" in page and "Intake notes" not in page
 
