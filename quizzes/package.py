@@ -10,6 +10,11 @@ course.yaml:
       shuffle_answers: true
       time_limit: 20                 # minutes, optional
       review: {score: true, answers: true, feedback: true}
+
+A translation sits beside the quiz as quizzes/01-check.<lang>.gift (a language of the course other
+than its first): the same questions in the same order, with the same kinds, answers and weights.
+Its texts are shown to readers of that language; its accepted short answers count in every
+language; grading is the same whatever the language.
 """
 from __future__ import annotations
 
@@ -42,6 +47,7 @@ class QuizSpec:
     content_warnings: dict[str, str] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     questions: list[Question] = field(default_factory=list)
+    translations: dict[str, list[Question]] = field(default_factory=dict)  # language -> questions
 
 
 @activity_parser("quiz")
@@ -79,8 +85,42 @@ def parse_quiz_entry(reader, ctx, entry, rel) -> QuizSpec | None:
     if not any(q.kind != "description" for q in spec.questions):
         reader.error(gift_rel, 1, "the quiz has no questions")
         return None
+    for lang in ctx.languages[1:]:
+        translated_rel = f"quizzes/{stem}.{lang}.gift"
+        if not (reader.root / translated_rel).is_file():
+            continue
+        translated = _translation(reader, translated_rel, spec.questions)
+        if translated is not None:
+            spec.translations[lang] = translated
     return spec
 
+
+def _shape(q: Question) -> tuple:
+    """What a translation must keep: kind, answers' weights, numbers, how many pairs."""
+    return (q.kind, q.missingword_kind, [c.fraction for c in q.choices],
+            [(n.low, n.high, n.fraction) for n in q.numeric], len(q.pairs),
+            [bool(p.left) for p in q.pairs])
+
+
+def _translation(reader, rel: str, base: list[Question]) -> list[Question] | None:
+    text = reader.text(rel, GIFT_MAX_BYTES)
+    if text is None:
+        return None
+    try:
+        questions = parse_gift(text)
+    except GiftError as error:
+        reader.error(rel, error.line, error.message)
+        return None
+    if len(questions) != len(base):
+        reader.error(rel, 1, f"the translation has {len(questions)} questions; the quiz has {len(base)} "
+                     "(same questions, same order)")
+        return None
+    for number, (original, translated) in enumerate(zip(base, questions, strict=True), 1):
+        if _shape(original) != _shape(translated):
+            reader.error(rel, translated.line, f"question {number} differs from the quiz's (line {original.line}): "
+                         "a translation keeps the kind, the answers in order, their weights and the numbers")
+            return None
+    return questions
 
 def _settings(reader, rel, entry) -> dict:
     def number(key, low, high, default, kind=int):
@@ -157,32 +197,61 @@ def question_hash(q: Question | dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def store_questions(quiz: Quiz, course_id: int, questions: list[Question]) -> None:
+def with_translations(q: Question, translations: dict[str, Question]) -> tuple[dict, dict]:
+    """The stored ``data`` and ``rendered`` of a question and its translations.
+
+    ``data`` is the question graded in every language: a short answer accepts the translations'
+    answers too. ``rendered["languages"][lang]`` holds a translation's texts as HTML and the
+    translated question (for its feedback).
+    """
+    data = q.to_dict()
+    rendered = render_question(q)
+    if not translations:
+        return data, rendered
+    kind = "short" if q.kind == "short" or (q.kind == "missingword" and q.missingword_kind == "short") else q.kind
+    if kind == "short":
+        known = {c["text"] for c in data["choices"]}
+        for translated in translations.values():
+            for choice in translated.choices:
+                if choice.text not in known:
+                    known.add(choice.text)
+                    data["choices"].append({"text": choice.text, "fraction": choice.fraction, "feedback": choice.feedback})
+    rendered["languages"] = {lang: {**render_question(t), "question": t.to_dict()} for lang, t in translations.items()}
+    return data, rendered
+
+
+def store_questions(quiz: Quiz, course_id: int, questions: list[Question],
+                    translations: dict[str, list[Question]] | None = None) -> None:
     """Make the quiz's active questions exactly ``questions``, in order.
 
     An unchanged question keeps its row (and so its place in earlier attempts); a question no
-    longer in the file is retired, never deleted.
+    longer in the file, or whose translation changed, is retired, never deleted.
     """
     existing = list(db.session.execute(select(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id)).scalars())
     by_hash: dict[str, list[QuizQuestion]] = {}
     for row in existing:
         by_hash.setdefault(row.content_hash, []).append(row)
         row.active = False
+    translations = translations or {}
     for position, q in enumerate(questions):
-        digest = question_hash(q)
+        translated = {lang: items[position] for lang, items in translations.items()}
+        data, rendered = with_translations(q, translated)
+        digest = question_hash({"question": data, "translations": {lang: t.to_dict() for lang, t in translated.items()}}
+                               if translated else q)
         candidates = by_hash.get(digest)
         row = candidates.pop(0) if candidates else None
         if row is None:
-            row = new_question_row(q, digest, course_id=course_id, quiz_id=quiz.id)
-            db.session.add(row)
+            row = new_question_row(q, digest, course_id=course_id, quiz_id=quiz.id, data=data, rendered=rendered)
         row.active = True
         row.position = position
 
 
 def new_question_row(q: Question, digest: str, *, course_id: int, quiz_id: int | None,
-                     category: str | None = None) -> QuizQuestion:
+                     category: str | None = None, data: dict | None = None,
+                     rendered: dict | None = None) -> QuizQuestion:
     row = QuizQuestion(quiz_id=quiz_id, course_id=course_id, category=category if category is not None else q.category,
-                       content_hash=digest, kind=q.kind, data=q.to_dict(), rendered=render_question(q),
+                       content_hash=digest, kind=q.kind, data=data if data is not None else q.to_dict(),
+                       rendered=rendered if rendered is not None else render_question(q),
                        points=0.0 if q.kind == "description" else 1.0)
     db.session.add(row)
     return row
@@ -198,4 +267,4 @@ def write_quiz(course, activity, spec: QuizSpec) -> None:
         setattr(quiz, key, value)
     db.session.flush()
     if not quiz.bank_category:
-        store_questions(quiz, course.id, spec.questions)
+        store_questions(quiz, course.id, spec.questions, spec.translations)

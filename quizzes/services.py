@@ -288,7 +288,17 @@ class ShownQuestion:
     marker_comment: str | None = None
 
 
-def shown_questions(attempt: QuizAttempt, questions: dict[int, QuizQuestion] | None = None) -> list[ShownQuestion]:
+def in_language(q: QuizQuestion, lang: str | None) -> tuple[Question, dict]:
+    """The question as shown to a reader of ``lang``: its translation's texts when the quiz has
+    one (quizzes/package.py), else the quiz's own. Grading always uses ``q.data``."""
+    variant = (q.rendered.get("languages") or {}).get(lang) if lang else None
+    if variant is None:
+        return Question.from_dict(q.data), q.rendered
+    return Question.from_dict(variant["question"]), variant
+
+
+def shown_questions(attempt: QuizAttempt, questions: dict[int, QuizQuestion] | None = None,
+                    lang: str | None = None) -> list[ShownQuestion]:
     """The attempt's questions in its order, with the saved answers (two queries)."""
     questions = questions if questions is not None else _questions_of(attempt)
     responses = responses_of(attempt)
@@ -298,13 +308,16 @@ def shown_questions(attempt: QuizAttempt, questions: dict[int, QuizQuestion] | N
         if q.kind != "description":
             number += 1
         response = responses.get(question_id)
-        question = Question.from_dict(q.data)
+        question, rendered = in_language(q, lang)
+        feedback = []
+        if response:  # a short answer typed in another language finds its feedback there
+            feedback = feedback_for(question, response.value) or feedback_for(Question.from_dict(q.data), response.value)
         shown.append(ShownQuestion(
-            id=q.id, number=number, kind=q.kind, question=question, rendered=q.rendered,
+            id=q.id, number=number, kind=q.kind, question=question, rendered=rendered,
             order=attempt.choice_orders.get(str(q.id), []),
             value=response.value if response else None,
             fraction=response.fraction if response else None,
-            feedback=feedback_for(question, response.value) if response else [],
+            feedback=feedback,
             marker_comment=response.marker_comment if response else None,
         ))
     return shown
@@ -364,11 +377,11 @@ def marking_queue(trainer: User, locale: str) -> list[MarkingItem]:
             Cohort.id == trainer_member.cohort_id, Cohort.course_id == Course.id))
     items = []
     for response, attempt, participant, question, course, activity in db.session.execute(query):
-        q = Question.from_dict(question.data)
+        q, rendered = in_language(question, locale)
         items.append(MarkingItem(
             response=response, attempt=attempt, participant=participant,
             question=ShownQuestion(id=question.id, number=0, kind=question.kind, question=q,
-                                   rendered=question.rendered, order=[], value=response.value),
+                                   rendered=rendered, order=[], value=response.value),
             course_title=localized(course.titles, locale),
             quiz_title=localized(activity.titles, locale)))
     return items
@@ -435,11 +448,11 @@ class ReviewLine:
     points: float
 
 
-def review_lines(attempt: QuizAttempt) -> list[ReviewLine]:
+def review_lines(attempt: QuizAttempt, lang: str | None = None) -> list[ReviewLine]:
     """Each question with what was answered and what was right, as safe HTML."""
     questions = _questions_of(attempt)
     lines = []
-    for sq in shown_questions(attempt, questions):
+    for sq in shown_questions(attempt, questions, lang):
         q, r = sq.question, sq.rendered
         given: list[str] = []
         right: list[str] = []

@@ -82,7 +82,7 @@ def attempt(attempt_id: int):
     course, activity = _where(attempt)
     return render_template("quizzes/attempt.html", attempt=attempt, course=course,
                            title=localized(activity.titles, current_language()),
-                           questions=services.shown_questions(attempt), form=ConfirmForm(),
+                           questions=services.shown_questions(attempt, lang=current_language()), form=ConfirmForm(),
                            seconds_left=int((attempt.deadline_at - utcnow()).total_seconds()) if attempt.deadline_at else None)
 
 
@@ -150,7 +150,7 @@ def review(attempt_id: int):
     }
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, course=course, activity=activity,
                            title=localized(activity.titles, current_language()), show=show, is_owner=is_owner,
-                           lines=services.review_lines(attempt),
+                           lines=services.review_lines(attempt, current_language()),
                            state=services.summary(quiz, current_user) if is_owner else None)
 
 

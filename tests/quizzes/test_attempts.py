@@ -257,3 +257,60 @@ def test_gift_errors_stop_the_sync_with_file_and_line(app, tmp_path):
     folder = write_course(tmp_path, modules=1, lessons=1, quiz="::A:: Fine? {T}\n\n::B:: Broken {=a ~b\n")
     _specs, errors, _ = read_packages([folder])
     assert len(errors) == 1 and errors[0].startswith(f"{folder.as_posix()}/quizzes/check.gift:3: ")
+
+
+GIFT_ZH = """
+::法院:: 2022年的规定是哪个法院发布的？ {=最高人民法院#对。 ~区法院#不对。 ~派出所}
+
+::小时:: 一般情况下多少小时内作出裁定？ {#72}
+
+::证据:: 哪些是证据？ {~%50%病历 ~%50%报警记录 ~%-100%传言}
+"""
+
+
+def test_a_translated_quiz_shows_its_texts_and_grades_the_same(client, app, tmp_path, make_user):
+    from courses.package import read_packages
+    from courses.sync import sync_courses
+    from tests.conftest import write_course
+
+    folder = write_course(tmp_path, modules=1, lessons=1, sequential=False, languages=("en", "zh"),
+                          quiz=GIFT.replace("{#72}", "{=72 hours =72#Right.}").replace("::Hours::", "::Hours::[plain]"))
+    (folder / "quizzes" / "check.zh.gift").write_text(
+        GIFT_ZH.replace("{#72}", "{=72小时 =七十二小时#对。}").replace("::小时::", "::小时::[plain]"), encoding="utf-8")
+    specs, errors, _ = read_packages([folder])
+    assert not errors, errors
+    sync_courses(specs)
+    db.session.commit()
+    user = make_user("mei")
+    enrol(user, get_course("test-course").id)
+    attempt = services.start_attempt(context(user), user)
+    db.session.commit()
+    q = ids(attempt)
+    zh = {sq.question.title: sq for sq in services.shown_questions(attempt, lang="zh")}
+    assert "最高人民法院" in zh["法院"].rendered["choices"][0] and "2022年" in zh["法院"].rendered["text"]
+    en = {sq.question.title: sq for sq in services.shown_questions(attempt, lang="en")}
+    assert en["Court"].rendered["choices"][0].startswith("Supreme People")
+    # Answered partly in Chinese: the short answer typed in Chinese counts; choices are by position.
+    services.save_answers(attempt, user, {q["Court"]: "0", q["Hours"]: "七十二小时", q["Evidence"]: ["0", "1"]})
+    services.finish(attempt, user)
+    db.session.commit()
+    assert attempt.score == pytest.approx(100.0)
+    lines = {line.question.question.title: line for line in services.review_lines(attempt, "zh")}
+    assert lines["法院"].given == [zh["法院"].rendered["choices"][0]]
+    assert lines["小时"].question.feedback == ["对。"]
+    login(client, "mei")
+    page = client.get(f"/quizzes/attempts/{attempt.id}/review", headers={"Accept-Language": "zh-CN"})
+    assert "最高人民法院" in page.get_data(as_text=True) and "Supreme People" not in page.get_data(as_text=True)
+
+
+def test_a_translation_that_differs_from_the_quiz_stops_the_sync(app, tmp_path):
+    from courses.package import read_packages
+    from tests.conftest import write_course
+
+    folder = write_course(tmp_path, modules=1, lessons=1, languages=("en", "zh"), quiz=GIFT)
+    (folder / "quizzes" / "check.zh.gift").write_text(GIFT_ZH.replace("~%50%报警记录 ", ""), encoding="utf-8")
+    _specs, errors, _ = read_packages([folder])
+    assert len(errors) == 1 and errors[0].startswith(f"{folder.as_posix()}/quizzes/check.zh.gift:6: question 3 differs")
+    (folder / "quizzes" / "check.zh.gift").write_text(GIFT_ZH.split("::证据::")[0], encoding="utf-8")
+    _specs, errors, _ = read_packages([folder])
+    assert len(errors) == 1 and "the translation has 2 questions; the quiz has 3" in errors[0]
