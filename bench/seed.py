@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import secrets
 import sys
 import time
 from datetime import date, timedelta
@@ -203,7 +202,7 @@ def seed(url: str) -> tuple[str, str]:
                 "handle": f"participant-{i:05d}", "handle_key": f"participant-{i:05d}",
                 "password_hash": password_hash, "role": "participant",
                 "profession": PROFESSIONS[i % len(PROFESSIONS)],
-                "session_token": secrets.token_hex(16),
+                
                 "created_at": now - timedelta(days=i % 700, minutes=i % 1440),
                 "locale": None, "email": None, "region": None, "last_login_at": None,
             }

@@ -203,6 +203,10 @@ class Verification:
     status: str  # valid, revoked, expired
     course_title: str
 
+    @property
+    def by_holder(self) -> bool:
+        return self.certificate.revoked_reason == HOLDER_REQUEST
+
 
 def verify(code: str, locale: str) -> Verification | None:
     """What the public may know about a code; None when unknown or not yet made into a PDF."""
@@ -218,6 +222,10 @@ def verify(code: str, locale: str) -> Verification | None:
 
 
 # --- Revoking and re-issuing (admins) --------------------------------------------------------
+
+# The reason stored when the holder revoked her certificates by deleting her account.
+HOLDER_REQUEST = "revoked at the holder's request"
+
 
 def revoke(admin: User, cert: Certificate, reason: str) -> Certificate:
     if not admin.is_admin:

@@ -48,6 +48,7 @@ def app_config(**extra) -> dict:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
         "AMICUS_PASSWORD_PROFILE": "CHEAPEST",
+        "AMICUS_TWO_FACTOR_ROLES": [],  # tests of two-factor log-in set it; others log trainers in with a password
         "AMICUS_JOBS": "inline",  # background jobs finish inside the request (tests of the others set it)
     }
     if not DATABASE_URL:
@@ -123,16 +124,18 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def make_user(app):
+def new_user(handle="mei", role="participant", profession="lawyer", password=PASSWORD, region=None):
+    """A committed account (in the current app context)."""
     from training import accounts
 
-    def make(handle="mei", role="participant", profession="lawyer", password=PASSWORD, region=None):
-        user = accounts.create_user(handle, password, role=role, profession=profession, region=region)
-        db.session.commit()
-        return user
+    user = accounts.create_user(handle, password, role=role, profession=profession, region=region)
+    db.session.commit()
+    return user
 
-    return make
+
+@pytest.fixture
+def make_user(app):
+    return new_user
 
 
 QUIZ_GIFT = """
@@ -219,19 +222,21 @@ def write_course(root: Path, slug="test-course", modules=2, lessons=2, sequentia
 
 @pytest.fixture
 def make_course(app, tmp_path):
+    return lambda slug="test-course", **kwargs: new_course(tmp_path, slug, **kwargs)
+
+
+def new_course(root: Path, slug="test-course", **kwargs):
+    """Write a course package under ``root`` and sync it (in the current app context)."""
     from courses.package import read_packages
     from courses.services import get_course
     from courses.sync import sync_courses
 
-    def make(slug="test-course", **kwargs):
-        folder = write_course(tmp_path, slug=slug, **kwargs)
-        specs, errors, _warnings = read_packages([folder])
-        assert not errors, errors
-        sync_courses(specs)
-        db.session.commit()
-        return get_course(slug)
-
-    return make
+    folder = write_course(root, slug=slug, **kwargs)
+    specs, errors, _warnings = read_packages([folder])
+    assert not errors, errors
+    sync_courses(specs)
+    db.session.commit()
+    return get_course(slug)
 
 
 def login(client, handle, password=PASSWORD):

@@ -32,6 +32,14 @@ MATRIX = {
     "accounts.account": ("GET", "/account", expect(LOGIN, 200, 200, 200, 200, 200)),
     "accounts.my_data": ("GET", "/account/my-data.zip", expect(LOGIN, 200, 200, 200, 200, 200)),
     "accounts.reset": ("GET", "/reset/not-a-token", expect(404, 404, 404, 404, 404, 404)),
+    # Without a right password just before, the code page sends back to the log-in page.
+    "accounts.login_code": ("GET", "/login/code", expect(302, 302, 302, 302, 302, 302)),
+    "accounts.two_factor": ("GET", "/account/two-factor", expect(LOGIN, 200, 200, 200, 200, 200)),
+    # Without two-factor on, these send to its set-up page.
+    "accounts.renew_recovery_codes": ("POST", "/account/two-factor/recovery-codes", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "accounts.disable_two_factor": ("POST", "/account/two-factor/off", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "accounts.end_other_sessions": ("POST", "/account/sessions/end-others", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "accounts.delete_account": ("GET", "/account/delete", expect(LOGIN, 200, 200, 200, 200, 200)),
     "admin.users": ("GET", "/admin/users", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.audit_log": ("GET", "/admin/audit", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.helplines": ("GET", "/admin/helplines", expect(LOGIN, 403, 403, 403, 403, 200)),
@@ -116,6 +124,8 @@ MATRIX = {
     "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
     "quizzes.bank_confirm": ("POST", "/courses/test-course/questions/imports/{import_id}", expect(LOGIN, 404, 404, 404, 302, 404)),
     "courses.enrol": ("POST", "/courses/test-course/enrol", expect(LOGIN, 302, 302, 302, 302, 302)),
+    # Ends the participant's sessions.
+    "admin.reset_two_factor": ("POST", "/admin/users/{participant_id}/two-factor/reset", expect(LOGIN, 403, 403, 403, 403, 302)),
 }
 
 
@@ -125,13 +135,20 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.fixture
-def world(app, make_user, make_course):
-    from tests.conftest import QUIZ_GIFT, SURVEY_YAML
+def world(app, tmp_path):
+    return build_world(tmp_path)
 
+
+def build_world(tmp_path) -> dict:
+    """Every kind of page's data: a course with lessons, a quiz, surveys and a case; two cohorts;
+    attempts, a certificate and its ZIP, a question import, a helpline, a case run. Returns the
+    ids the MATRIX paths name."""
+    from tests.conftest import QUIZ_GIFT, SURVEY_YAML, new_course, new_user
     from tests.courses.cases.helpers import case_files
 
-    course = make_course(modules=1, lessons=2, sequential=False, quiz=QUIZ_GIFT, surveys=SURVEY_YAML,
-                         case=case_files())
+    make_user = new_user
+    course = new_course(tmp_path, modules=1, lessons=2, sequential=False, quiz=QUIZ_GIFT, surveys=SURVEY_YAML,
+                        case=case_files())
     participant = make_user("participant")
     make_user("other-participant")
     trainer = make_user("trainer", role="trainer")

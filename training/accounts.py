@@ -90,8 +90,10 @@ class User(UserMixin, db.Model):
     profession: Mapped[str] = mapped_column(String(16), default=Profession.OTHER)
     region: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(8))
-    # Part of the session cookie's user id: rotating it ends every session of this account.
-    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    # Two-factor log-in (training.twofactor): the authenticator's secret once confirmed, and the
+    # last time step a code was accepted for, so that a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Failed log-ins since the last success; past a threshold the account is locked for a while.
@@ -102,8 +104,17 @@ class User(UserMixin, db.Model):
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > utcnow()
 
+    # The signed-in session this object was loaded for (training.sessions), not stored here.
+    session_key = ""
+    session_id = None
+    session_seen = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_key}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_admin(self) -> bool:
@@ -135,17 +146,6 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the cookie holds ``id:session_token``; a stale token logs out."""
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
 
 
 def normalise_handle(raw: str) -> str:
@@ -271,30 +271,48 @@ def authenticate(handle: str, password: str) -> User | None:
     if user is None:
         return None
     if not matched or user.is_locked:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= current_app.config["AMICUS_LOCKOUT_AFTER"] and not user.is_locked:
-            user.locked_until = utcnow() + timedelta(minutes=current_app.config["AMICUS_LOCKOUT_MINUTES"])
+        count_failure(user)
         return None
-    user.failed_logins, user.locked_until = 0, None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    user.last_login_at = utcnow()
+    if not user.has_two_factor:  # else the code's check does this: a right password alone is not a log-in
+        succeed(user)
     return user
 
 
+def succeed(user: User) -> None:
+    """A complete log-in: the failure count starts again."""
+    user.failed_logins, user.locked_until = 0, None
+    user.last_login_at = utcnow()
+
+
+def count_failure(user: User) -> None:
+    """A failed log-in step (password or code): past AMICUS_LOCKOUT_AFTER in a row, lock the account."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= current_app.config["AMICUS_LOCKOUT_AFTER"] and not user.is_locked:
+        user.locked_until = utcnow() + timedelta(minutes=current_app.config["AMICUS_LOCKOUT_MINUTES"])
+
+
 def set_password(user: User, new_password: str) -> None:
-    """Set a new password and end every existing session of the account."""
+    """Set a new password and end every session of the account but the current one (if any)."""
+    from training import sessions
+
     check_password_rules(new_password, user.handle)
     user.password_hash = _hashers.get()[0].hash(new_password)
-    user.session_token = secrets.token_hex(16)
+    sessions.end_others(user)
+
+
+def check_password(user: User, password: str, field: str = "current_password") -> None:
+    """Raise AccountError unless ``password`` is the account's password (to confirm an action)."""
+    try:
+        _hashers.get()[0].verify(user.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AccountError(_l("The current password is not right."), field) from None
 
 
 def change_password(user: User, current: str, new_password: str) -> None:
     """Change the password after checking the current one; ends the account's other sessions."""
-    try:
-        _hashers.get()[0].verify(user.password_hash, current or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise AccountError(_l("The current password is not right."), "current_password") from None
+    check_password(user, current)
     set_password(user, new_password)
 
 

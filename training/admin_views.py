@@ -4,12 +4,12 @@ from __future__ import annotations
 from functools import wraps
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from training import accounts, audit
+from training import accounts, audit, twofactor
 from training.accounts import Role, User
 from training.extensions import db
 from training.forms import ConfirmForm, HelplineForm
@@ -54,6 +54,22 @@ def unlock(user_id: int):
     accounts.unlock(current_user, user)
     audit.record(current_user, "account.unlock", f"user {user.id} ({user.handle})", request.remote_addr)
     db.session.commit()
+    return redirect(url_for("admin.users", q=user.handle))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@admin_required
+def reset_two_factor(user_id: int):
+    """For someone who lost the phone and the recovery codes: she logs in with her password and
+    sets two-factor up again (required roles are asked to at once)."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    twofactor.reset(current_user, user)
+    audit.record(current_user, "account.two_factor_reset", f"user {user.id} ({user.handle})", request.remote_addr)
+    db.session.commit()
+    flash(_("Two-factor log-in is off for %(handle)s, whose sessions have ended.", handle=user.handle), "success")
     return redirect(url_for("admin.users", q=user.handle))
 
 

@@ -46,15 +46,15 @@ def create_app(config: dict | None = None) -> Flask:
     from training import i18n
     babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
 
-    from training import accounts
+    from training import sessions
     login_manager.init_app(app)
-    login_manager.user_loader(accounts.load_user)
+    login_manager.user_loader(sessions.load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = i18n.LOGIN_MESSAGE
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from training import admin_views, auth_views, cli, core_views, errors, personal_data, security  # noqa: F401
+    from training import account_views, admin_views, auth_views, cli, core_views, errors, personal_data, security  # noqa: F401
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin_views.bp)

@@ -6,6 +6,7 @@ docs/deploy.md lists them all.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def defaults(instance_path: str) -> dict:
         "AMICUS_LOCKOUT_AFTER": 10,
         "AMICUS_LOCKOUT_MINUTES": 30,
         "AMICUS_RESET_LINK_HOURS": 48,
+        # Roles that must log in with an authenticator-app code (others may choose to).
+        "AMICUS_TWO_FACTOR_ROLES": ["trainer", "admin"],
         "AMICUS_BACKUP_DIR": str(Path(instance_path) / "backups"),
         # How many reverse proxies in front set X-Forwarded-*; 0 trusts none of those headers.
         "AMICUS_TRUSTED_PROXIES": 0,
@@ -81,7 +84,7 @@ def load(app: Flask, overrides: dict | None) -> None:
     for plain in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
         if os.environ.get(plain):
             app.config[plain] = os.environ[plain]
-    app.config.from_prefixed_env("AMICUS")
+    _from_environment(app)
     if os.environ.get("AMICUS_ENV"):
         app.config["AMICUS_ENV"] = os.environ["AMICUS_ENV"]
     if app.config.get("DATABASE_URL"):
@@ -91,6 +94,27 @@ def load(app: Flask, overrides: dict | None) -> None:
         if overrides.get("DATABASE_URL") and "SQLALCHEMY_DATABASE_URI" not in overrides:
             app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(overrides["DATABASE_URL"])
     _derive(app)
+
+
+def _from_environment(app: Flask) -> None:
+    """``AMICUS_<NAME>`` sets the setting AMICUS_<NAME> when there is one, else <NAME>
+    (AMICUS_SECRET_KEY, AMICUS_SQLALCHEMY_ECHO). Values are read as the default's type: text
+    stays text ("0123" as a key), numbers and booleans as JSON, lists as JSON or comma-separated."""
+    for name, raw in sorted(os.environ.items()):
+        if not name.startswith("AMICUS_"):
+            continue
+        key = name if name in app.config else name[len("AMICUS_"):]
+        default = app.config.get(key)
+        if default is None or isinstance(default, str):
+            value = raw
+        else:
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw
+            if isinstance(default, list) and not isinstance(value, list):
+                value = [part.strip() for part in raw.split(",") if part.strip()]
+        app.config[key] = value
 
 
 def database_uri(url: str) -> str:

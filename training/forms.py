@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField,
+                     SubmitField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
@@ -62,6 +63,41 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class LoginCodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)],
+                       description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."),
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+    submit = SubmitField(_l("Log in"))
+
+
+class AppCodeForm(FlaskForm):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=20)],
+                       description=_l("The 6 digits the app shows now."),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Confirm"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Turn off two-factor log-in"))
+
+
+class DeleteAccountForm(FlaskForm):
+    certificates = RadioField(
+        _l("Your certificates"), default="keep",
+        choices=[SelectChoice("keep", _l("Keep them valid: anyone with a certificate's code can still check it.")),
+                 SelectChoice("revoke", _l("Revoke them: the verification page will say “revoked at the holder's request” "
+                               "and show no name."))])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "current-password"})
+    confirm = BooleanField(_l("I understand that this cannot be undone."),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+    submit = SubmitField(_l("Delete my account"))
 
 
 class ResetPasswordForm(FlaskForm):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from courses.cases.models import (
-    CaseClarification, CaseReflection, CaseScore, CaseSubmissionVersion, CaseTeam, CaseTeamMember,
+    CaseAttachment, CaseClarification, CaseReflection, CaseScore, CaseSubmissionVersion, CaseTeam, CaseTeamMember,
 )
 from training.accounts import User
 from training.extensions import db
-from training.personal_data import iso, section
+from training.personal_data import files, iso, section
 
 
 @section("case_exercises")
@@ -31,3 +31,13 @@ def _cases(user: User) -> dict:
         "scores_given_as_judge": [{"run": s.run_id, "kind": s.kind, "marks": s.marks, "percent": s.percent,
                                    "feedback": s.feedback, "at": iso(s.submitted_at)} for s in scores],
     }
+
+
+@files
+def _uploads(user: User):
+    """The attachments she uploaded for her teams (the current one of each submission)."""
+    from werkzeug.utils import secure_filename
+
+    for attachment in db.session.execute(select(CaseAttachment).where(CaseAttachment.uploaded_by_id == user.id)
+                                         .order_by(CaseAttachment.id)).scalars():
+        yield f"case-uploads/{attachment.id}-{secure_filename(attachment.filename) or 'file'}", attachment.data

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from training import accounts
+from training import accounts, sessions
 from training.accounts import AccountError, Role
 from training.db import utcnow
 from training.extensions import db
@@ -61,22 +61,45 @@ def test_authenticate(app, make_user):
     assert accounts.authenticate("", "") is None
 
 
-def test_changing_the_password_rotates_the_session_token(app, make_user):
+def test_changing_the_password_ends_the_other_sessions(app, make_user):
     user = make_user("mei")
-    old_id = user.get_id()
-    with pytest.raises(AccountError, match="current password"):
-        accounts.change_password(user, "not it at all", "a brand new password")
-    accounts.change_password(user, PASSWORD, "a brand new password")
-    db.session.commit()
-    assert user.get_id() != old_id
-    assert accounts.load_user(old_id) is None
-    assert accounts.load_user(user.get_id()).id == user.id
+    with app.test_request_context(headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile"}):
+        sessions.start(user)
+        first = user.get_id()
+        sessions.start(user)
+        second = user.get_id()
+        db.session.commit()
+        assert sessions.load_user(first).id == sessions.load_user(second).id == user.id
+        current = sessions.load_user(second)
+        with pytest.raises(AccountError, match="current password"):
+            accounts.change_password(current, "not it at all", "a brand new password")
+        accounts.change_password(current, PASSWORD, "a brand new password")
+        db.session.commit()
+        assert sessions.load_user(first) is None  # the other device is logged out
+        assert sessions.load_user(second).id == user.id
+        assert [s.device for s in sessions.of(user)] == ["Chrome, Android"]
 
 
 def test_load_user_rejects_malformed_ids(app, make_user):
     user = make_user("mei")
-    for bad in ("", "abc", f"{user.id}", f"{user.id}:", "1:2:3", f"x:{user.session_token}"):
-        assert accounts.load_user(bad) is None
+    with app.test_request_context():
+        token = sessions.start(user)
+        db.session.commit()
+    for bad in ("", "abc", f"{user.id}", f"{user.id}:", "1:2:3", f"x:{token}", f"{user.id + 1}:{token}"):
+        assert sessions.load_user(bad) is None
+    assert sessions.load_user(f"{user.id}:{token}").id == user.id
+
+
+@pytest.mark.parametrize("agent, label", [
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605 Version/17.0 Mobile Safari/604.1",
+     "Safari, iOS"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36 Edg/120", "Edge, Windows"),
+    ("Mozilla/5.0 (Linux; Android 13) AppleWebKit/537.36 Chrome/116 Mobile MicroMessenger/8.0", "WeChat, Android"),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox, Linux"),
+    ("curl/8.0", ""), (None, ""),
+])
+def test_device_label(agent, label):
+    assert sessions.device_label(agent) == label
 
 
 def test_reset_tokens_work_once_and_only_for_admins(app, make_user):

@@ -147,3 +147,15 @@ def test_cli_users_create_and_reset_link(app):
     assert response.status_code == 302
     result = runner.invoke(args=["users", "reset-link", "mei", "--admin", "mei"])
     assert result.exit_code == 1 and "not an admin" in result.output
+
+
+def test_settings_come_from_amicus_environment_variables(monkeypatch):
+    monkeypatch.setenv("AMICUS_LOCKOUT_AFTER", "3")
+    monkeypatch.setenv("AMICUS_SURVEY_SECRET", "0123")  # text stays text, even when it looks like a number
+    monkeypatch.setenv("AMICUS_TWO_FACTOR_ROLES", "admin, trainer")
+    monkeypatch.setenv("AMICUS_SECRET_KEY", "from-the-environment")
+    app = create_app({"AMICUS_ENV": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["AMICUS_LOCKOUT_AFTER"] == 3
+    assert app.config["AMICUS_SURVEY_SECRET"] == "0123"
+    assert app.config["AMICUS_TWO_FACTOR_ROLES"] == ["admin", "trainer"]
+    assert app.config["SECRET_KEY"] == "from-the-environment"

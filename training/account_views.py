@@ -1,0 +1,137 @@
+"""The account's safety pages: two-factor log-in, signed-in devices, deleting the account."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required, logout_user
+
+from training import accounts, audit, personal_data, sessions, twofactor
+from training.auth_views import _apply_error, bp
+from training.extensions import db, limiter
+from training.forms import AppCodeForm, ConfirmForm, DeleteAccountForm, DisableTwoFactorForm
+
+_CODE_LIMIT = "10 per minute"
+
+
+def _setup_page(form: AppCodeForm, status: int = 200):
+    """The set-up page: a secret kept in the session until a code from the app confirms it."""
+    secret = session.get("totp_setup")
+    if not secret:
+        secret = session["totp_setup"] = twofactor.new_secret()
+    uri = twofactor.provisioning_uri(current_user, secret)
+    return render_template("accounts/two_factor_setup.html", form=form, qr=twofactor.qr_data_uri(uri),
+                           secret=twofactor.grouped(secret), required=twofactor.required_for(current_user)), status
+
+
+def _codes_page(codes: list[str]):
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_CODE_LIMIT, methods=["POST"])
+def two_factor():
+    if current_user.has_two_factor:
+        if request.method == "POST":
+            abort(400)
+        return render_template("accounts/two_factor.html", renew=AppCodeForm(prefix="renew"),
+                               off=DisableTwoFactorForm(prefix="off"),
+                               codes_left=twofactor.recovery_codes_left(current_user),
+                               required=twofactor.required_for(current_user))
+    form = AppCodeForm()
+    if not form.validate_on_submit():
+        return _setup_page(form, 200 if not form.errors else 422)
+    try:
+        codes = twofactor.enable(current_user, session.get("totp_setup") or "", form.code.data)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        _apply_error(form, error)
+        return _setup_page(form, 422)
+    audit.record(current_user, "account.two_factor_on", f"user {current_user.id}", request.remote_addr)
+    db.session.commit()
+    session.pop("totp_setup", None)
+    return _codes_page(codes)
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+@limiter.limit(_CODE_LIMIT)
+def renew_recovery_codes():
+    form = AppCodeForm(prefix="renew")
+    if not current_user.has_two_factor:
+        return redirect(url_for("accounts.two_factor"))
+    if form.validate_on_submit():
+        try:
+            codes = twofactor.renew_recovery_codes(current_user, form.code.data)
+        except accounts.AccountError as error:
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            return _codes_page(codes)
+    return render_template("accounts/two_factor.html", renew=form, off=DisableTwoFactorForm(prefix="off"),
+                           codes_left=twofactor.recovery_codes_left(current_user),
+                           required=twofactor.required_for(current_user)), 422
+
+
+@bp.post("/account/two-factor/off")
+@login_required
+@limiter.limit(_CODE_LIMIT)
+def disable_two_factor():
+    form = DisableTwoFactorForm(prefix="off")
+    if not current_user.has_two_factor:
+        return redirect(url_for("accounts.two_factor"))
+    if form.validate_on_submit():
+        try:
+            twofactor.disable(current_user, form.password.data, form.code.data)
+        except accounts.AccountError as error:
+            _apply_error(form, error)
+        else:
+            audit.record(current_user, "account.two_factor_off", f"user {current_user.id}", request.remote_addr)
+            db.session.commit()
+            flash(_("Two-factor log-in is off. A password alone now opens your account."), "info")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/two_factor.html", renew=AppCodeForm(prefix="renew"), off=form,
+                           codes_left=twofactor.recovery_codes_left(current_user),
+                           required=twofactor.required_for(current_user)), 422
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = sessions.end_others(current_user)
+    db.session.commit()
+    flash(ngettext("%(num)d other device has been logged out.", "%(num)d other devices have been logged out.", ended)
+          if ended else _("No other device was logged in."), "success")
+    return redirect(url_for("accounts.account") + "#devices")
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_CODE_LIMIT, methods=["POST"])
+def delete_account():
+    form = DeleteAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            personal_data.delete_account(current_user, form.password.data,
+                                         keep_certificates=form.certificates.data != "revoke")
+        except accounts.AccountError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        except personal_data.DeletionRefused as refusal:
+            db.session.rollback()
+            flash(str(refusal), "error")
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account and your personal data have been deleted."), "success")
+            return redirect(url_for("core.home"))
+        status = 422
+    elif form.errors:
+        status = 422
+    return render_template("accounts/delete.html", form=form,
+                           allowed=personal_data.can_delete_itself(current_user)), status
