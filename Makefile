@@ -41,8 +41,17 @@ run: setup
 	@echo "Amicus is starting at http://$(HOST):$(PORT)  (log in with a demo account above; Ctrl-C stops it)"
 	@AMICUS_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	@echo "Installing axe-core from the npm registry into tests/e2e/node_modules ..."
+	@npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error || { \
+		echo "npm could not install axe-core (see above): check access to the npm registry." >&2; exit 1; }
+	@touch $@
+
 test: install translations
 	@scripts/system-deps.sh browser
+	@$(MAKE) -s $(AXE)
 	@$(PY) -m pytest
 
 bench: install
@@ -51,4 +60,4 @@ bench: install
 	@$(PY) bench/bench_certificates.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts tests/e2e/node_modules

@@ -24,6 +24,7 @@ case "${1:-}" in
     fc-list 2>/dev/null | grep -i "Noto Serif CJK" >/dev/null || need+=(fonts-noto-cjk)
     fc-list 2>/dev/null | grep -i "Noto Naskh Arabic" >/dev/null || need+=(fonts-noto-core)
     command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read certificates' text
+    command -v npm >/dev/null 2>&1 || need+=(npm)  # axe-core for the accessibility scan (tests/e2e/package.json)
     ;;
   postgres-client)
     command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
