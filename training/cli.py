@@ -55,6 +55,31 @@ def reset_link(handle: str, admin_handle: str) -> None:
     click.echo(f"One-time link for {user.handle!r}, valid {hours} hours:\n{base}{path}")
 
 
+@users_cli.command("delete")
+@click.argument("handle")
+@click.option("--admin", "admin_handle", required=True, help="The admin deleting the account (for the record).")
+@click.option("--revoke-certificates", is_flag=True,
+              help="Revoke the person's certificates ('at the holder's request'); default: they stay valid.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_user(handle: str, admin_handle: str, revoke_certificates: bool, yes: bool) -> None:
+    """Delete an account at its holder's request (trainers and admins, who cannot do it in the
+    browser). Hand the person's cohorts to another trainer first."""
+    from training.personal_data import erase
+
+    user, admin = accounts.find_user(handle), accounts.find_user(admin_handle)
+    if user is None:
+        raise click.ClickException(f"No account has the handle {handle!r}.")
+    if admin is None or not admin.is_admin:
+        raise click.ClickException(f"{admin_handle!r} is not an admin.")
+    if user.id == admin.id:
+        raise click.ClickException("Another admin must delete an admin's account.")
+    if not yes:
+        click.confirm(f"Delete {user.role} {user.handle!r} and the personal data held with the account?", abort=True)
+    erase(user, keep_certificates=not revoke_certificates, actor=admin)
+    db.session.commit()
+    click.echo(f"Deleted the account {handle!r}; certificates {'revoked' if revoke_certificates else 'kept valid'}.")
+
+
 @backup_cli.command("create")
 @click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def backup_create(out: Path | None) -> None:

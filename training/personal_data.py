@@ -95,16 +95,23 @@ def can_delete_itself(user: User) -> bool:
 
 
 def delete_account(user: User, password: str, *, keep_certificates: bool) -> None:
-    """Delete the account and the personal data held with it. The caller commits.
+    """The holder deletes her own account (after her password). The caller commits.
 
     Anonymous survey answers stay (they cannot be linked to anyone); identified ones lose their
-    link to the account. Work done with others (a team's submission) stays without her name.
+    link to the account. Work done with others (a team's submission, scores she gave as a judge)
+    stays without her name.
     The audit log keeps that an account was deleted, not whose: entries naming her lose the name.
     """
     if not can_delete_itself(user):
         raise DeletionRefused(_l("Trainers and administrators cannot delete their own accounts here: "
                                  "ask an administrator, who can hand over your cohorts first."))
     accounts.check_password(user, password, "password")
+    erase(user, keep_certificates=keep_certificates, actor=None)
+
+
+def erase(user: User, *, keep_certificates: bool, actor: User | None) -> None:
+    """Delete ``user`` and what is held with her; ``actor`` is the admin doing it, or None for
+    the holder herself. The caller has checked that it may, and commits."""
     choices = {"keep_certificates": keep_certificates}
     for fn in _ERASERS:
         fn(user, choices)
@@ -115,7 +122,8 @@ def delete_account(user: User, password: str, *, keep_certificates: bool) -> Non
         for entry in db.session.execute(select(AuditEntry).where(AuditEntry.target.contains(pattern, autoescape=True))
                                         ).scalars():
             entry.target = entry.target.replace(pattern, replacement)
-    entry = audit.record(None, "account.delete", f"user {user.id}", None,
+    entry = audit.record(actor, "account.delete", f"user {user.id}", None,
                          certificates="kept" if keep_certificates else "revoked")
-    entry.actor_handle = "(the account's holder)"
+    if actor is None:
+        entry.actor_handle = "(the account's holder)"
     db.session.delete(user)

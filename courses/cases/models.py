@@ -158,7 +158,8 @@ class CaseScore(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("case_runs.id", ondelete="CASCADE"), index=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("case_teams.id", ondelete="CASCADE"), index=True)
-    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # A deleted judge's scores stay (the results do not change), without the judge.
+    judge_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # written, oral
     # The speaker scored at the hearing; 0 for a written score (0, not NULL, so the unique key holds).
     speaker_id: Mapped[int] = mapped_column(Integer, default=0)

@@ -41,3 +41,4 @@ def _uploads(user: User):
     for attachment in db.session.execute(select(CaseAttachment).where(CaseAttachment.uploaded_by_id == user.id)
                                          .order_by(CaseAttachment.id)).scalars():
         yield f"case-uploads/{attachment.id}-{secure_filename(attachment.filename) or 'file'}", attachment.data
+

@@ -14,7 +14,9 @@ from tests.certificates.test_views import named_certificate
 from tests.conftest import PASSWORD, SURVEY_YAML, login
 from training import audit
 from training.accounts import Role, User
+from tests.courses.cases.helpers import setup_moot
 from training.audit import AuditEntry
+from training.personal_data import delete_account
 from training.extensions import db
 from training.progress import Enrolment
 
@@ -100,3 +102,35 @@ def test_trainers_and_admins_are_asked_to_see_an_admin(app, client, course, make
     response = client.post("/account/delete", data={"certificates": "keep", "password": PASSWORD, "confirm": "y"})
     assert response.status_code == 422
     assert db.session.get(User, trainer.id) is not None
+
+
+def test_an_admin_deletes_a_trainers_account_on_the_command_line(app, make_user, tmp_path):
+    admin = make_user("boss", role=Role.ADMIN)
+    trainer = make_user("coach", role=Role.TRAINER)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "delete", "coach", "--admin", "coach", "--yes"])
+    assert result.exit_code != 0 and "is not an admin" in result.output
+    result = runner.invoke(args=["users", "delete", "boss", "--admin", "boss", "--yes"])
+    assert result.exit_code != 0 and "Another admin" in result.output
+    result = runner.invoke(args=["users", "delete", "coach", "--admin", "boss", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(User, trainer.id) is None
+    entry = db.session.query(AuditEntry).filter_by(action="account.delete").one()
+    assert entry.actor_id == admin.id and entry.detail == {"certificates": "kept"}
+
+
+def test_scores_a_deleted_judge_gave_stay(app, make_user, make_course):
+    from courses.cases import judging, services
+    from courses.cases.models import CaseScore
+    from tests.courses.cases.test_services import submit_both
+
+    moot = setup_moot(make_user, make_course)
+    state = submit_both(moot)
+    judging.score_written(state, moot["joe"], moot["t1"], {"law": 3, "survivor": 3}, "Clear and kind.")
+    db.session.commit()
+    before = services.results(services.run_state(moot["run"], "en"))[moot["t1"].id].written
+    delete_account(db.session.get(User, moot["joe"].id), PASSWORD, keep_certificates=True)
+    db.session.commit()
+    [score] = db.session.query(CaseScore).all()
+    assert score.judge_id is None and score.feedback == "Clear and kind."
+    assert services.results(services.run_state(moot["run"], "en"))[moot["t1"].id].written == before
