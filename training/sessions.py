@@ -82,6 +82,8 @@ def load_user(user_id: str) -> User | None:
 
 def touch(user: User) -> None:
     """Note that the session is active, at most every TOUCH_EVERY; run before the view does anything."""
+    if user.session_seen is None:  # signed in by this very request
+        return
     now = utcnow()
     if now - user.session_seen > TOUCH_EVERY:
         db.session.execute(update(UserSession).where(UserSession.id == user.session_id).values(last_seen_at=now))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.extensions import db
@@ -58,3 +58,36 @@ class SurveyResponse(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="draft")  # draft, submitted
     submitted_on: Mapped[date | None] = mapped_column(Date)  # the day only
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class SurveyAnswer(db.Model):
+    """One answer of a submitted response, one row per item (per choice of a multiple-choice
+    item), so that the results are counted by the database (quizzes/surveys/results.py).
+
+    Written when the response is submitted; deleted with it. No id of its own: a sequence
+    would order answers like the submissions they come from.
+    """
+
+    __tablename__ = "survey_answers"
+
+    response_id: Mapped[str] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True)
+    item: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)  # 0.. for multiple choice
+    value: Mapped[int | None] = mapped_column(Integer)  # a choice index or a point on a scale
+    text: Mapped[str | None] = mapped_column(Text)  # free text
+
+
+def answer_rows(response_id: str, answers: dict) -> list[dict]:
+    """The SurveyAnswer rows of a response's answers (JSON as stored)."""
+    rows = []
+    for item, value in (answers or {}).items():
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int):
+            rows.append({"response_id": response_id, "item": item, "position": 0, "value": value, "text": None})
+        elif isinstance(value, list):
+            rows.extend({"response_id": response_id, "item": item, "position": i, "value": v, "text": None}
+                        for i, v in enumerate(value) if isinstance(v, int) and not isinstance(v, bool))
+        elif isinstance(value, str) and value.strip():
+            rows.append({"response_id": response_id, "item": item, "position": 0, "value": None, "text": value})
+    return rows

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from courses.models import Activity, Course, localized
 from quizzes import survey_stats as st
-from quizzes.surveys.models import Survey, SurveyResponse
+from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from training.accounts import User
 from training.cohorts import Cohort, cohorts_run_by, participants
 from training.progress import Enrolment
@@ -103,7 +104,7 @@ def visible_cohorts(user: User, course: Course) -> list[Cohort] | None:
 
 
 def course_survey_results(user: User, course: Course, activity_slug: str, locale: str, cohort_id: int | None = None,
-                          mastery: float = 75.0, later: str = "post") -> SurveyResults | None:
+                          mastery: float = 75.0, later: str = "post", with_pairs: bool = False) -> SurveyResults | None:
     """Results across the cohorts ``user`` may see (all of the course for admins), or one of them."""
     allowed = visible_cohorts(user, course)
     if cohort_id is not None:
@@ -111,15 +112,21 @@ def course_survey_results(user: User, course: Course, activity_slug: str, locale
         if chosen is None or chosen.course_id != course.id or (allowed is not None and chosen not in allowed):
             raise PermissionError("not a cohort this user may see")
         allowed = [chosen]
-    return compute(course, activity_slug, locale, mastery, cohorts=allowed, later=later)
+    return compute(course, activity_slug, locale, mastery, cohorts=allowed, later=later, with_pairs=with_pairs)
 
 
 def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75.0,
-            cohorts: list[Cohort] | None = None, later: str = "post") -> SurveyResults | None:
+            cohorts: list[Cohort] | None = None, later: str = "post", with_pairs: bool = False) -> SurveyResults | None:
     """The results themselves, without the access check (the server's CLI uses it directly).
 
     ``cohorts`` limits them to those cohorts' participants; None takes every response of the
     course. ``later`` is the phase compared with the pre-survey: "post" or "followup".
+    ``with_pairs`` also lists every matched answer (for the de-identified CSV).
+
+    The database does the counting (survey_answers, one row per answer): what comes back is
+    how many people gave each pair of answers (per item, before and after), each pair of
+    knowledge scores (per group), each answer of the later phase; the statistics run on those
+    counts, never on rows per person, so the work does not grow with the number of answers.
     """
     k = int(current_app.config["AMICUS_MIN_CELL"])
     found = db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id).where(
@@ -128,60 +135,54 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
         return None
     surveys = {s.phase: s for s in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
                .where(Activity.course_id == course.id, Survey.instrument == found.instrument)).scalars()}
-    responses = {phase: {} for phase in surveys}
-    groups: dict[str, dict[str, str]] = {"profession": {}, "region": {}, "cohort": {}}
-    survey_phase = {s.id: phase for phase, s in surveys.items()}
-    query = select(SurveyResponse).where(SurveyResponse.survey_id.in_(list(survey_phase)),
-                                         SurveyResponse.state == "submitted")
-    if cohorts is not None:
-        query = query.where(SurveyResponse.cohort_id.in_([c.id for c in cohorts]))
-    names = {c.id: c.name for c in db.session.execute(select(Cohort).where(Cohort.course_id == course.id)).scalars()}
-    accounts: dict[str, int] = {}
-    for r in db.session.execute(query).scalars():
-        responses[survey_phase[r.survey_id]][r.respondent_key] = r.answers or {}
-        if r.user_id is not None:
-            accounts[r.respondent_key] = r.user_id
-        groups["profession"].setdefault(r.respondent_key, r.profession or "other")
-        groups["region"].setdefault(r.respondent_key, r.region or "")
-        groups["cohort"].setdefault(r.respondent_key, names.get(r.cohort_id, ""))
-    # "post" below is the later phase compared with "pre": the end of the course, or the follow-up.
-    pre, post = responses.get("pre", {}), responses.get(later, {})
-    matched_keys = sorted(set(pre) & set(post))
+    scope = _Scope(surveys.get("pre"), surveys.get(later), None if cohorts is None else [c.id for c in cohorts])
+    counts = dict(db.session.execute(
+        scope.where(select(scope.A.survey_id, func.count()), scope.A).where(
+            scope.A.survey_id.in_([s.id for s in surveys.values()])).group_by(scope.A.survey_id)).all())
+    n_pre = counts.get(scope.pre_id, 0) if scope.pre_id else 0
+    n_post = counts.get(scope.post_id, 0) if scope.post_id else 0
+    matched = db.session.execute(scope.matched(select(func.count()))).scalar_one() if scope.pairable else 0
     if cohorts is None:
         enrolled = db.session.execute(select(func.count(Enrolment.id)).where(Enrolment.course_id == course.id)).scalar_one()
-        scope = str(_l("Everyone in the course"))
+        scope_text = str(_l("Everyone in the course"))
     else:
         enrolled = len({p.id for c in cohorts for p in participants(c)})
-        scope = ", ".join(c.name for c in cohorts)
+        scope_text = ", ".join(c.name for c in cohorts)
     result = SurveyResults(
-        cohort=cohorts[0] if cohorts is not None and len(cohorts) == 1 else None, scope=scope, course=course,
+        cohort=cohorts[0] if cohorts is not None and len(cohorts) == 1 else None, scope=scope_text, course=course,
         instrument=found.instrument, title=localized(course.titles, locale), k=k,
-        enrolled=enrolled, pre=len(pre), post=len(post), matched=len(matched_keys),
-        shown=len(matched_keys) >= k, later=later)
+        enrolled=enrolled, pre=n_pre, post=n_post, matched=matched, shown=matched >= k, later=later)
     post_items = {i["id"]: i for i in surveys[later].items} if later in surveys else {}
     pre_items = {i["id"]: i for i in surveys["pre"].items} if "pre" in surveys else {}
     result.phases = [phase for phase in ("post", "followup") if phase in surveys]
-    if len(post) >= k:
-        result.behaviour = _behaviour(pre_items, post_items, post, locale)
-        result.self_report = _self_report(post_items, post, locale)
-        result.comments = sorted(a[i["id"]] for i in post_items.values() if i["type"] == "text"
-                                 for a in post.values() if a.get(i["id"]))
+    if n_post >= k:
+        later_counts = _later_counts(scope, post_items)
+        result.behaviour = _behaviour(pre_items, post_items, later_counts, locale)
+        result.self_report = _self_report(post_items, later_counts, locale)
+        text_items = [i["id"] for i in post_items.values() if i["type"] == "text"]
+        if text_items:
+            result.comments = sorted(db.session.execute(
+                scope.where(select(SurveyAnswer.text).select_from(scope.A).join(
+                    SurveyAnswer, SurveyAnswer.response_id == scope.A.id), scope.A)
+                .where(scope.A.survey_id == scope.post_id, SurveyAnswer.item.in_(text_items),
+                       SurveyAnswer.text.is_not(None))).scalars())
         if len(result.comments) < k:
             result.comments = []  # too few to show without pointing at someone
     if result.cohort is not None and result.cohort.identified_surveys:
-        result.people = _people(accounts, pre, post, pre_items)
+        result.people = _people(result.cohort, surveys, later, pre_items)
     if not result.shown:
         return result
 
+    pair_counts = _pair_counts(scope, [i["id"] for i in pre_items.values()
+                                       if i["type"] in ("knowledge", "likert", "self") and i["id"] in post_items])
     # Items nobody in scope was asked (a cohort's adjustment left them out) are not analysed.
     knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items
-                 and any(pre[key].get(i["id"]) is not None for key in matched_keys)]
+                 and any(before is not None for before, _after in pair_counts.get(i["id"], {}))]
     for item in knowledge:
-        right = lambda answers, item=item: (None if answers.get(item["id"]) is None
-                                            else answers[item["id"]] == item["answer"])  # noqa: E731
-        m = st.mcnemar([right(pre[key]) for key in matched_keys], [right(post[key]) for key in matched_keys])
-        pre_right = [right(pre[key]) for key in matched_keys]
-        post_right = [right(post[key]) for key in matched_keys]
+        def right(value, item=item):
+            return None if value is None else value == item["answer"]
+        pre_right, post_right = _expand(pair_counts[item["id"]], matched, right)
+        m = st.mcnemar(pre_right, post_right)
         result.items.append(ItemResult(
             id=item["id"], kind="knowledge", label=localized(item["text"], locale), test=str(_l("McNemar")), n=m["n"],
             pre=m["share_right_pre"], post=m["share_right_post"], change=None, p=m["p"],
@@ -191,31 +192,30 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
             counts_post=[post_right.count(False), post_right.count(True)]))
     for item in pre_items.values():
         if item["type"] in ("likert", "self") and item["id"] in post_items:
-            pairs = st.paired([_scale_value(item, pre[key].get(item["id"])) for key in matched_keys],
-                              [_scale_value(item, post[key].get(item["id"])) for key in matched_keys])
+            scale = lambda value, item=item: _scale_value(item, value)  # noqa: E731
+            pairs = _pairs(pair_counts.get(item["id"], {}), matched, scale)
             result.items.append(_scale_result(item, pairs, str(_l("Wilcoxon")), locale))
-    for item in post_items.values():
-        if item["type"] == "retro" and item.get("of") in post_items:
+    retro = [i for i in post_items.values() if i["type"] == "retro" and i.get("of") in post_items]
+    if retro:
+        then_now = _retro_counts(scope, [(i["id"], i["of"]) for i in retro])
+        for item in retro:
             now = post_items[item["of"]]
-            pairs = st.paired([_scale_value(item, a.get(item["id"])) for a in post.values()],
-                              [_scale_value(now, a.get(now["id"])) for a in post.values()])
+            pairs = _pairs(then_now.get(item["id"], {}), n_post, lambda value, item=item: _scale_value(item, value),
+                           lambda value, now=now: _scale_value(now, value))
             result.items.append(_scale_result(item, pairs, str(_l("Wilcoxon (then vs now)")), locale))
     result.items = [i for i in result.items if i.n]
     for item, adjusted in zip(result.items, st.holm([i.p for i in result.items]), strict=True):
         item.p_adjusted = adjusted
-
-    for item in result.items:
-        if item.kind in ("knowledge", "likert", "self"):
-            source = pre_items[item.id]
-            for key in matched_keys:
-                result.pairs.append((_pair_id(key), item.id, _export_value(source, pre[key]), _export_value(source, post[key])))
+    if with_pairs:
+        result.pairs = _matched_answers(scope, [pre_items[i.id] for i in result.items
+                                                if i.kind in ("knowledge", "likert", "self")])
 
     if knowledge:
-        def score(answers):
-            return sum(answers.get(i["id"]) == i["answer"] for i in knowledge)
-        pre_scores = [score(pre[key]) for key in matched_keys]
-        post_scores = [score(post[key]) for key in matched_keys]
         top = len(knowledge)
+        people = _score_counts(scope, knowledge, names={c.id: c.name for c in db.session.execute(
+            select(Cohort).where(Cohort.course_id == course.id)).scalars()})
+        pre_scores = [row.pre for row in people for _ in range(row.n)]
+        post_scores = [row.post for row in people for _ in range(row.n)]
         result.score = {
             "max": top,
             "pre_percent": 100 * sum(pre_scores) / (top * len(pre_scores)),
@@ -227,11 +227,160 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
             "mastery_post": st.mastery_share([100 * s / top for s in post_scores], mastery),
         }
         result.breakdowns = {
-            dimension: _breakdown(groups[dimension], matched_keys, dict(zip(matched_keys, pre_scores, strict=True)),
-                                  dict(zip(matched_keys, post_scores, strict=True)), top, k)
+            dimension: _breakdown(people, dimension, top, k)
             for dimension in ("profession", "region") + (("cohort",) if result.cohort is None else ())
         }
     return result
+
+
+class _Scope:
+    """The submitted responses a result covers: ``A`` the pre-survey's (or any phase's), ``B``
+    the later phase's, of the same person, both within the chosen cohorts."""
+
+    def __init__(self, pre: Survey | None, post: Survey | None, cohort_ids: list[int] | None):
+        self.pre_id = pre.id if pre else None
+        self.post_id = post.id if post else None
+        self.pairable = pre is not None and post is not None
+        self.cohort_ids = cohort_ids
+        self.A, self.B = aliased(SurveyResponse), aliased(SurveyResponse)
+
+    def where(self, query, response):
+        query = query.where(response.state == "submitted")
+        if self.cohort_ids is not None:
+            query = query.where(response.cohort_id.in_(self.cohort_ids))
+        return query
+
+    def matched(self, query):
+        """``query`` over the pairs of responses (A before, B later) of one person."""
+        query = query.select_from(self.A).join(self.B, and_(self.B.respondent_key == self.A.respondent_key,
+                                                            self.B.survey_id == self.post_id))
+        return self.where(self.where(query, self.A), self.B).where(self.A.survey_id == self.pre_id)
+
+
+def _pair_counts(scope: _Scope, items: list[str]) -> dict[str, dict[tuple, int]]:
+    """item -> {(answer before, answer after): how many matched people}, None for no answer.
+    Pairs where only the later answer exists come from a second query (no FULL JOIN in SQLite)."""
+    if not items or not scope.pairable:
+        return {}
+    before, after = aliased(SurveyAnswer), aliased(SurveyAnswer)
+    out: dict[str, dict[tuple, int]] = {}
+    both = scope.matched(select(before.item, before.value, after.value, func.count())).join(
+        before, and_(before.response_id == scope.A.id, before.position == 0, before.item.in_(items))).outerjoin(
+        after, and_(after.response_id == scope.B.id, after.position == 0, after.item == before.item)).group_by(
+        before.item, before.value, after.value)
+    only_after = scope.matched(select(after.item, after.value, func.count())).join(
+        after, and_(after.response_id == scope.B.id, after.position == 0, after.item.in_(items))).outerjoin(
+        before, and_(before.response_id == scope.A.id, before.position == 0, before.item == after.item)).where(
+        before.item.is_(None)).group_by(after.item, after.value)
+    for item, a, b, n in db.session.execute(both):
+        out.setdefault(item, {})[(a, b)] = n
+    for item, b, n in db.session.execute(only_after):
+        out.setdefault(item, {})[(None, b)] = n
+    return out
+
+
+def _retro_counts(scope: _Scope, pairs: list[tuple[str, str]]) -> dict[str, dict[tuple, int]]:
+    """retro item -> {(answer "before the training", answer "now"): how many}, in later responses."""
+    then, now = aliased(SurveyAnswer), aliased(SurveyAnswer)
+    out: dict[str, dict[tuple, int]] = {}
+    for retro_id, now_id in pairs:
+        query = scope.where(select(then.value, now.value, func.count()).select_from(scope.A).join(
+            then, and_(then.response_id == scope.A.id, then.item == retro_id, then.position == 0)).join(
+            now, and_(now.response_id == scope.A.id, now.item == now_id, now.position == 0)), scope.A).where(
+            scope.A.survey_id == scope.post_id).group_by(then.value, now.value)
+        out[retro_id] = {(a, b): n for a, b, n in db.session.execute(query)}
+    return out
+
+
+def _pairs(counts: dict[tuple, int], total: int, before, after=None) -> st.Pairs:
+    """Counted pairs of answers as the statistics' Pairs (complete pairs; the rest of ``total``
+    people dropped), without a list per person to check: the values come from the database."""
+    after = after or before
+    xs, ys = [], []
+    for (a, b), n in counts.items():
+        x, y = before(a) if a is not None else None, after(b) if b is not None else None
+        if x is not None and y is not None:
+            xs.extend([float(x)] * n)
+            ys.extend([float(y)] * n)
+    return st.Pairs(xs, ys, n_dropped=max(0, total - len(xs)))
+
+
+def _expand(counts: dict[tuple, int], total: int, before, after=None) -> tuple[list, list]:
+    """Counted pairs as two lists of values (``before``/``after`` map an answer to what is
+    analysed), padded with (None, None) to ``total`` people: the same lists as one per person."""
+    after = after or before
+    xs, ys = [], []
+    for (a, b), n in counts.items():
+        x, y = before(a) if a is not None else None, after(b) if b is not None else None
+        xs.extend([x] * n)
+        ys.extend([y] * n)
+    missing = max(0, total - len(xs))
+    return xs + [None] * missing, ys + [None] * missing
+
+
+@dataclass
+class _People:
+    pre: int
+    post: int
+    profession: str
+    region: str
+    cohort: str
+    n: int
+
+
+def _score_counts(scope: _Scope, knowledge: list[dict], names: dict[int, str]) -> list[_People]:
+    """How many matched people had each pair of knowledge scores, per profession, region and
+    cohort (those of the pre-survey's response)."""
+    right = or_(*[and_(SurveyAnswer.item == i["id"], SurveyAnswer.value == i["answer"]) for i in knowledge])
+    ids = [i["id"] for i in knowledge]
+
+    def scores(survey_id):
+        r = aliased(SurveyResponse)
+        query = select(r.respondent_key.label("key"), r.profession.label("profession"), r.region.label("region"),
+                       r.cohort_id.label("cohort_id"),
+                       func.coalesce(func.sum(case((right, 1), else_=0)), 0).label("score")).select_from(r).outerjoin(
+            SurveyAnswer, and_(SurveyAnswer.response_id == r.id, SurveyAnswer.position == 0,
+                               SurveyAnswer.item.in_(ids))).where(r.survey_id == survey_id)
+        return scope.where(query, r).group_by(r.respondent_key, r.profession, r.region, r.cohort_id).subquery()
+
+    before, after = scores(scope.pre_id), scores(scope.post_id)
+    rows = db.session.execute(select(before.c.score, after.c.score, before.c.profession, before.c.region,
+                                     before.c.cohort_id, func.count()).select_from(before).join(
+        after, after.c.key == before.c.key).group_by(before.c.score, after.c.score, before.c.profession,
+                                                     before.c.region, before.c.cohort_id))
+    return [_People(int(a), int(b), profession or "other", region or "", names.get(cohort_id, ""), n)
+            for a, b, profession, region, cohort_id, n in rows]
+
+
+def _later_counts(scope: _Scope, later_items: dict) -> dict[str, dict[int, int]]:
+    """item -> {answer: how many later-phase responses chose it}, for choice and scale items."""
+    wanted = [i["id"] for i in later_items.values() if i["type"] in ("single", "multiple", "likert", "self")]
+    if not wanted or scope.post_id is None:
+        return {}
+    query = scope.where(select(SurveyAnswer.item, SurveyAnswer.value, func.count()).select_from(scope.A).join(
+        SurveyAnswer, SurveyAnswer.response_id == scope.A.id), scope.A).where(
+        scope.A.survey_id == scope.post_id, SurveyAnswer.item.in_(wanted), SurveyAnswer.value.is_not(None)).group_by(
+        SurveyAnswer.item, SurveyAnswer.value)
+    out: dict[str, dict[int, int]] = {}
+    for item, value, n in db.session.execute(query):
+        out.setdefault(item, {})[value] = n
+    return out
+
+
+def _matched_answers(scope: _Scope, items: list[dict]) -> list[tuple[str, str, object, object]]:
+    """Every matched person's answers to the analysed items (pair id, item, before, after)."""
+    ids = [i["id"] for i in items]
+    answers: dict[tuple[str, str], dict[str, int]] = {}
+    keys = sorted(db.session.execute(scope.matched(select(scope.A.respondent_key))).scalars())
+    for phase, survey_id in (("pre", scope.pre_id), ("post", scope.post_id)):
+        r = aliased(SurveyResponse)
+        query = scope.where(select(r.respondent_key, SurveyAnswer.item, SurveyAnswer.value).select_from(r).join(
+            SurveyAnswer, SurveyAnswer.response_id == r.id), r).where(
+            r.survey_id == survey_id, SurveyAnswer.item.in_(ids), SurveyAnswer.position == 0)
+        for key, item, value in db.session.execute(query):
+            answers.setdefault((phase, key), {})[item] = value
+    return [(_pair_id(key), item["id"], _export_value(item, answers.get(("pre", key), {})),
+             _export_value(item, answers.get(("post", key), {}))) for item in items for key in keys]
 
 
 def _export_value(item: dict, answers: dict):
@@ -249,20 +398,19 @@ def _pair_id(respondent_key: str) -> str:
     return hashlib.sha256(respondent_key.encode()).hexdigest()[:16]
 
 
-def _breakdown(group_of: dict, keys: list[str], pre_scores: dict, post_scores: dict, top: int, k: int):
+def _breakdown(people: list[_People], dimension: str, top: int, k: int):
     """Knowledge score before/after per group; groups under k (and what would reveal them) hidden."""
-    members: dict[str, list[str]] = {}
-    for key in keys:
-        members.setdefault(group_of.get(key) or "", []).append(key)
-    shown = st.suppress({group: len(people) for group, people in sorted(members.items())}, k)
+    members: dict[str, list[_People]] = {}
+    for row in people:
+        members.setdefault(getattr(row, dimension) or "", []).append(row)
+    shown = st.suppress({group: sum(r.n for r in rows) for group, rows in sorted(members.items())}, k)
     rows = []
     for group, count in shown.items():
         if count is None:
             rows.append((group, None, None, None))
             continue
-        people = members[group]
-        rows.append((group, count, 100 * sum(pre_scores[p] for p in people) / (top * count),
-                     100 * sum(post_scores[p] for p in people) / (top * count)))
+        rows.append((group, count, 100 * sum(r.pre * r.n for r in members[group]) / (top * count),
+                     100 * sum(r.post * r.n for r in members[group]) / (top * count)))
     return rows
 
 
@@ -274,49 +422,55 @@ def _scale_result(item: dict, pairs, test: str, locale: str) -> ItemResult:
                       n=pairs.n_pairs, pre=change["mean_pre"], post=change["mean_post"], change=change, p=w["p"],
                       effect=w["rank_biserial"], effect_name=str(_l("rank-biserial correlation")),
                       labels=[str(v) for v in range(1, points + 1)],
-                      counts_pre=[sum(1 for x in pairs.pre if x == v) for v in range(1, points + 1)],
-                      counts_post=[sum(1 for x in pairs.post if x == v) for v in range(1, points + 1)])
+                      counts_pre=[pairs.pre.count(v) for v in range(1, points + 1)],
+                      counts_post=[pairs.post.count(v) for v in range(1, points + 1)])
 
 
-def _people(accounts: dict[str, int], pre: dict, post: dict, items: dict) -> list:
+def _people(cohort: Cohort, surveys: dict, later: str, items: dict) -> list:
     """Per participant of an identified cohort: her knowledge items right before and after."""
     knowledge = [i for i in items.values() if i["type"] == "knowledge"]
+    phase_of = {s.id: phase for phase, s in surveys.items() if phase in ("pre", later)}
+    answers: dict[str, dict[str, dict]] = {"pre": {}, later: {}}
+    accounts: dict[str, int] = {}
+    for r in db.session.execute(select(SurveyResponse).where(
+            SurveyResponse.survey_id.in_(list(phase_of)), SurveyResponse.state == "submitted",
+            SurveyResponse.cohort_id == cohort.id)).scalars():
+        answers[phase_of[r.survey_id]][r.respondent_key] = r.answers or {}
+        if r.user_id is not None:
+            accounts[r.respondent_key] = r.user_id
     handles = dict(db.session.execute(select(User.id, User.handle).where(User.id.in_(set(accounts.values())))).all())
 
-    def right(answers):
-        return None if answers is None else sum(answers.get(i["id"]) == i["answer"] for i in knowledge)
+    def right(given):
+        return None if given is None else sum(given.get(i["id"]) == i["answer"] for i in knowledge)
 
-    rows = [(handles.get(user_id, "?"), right(pre.get(key)), right(post.get(key)), len(knowledge))
+    rows = [(handles.get(user_id, "?"), right(answers["pre"].get(key)), right(answers[later].get(key)), len(knowledge))
             for key, user_id in accounts.items()]
     return sorted(rows, key=lambda row: row[0].casefold())
 
 
-def _behaviour(pre_items: dict, later_items: dict, later: dict, locale: str) -> list:
+def _behaviour(pre_items: dict, later_items: dict, counts: dict[str, dict[int, int]], locale: str) -> list:
     """Choice items asked only in the later phase, as counts per answer."""
     rows = []
     for item in later_items.values():
         if item["id"] in pre_items or item["type"] not in ("single", "multiple"):
             continue
-        counts = [0] * len(item["choices"])
-        for answers in later.values():
-            value = answers.get(item["id"])
-            for v in value if isinstance(value, list) else ([value] if isinstance(value, int) else []):
-                if 0 <= v < len(counts):
-                    counts[v] += 1
-        rows.append((localized(item["text"], locale), [localized(c, locale) for c in item["choices"]], counts))
+        given = counts.get(item["id"], {})
+        rows.append((localized(item["text"], locale), [localized(c, locale) for c in item["choices"]],
+                     [given.get(v, 0) for v in range(len(item["choices"]))]))
     return rows
 
 
-def _self_report(post_items: dict, post: dict, locale: str) -> dict | None:
+def _self_report(post_items: dict, counts: dict[str, dict[int, int]], locale: str) -> dict | None:
     item = next((i for i in post_items.values() if i.get("headline") == "self_report"), None)
     if item is None:
         return None
-    values = [a.get(item["id"]) for a in post.values() if isinstance(a.get(item["id"]), int)]
-    if not values:
+    given = counts.get(item["id"], {})
+    n = sum(given.values())
+    if not n:
         return None
     agree_from = 4 if item["points"] == 5 else 5
-    return {"label": localized(item["text"], locale), "n": len(values),
-            "share": sum(v >= agree_from for v in values) / len(values)}
+    return {"label": localized(item["text"], locale), "n": n,
+            "share": sum(count for value, count in given.items() if value >= agree_from) / n}
 
 
 def results_table(r: SurveyResults) -> list[list]:

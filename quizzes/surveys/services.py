@@ -15,11 +15,11 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from courses import services as course_services
 from courses.models import Activity, Course
-from quizzes.surveys.models import Survey, SurveyAdjustment, SurveyResponse
+from quizzes.surveys.models import Survey, SurveyAdjustment, SurveyAnswer, SurveyResponse, answer_rows
 from training.accounts import User
 from training.cohorts import Cohort, require_manager
 from training.db import utcnow
@@ -198,6 +198,9 @@ def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
     if result.rowcount != 1:
         return False
     db.session.refresh(response)
+    rows = answer_rows(response.id, response.answers)
+    if rows:
+        db.session.execute(insert(SurveyAnswer), rows)
     mark_complete(user, ctx.activity.id)
     return True
 

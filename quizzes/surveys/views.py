@@ -78,7 +78,7 @@ def answer(slug: str, activity: str):
                            items=_items_for_display(ctx, response, current_language()))
 
 
-def _results(slug: str, activity: str):
+def _results(slug: str, activity: str, with_pairs: bool = False):
     """Results for the course's cohorts the user may see, or the one in ``?cohort=``."""
     course = course_services.get_course(slug)
     if course is None:
@@ -90,7 +90,8 @@ def _results(slug: str, activity: str):
     cohort_id = request.args.get("cohort", type=int)
     later = "followup" if request.args.get("compare") == "followup" else "post"
     try:
-        data = results.course_survey_results(current_user, course, activity, current_language(), cohort_id, mastery, later)
+        data = results.course_survey_results(current_user, course, activity, current_language(), cohort_id, mastery, later,
+                                             with_pairs=with_pairs)
     except PermissionError:
         abort(403)
     if data is None:
@@ -148,7 +149,7 @@ def results_csv(slug: str, activity: str):
 @login_required
 def responses_csv(slug: str, activity: str):
     """Matched pairs, de-identified: a pair id, the item, before, after. Only from k pairs up."""
-    data = _results(slug, activity)
+    data = _results(slug, activity, with_pairs=True)
     if not data.shown:
         abort(404)
     _log(data, "export.survey_responses", rows=len(data.pairs))

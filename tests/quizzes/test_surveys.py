@@ -175,6 +175,11 @@ def test_purge_deletes_answers_past_their_retention_and_nothing_else(app, make_u
                                                  answers={}),
     }
     db.session.add_all(rows.values())
+    db.session.flush()
+    from quizzes.surveys.models import SurveyAnswer, answer_rows
+
+    for row in rows.values():
+        db.session.execute(db.insert(SurveyAnswer), answer_rows(row.id, {"year": 1}))
     db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["surveys", "purge", "--dry-run"])
@@ -184,6 +189,29 @@ def test_purge_deletes_answers_past_their_retention_and_nothing_else(app, make_u
     assert result.exit_code == 0 and "Deleted 2 survey response(s)" in result.output
     db.session.expire_all()
     assert set(db.session.execute(select(SurveyResponse.respondent_key)).scalars()) == {"b", "d"}
+    assert db.session.execute(select(func.count()).select_from(SurveyAnswer)).scalar_one() == 2  # theirs went too
     assert db.session.execute(select(AuditEntry.action)).scalars().all() == ["survey.purge"]
     result = runner.invoke(args=["surveys", "purge", "--months", "0"])
     assert result.exit_code != 0
+
+
+def test_a_submitted_response_is_stored_one_answer_per_row(course, mei):
+    from sqlalchemy import select
+
+    from quizzes.surveys.models import SurveyAnswer, SurveyResponse, answer_rows
+    from training.extensions import db
+
+    assert answer_rows("r", {"a": 2, "b": [0, 3], "c": "  ", "d": "Helpful.", "e": None, "f": True}) == [
+        {"response_id": "r", "item": "a", "position": 0, "value": 2, "text": None},
+        {"response_id": "r", "item": "b", "position": 0, "value": 0, "text": None},
+        {"response_id": "r", "item": "b", "position": 1, "value": 3, "text": None},
+        {"response_id": "r", "item": "d", "position": 0, "value": None, "text": "Helpful."},
+    ]
+    services.save(ctx(mei, "pre"), mei, {"year": "1"})
+    db.session.commit()
+    assert db.session.execute(select(func.count()).select_from(SurveyAnswer)).scalar_one() == 0  # a draft: none yet
+    services.submit(ctx(mei, "pre"), mei, {"year": "1", "confidence": "4"})
+    db.session.commit()
+    response = db.session.execute(select(SurveyResponse)).scalar_one()
+    stored = {(a.item, a.value) for a in db.session.execute(select(SurveyAnswer)).scalars()}
+    assert stored == {(item, value) for item, value in response.answers.items()} == {("year", 1), ("confidence", 4)}
