@@ -46,6 +46,7 @@ def _pending_key() -> str:
 def _sign_in(user: accounts.User):
     """Open a session for a fully authenticated user; where to go next."""
     session.pop("login_code", None)
+    session.pop("totp_setup", None)  # a secret being set up on this browser belongs to whoever began it
     sessions.start(user)
     db.session.commit()
     login_user(user)
@@ -143,6 +144,7 @@ def logout():
     if current_user.is_authenticated:
         sessions.end_current(current_user)
         db.session.commit()
+    session.pop("totp_setup", None)
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("core.home"))

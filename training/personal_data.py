@@ -117,7 +117,8 @@ def erase(user: User, *, keep_certificates: bool, actor: User | None) -> None:
         fn(user, choices)
     from training.audit import AuditEntry
 
-    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_handle="(deleted)"))
+    if not user.is_trainer:  # what staff did stays on record under their name
+        db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_handle="(deleted)"))
     for pattern, replacement in ((f"({user.handle})", "(deleted)"), (f"guest {user.handle}", "guest (deleted)")):
         for entry in db.session.execute(select(AuditEntry).where(AuditEntry.target.contains(pattern, autoescape=True))
                                         ).scalars():

@@ -107,6 +107,8 @@ def test_trainers_and_admins_are_asked_to_see_an_admin(app, client, course, make
 def test_an_admin_deletes_a_trainers_account_on_the_command_line(app, make_user, tmp_path):
     admin = make_user("boss", role=Role.ADMIN)
     trainer = make_user("coach", role=Role.TRAINER)
+    audit.record(trainer, "export.cohort_progress", "cohort 1 (Spring)", "10.0.0.2")
+    db.session.commit()
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "delete", "coach", "--admin", "coach", "--yes"])
     assert result.exit_code != 0 and "is not an admin" in result.output
@@ -117,6 +119,8 @@ def test_an_admin_deletes_a_trainers_account_on_the_command_line(app, make_user,
     assert db.session.get(User, trainer.id) is None
     entry = db.session.query(AuditEntry).filter_by(action="account.delete").one()
     assert entry.actor_id == admin.id and entry.detail == {"certificates": "kept"}
+    export = db.session.query(AuditEntry).filter_by(action="export.cohort_progress").one()
+    assert export.actor_id is None and export.actor_handle == "coach"  # staff actions stay on record
 
 
 def test_scores_a_deleted_judge_gave_stay(app, make_user, make_course):

@@ -172,6 +172,20 @@ def test_setting_up_refuses_a_wrong_code_and_keeps_the_secret(app, client, make_
     assert db.session.query(User).filter_by(handle="mei").one().totp_secret is None
 
 
+def test_a_secret_being_set_up_does_not_pass_to_the_next_person_on_the_browser(app, client, make_user):
+    make_user("mei")
+    make_user("lan")
+    login(client, "mei")
+    client.get("/account/two-factor")
+    with client.session_transaction() as session:
+        begun = session["totp_setup"]
+    client.post("/logout")
+    login(client, "lan")
+    client.get("/account/two-factor")
+    with client.session_transaction() as session:
+        assert session["totp_setup"] != begun
+
+
 def test_new_recovery_codes_replace_the_old_and_turning_off_is_audited(app, client, make_user):
     make_user("mei")
     login(client, "mei")
