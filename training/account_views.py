@@ -24,6 +24,15 @@ def _setup_page(form: AppCodeForm, status: int = 200):
                            secret=twofactor.grouped(secret), required=twofactor.required_for(current_user)), status
 
 
+def _manage_page(renew: AppCodeForm | None = None, off: DisableTwoFactorForm | None = None, status: int = 200):
+    """The page of an account with two-factor on: new recovery codes, turning it off."""
+    return render_template("accounts/two_factor.html",
+                           renew=renew if renew is not None else AppCodeForm(prefix="renew"),
+                           off=off if off is not None else DisableTwoFactorForm(prefix="off"),
+                           codes_left=twofactor.recovery_codes_left(current_user),
+                           required=twofactor.required_for(current_user)), status
+
+
 def _codes_page(codes: list[str]):
     return render_template("accounts/recovery_codes.html", codes=codes)
 
@@ -35,10 +44,7 @@ def two_factor():
     if current_user.has_two_factor:
         if request.method == "POST":
             abort(400)
-        return render_template("accounts/two_factor.html", renew=AppCodeForm(prefix="renew"),
-                               off=DisableTwoFactorForm(prefix="off"),
-                               codes_left=twofactor.recovery_codes_left(current_user),
-                               required=twofactor.required_for(current_user))
+        return _manage_page()
     form = AppCodeForm()
     if not form.validate_on_submit():
         return _setup_page(form, 200 if not form.errors else 422)
@@ -69,9 +75,7 @@ def renew_recovery_codes():
         else:
             db.session.commit()
             return _codes_page(codes)
-    return render_template("accounts/two_factor.html", renew=form, off=DisableTwoFactorForm(prefix="off"),
-                           codes_left=twofactor.recovery_codes_left(current_user),
-                           required=twofactor.required_for(current_user)), 422
+    return _manage_page(renew=form, status=422)
 
 
 @bp.post("/account/two-factor/off")
@@ -91,9 +95,7 @@ def disable_two_factor():
             db.session.commit()
             flash(_("Two-factor log-in is off. A password alone now opens your account."), "info")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/two_factor.html", renew=AppCodeForm(prefix="renew"), off=form,
-                           codes_left=twofactor.recovery_codes_left(current_user),
-                           required=twofactor.required_for(current_user)), 422
+    return _manage_page(off=form, status=422)
 
 
 @bp.post("/account/sessions/end-others")
