@@ -309,9 +309,10 @@ def shown_questions(attempt: QuizAttempt, questions: dict[int, QuizQuestion] | N
             number += 1
         response = responses.get(question_id)
         question, rendered = in_language(q, lang)
-        feedback = []
-        if response:  # a short answer typed in another language finds its feedback there
-            feedback = feedback_for(question, response.value) or feedback_for(Question.from_dict(q.data), response.value)
+        feedback = feedback_for(question, response.value) if response else []
+        if response and not feedback and rendered is not q.rendered:
+            # Shown in translation: a short answer typed in the quiz's own language has its feedback there.
+            feedback = feedback_for(Question.from_dict(q.data), response.value)
         shown.append(ShownQuestion(
             id=q.id, number=number, kind=q.kind, question=question, rendered=rendered,
             order=attempt.choice_orders.get(str(q.id), []),

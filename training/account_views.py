@@ -1,7 +1,7 @@
 """The account's safety pages: two-factor log-in, signed-in devices, deleting the account."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
@@ -11,7 +11,11 @@ from training.auth_views import _apply_error, bp
 from training.extensions import db, limiter
 from training.forms import AppCodeForm, ConfirmForm, DeleteAccountForm, DisableTwoFactorForm
 
-_CODE_LIMIT = "10 per minute"
+
+
+def _code_limit() -> str:
+    """Pages that check a password or a code are limited like the log-in page."""
+    return current_app.config["AMICUS_LOGIN_LIMIT"]
 
 
 def _setup_page(form: AppCodeForm, status: int = 200):
@@ -39,7 +43,7 @@ def _codes_page(codes: list[str]):
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_CODE_LIMIT, methods=["POST"])
+@limiter.limit(_code_limit, methods=["POST"])
 def two_factor():
     if current_user.has_two_factor:
         if request.method == "POST":
@@ -62,7 +66,7 @@ def two_factor():
 
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
-@limiter.limit(_CODE_LIMIT)
+@limiter.limit(_code_limit)
 def renew_recovery_codes():
     form = AppCodeForm(prefix="renew")
     if not current_user.has_two_factor:
@@ -80,7 +84,7 @@ def renew_recovery_codes():
 
 @bp.post("/account/two-factor/off")
 @login_required
-@limiter.limit(_CODE_LIMIT)
+@limiter.limit(_code_limit)
 def disable_two_factor():
     form = DisableTwoFactorForm(prefix="off")
     if not current_user.has_two_factor:
@@ -112,7 +116,7 @@ def end_other_sessions():
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_CODE_LIMIT, methods=["POST"])
+@limiter.limit(_code_limit, methods=["POST"])
 def delete_account():
     form = DeleteAccountForm()
     status = 200

@@ -44,16 +44,24 @@ def users():
                            roles=list(Role), form=ConfirmForm())
 
 
+def _posted_user(user_id: int) -> User:
+    """The account an admin's button on the Users page acts on (the form's CSRF token checked)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return db.get_or_404(User, user_id)
+
+
+def _record(user: User, action: str) -> None:
+    audit.record(current_user, action, f"user {user.id} ({user.handle})", request.remote_addr)
+    db.session.commit()
+
+
 @bp.post("/users/<int:user_id>/unlock")
 @admin_required
 def unlock(user_id: int):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    user = db.get_or_404(User, user_id)
+    user = _posted_user(user_id)
     accounts.unlock(current_user, user)
-    audit.record(current_user, "account.unlock", f"user {user.id} ({user.handle})", request.remote_addr)
-    db.session.commit()
+    _record(user, "account.unlock")
     return redirect(url_for("admin.users", q=user.handle))
 
 
@@ -62,13 +70,9 @@ def unlock(user_id: int):
 def reset_two_factor(user_id: int):
     """For someone who lost the phone and the recovery codes: she logs in with her password and
     sets two-factor up again (required roles are asked to at once)."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    user = db.get_or_404(User, user_id)
+    user = _posted_user(user_id)
     twofactor.reset(current_user, user)
-    audit.record(current_user, "account.two_factor_reset", f"user {user.id} ({user.handle})", request.remote_addr)
-    db.session.commit()
+    _record(user, "account.two_factor_reset")
     flash(_("Two-factor log-in is off for %(handle)s, whose sessions have ended.", handle=user.handle), "success")
     return redirect(url_for("admin.users", q=user.handle))
 
@@ -76,14 +80,10 @@ def reset_two_factor(user_id: int):
 @bp.post("/users/<int:user_id>/reset-link")
 @admin_required
 def reset_link(user_id: int):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    user = db.get_or_404(User, user_id)
+    user = _posted_user(user_id)
     hours = current_app.config["AMICUS_RESET_LINK_HOURS"]
     token = accounts.create_reset_token(current_user, user, hours)
-    audit.record(current_user, "account.reset_link", f"user {user.id} ({user.handle})", request.remote_addr)
-    db.session.commit()
+    _record(user, "account.reset_link")
     link = url_for("accounts.reset", token=token, _external=True)
     return render_template("admin/reset_link.html", user=user, link=link, hours=hours)
 

@@ -58,9 +58,11 @@ def device_label(user_agent: str | None) -> str:
 def start(user: User) -> str:
     """Open a session for ``user`` (the caller commits) and make ``user.get_id()`` name it."""
     token = secrets.token_urlsafe(24)
-    db.session.add(UserSession(user_id=user.id, token_hash=_hash(token),
-                               device=device_label(request.headers.get("User-Agent"))[:60]))
-    user.session_key = token
+    row = UserSession(user_id=user.id, token_hash=_hash(token), last_seen_at=utcnow(),
+                      device=device_label(request.headers.get("User-Agent"))[:60])
+    db.session.add(row)
+    db.session.flush()
+    user.session_key, user.session_id, user.session_seen = token, row.id, row.last_seen_at
     return token
 
 
@@ -82,8 +84,6 @@ def load_user(user_id: str) -> User | None:
 
 def touch(user: User) -> None:
     """Note that the session is active, at most every TOUCH_EVERY; run before the view does anything."""
-    if user.session_seen is None:  # signed in by this very request
-        return
     now = utcnow()
     if now - user.session_seen > TOUCH_EVERY:
         db.session.execute(update(UserSession).where(UserSession.id == user.session_id).values(last_seen_at=now))

@@ -292,13 +292,19 @@ def _retro_counts(scope: _Scope, pairs: list[tuple[str, str]]) -> dict[str, dict
     return out
 
 
+def _mapped(counts: dict[tuple, int], before, after=None):
+    """(value before, value after, how many) for counted answer pairs; ``before``/``after`` map an
+    answer to what is analysed, a missing answer stays None."""
+    after = after or before
+    for (a, b), n in counts.items():
+        yield (before(a) if a is not None else None), (after(b) if b is not None else None), n
+
+
 def _pairs(counts: dict[tuple, int], total: int, before, after=None) -> st.Pairs:
     """Counted pairs of answers as the statistics' Pairs (complete pairs; the rest of ``total``
     people dropped), without a list per person to check: the values come from the database."""
-    after = after or before
     xs, ys = [], []
-    for (a, b), n in counts.items():
-        x, y = before(a) if a is not None else None, after(b) if b is not None else None
+    for x, y, n in _mapped(counts, before, after):
         if x is not None and y is not None:
             xs.extend([float(x)] * n)
             ys.extend([float(y)] * n)
@@ -306,12 +312,10 @@ def _pairs(counts: dict[tuple, int], total: int, before, after=None) -> st.Pairs
 
 
 def _expand(counts: dict[tuple, int], total: int, before, after=None) -> tuple[list, list]:
-    """Counted pairs as two lists of values (``before``/``after`` map an answer to what is
-    analysed), padded with (None, None) to ``total`` people: the same lists as one per person."""
-    after = after or before
+    """Counted pairs as two lists of values, padded with (None, None) to ``total`` people: the
+    same lists as one per person."""
     xs, ys = [], []
-    for (a, b), n in counts.items():
-        x, y = before(a) if a is not None else None, after(b) if b is not None else None
+    for x, y, n in _mapped(counts, before, after):
         xs.extend([x] * n)
         ys.extend([y] * n)
     missing = max(0, total - len(xs))
