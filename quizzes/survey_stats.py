@@ -27,7 +27,6 @@ import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from statistics import fmean, stdev
 from typing import TypedDict, TypeVar
 
 import numpy as np
@@ -117,6 +116,64 @@ def paired(pre: Sequence[float | None], post: Sequence[float | None]) -> Pairs:
     return Pairs(kept_pre, kept_post, dropped)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """Matched pre/post values as counts: ``counts[(pre, post)]`` people gave that pair.
+
+    The same information as ``Pairs`` without a list per person, so that a statistic over
+    thousands of people costs as much as one over the handful of distinct answer pairs (a
+    5-point item has at most 25). Every function below that takes ``Pairs`` also takes this;
+    ``Counted.of(pairs)`` converts. Counts must be positive integers and values finite numbers.
+    """
+
+    counts: dict[tuple[float, float], int]
+    n_dropped: int = 0
+    n_pairs: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        clean: dict[tuple[float, float], int] = {}
+        for (a, b), n in self.counts.items():
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+                raise ValueError(f"count for {(a, b)!r} must be a non-negative integer, got {n!r}")
+            if n:
+                key = (_check_number(a), _check_number(b))
+                clean[key] = clean.get(key, 0) + int(n)
+        object.__setattr__(self, "counts", clean)
+        object.__setattr__(self, "n_pairs", sum(clean.values()))
+
+    @classmethod
+    def of(cls, pairs: Pairs | Counted) -> Counted:
+        if isinstance(pairs, Counted):
+            return pairs
+        counts: dict[tuple[float, float], int] = {}
+        for key in zip(pairs.pre, pairs.post, strict=True):
+            counts[key] = counts.get(key, 0) + 1
+        return cls(counts, pairs.n_dropped)
+
+    def differences(self) -> dict[float, int]:
+        """How many people had each difference ``post - pre``."""
+        out: dict[float, int] = {}
+        for (a, b), n in self.counts.items():
+            out[b - a] = out.get(b - a, 0) + n
+        return out
+
+    def expanded_differences(self) -> np.ndarray:
+        """The differences one per person (for the exact tests, which run on small n only)."""
+        diffs = self.differences()
+        return np.repeat(np.array(list(diffs), dtype=float), list(diffs.values()))
+
+
+def _weighted_sd(counts: dict[float, int], mean: float, n: int) -> float:
+    """Sample sd (n - 1) of values given as value -> count; exactly 0 for a single value."""
+    if len(counts) == 1:
+        return 0.0
+    return math.sqrt(math.fsum(w * (x - mean) ** 2 for x, w in counts.items()) / (n - 1))
+
+
+def _weighted_mean(counts: dict[float, int], n: int) -> float:
+    return math.fsum(x * w for x, w in counts.items()) / n
+
+
 # --------------------------------------------------------------------------------------------
 # Describing the change
 
@@ -133,7 +190,7 @@ class ChangeSummary(TypedDict):
     share_declined: float | None
 
 
-def change_summary(pairs: Pairs) -> ChangeSummary:
+def change_summary(pairs: Pairs | Counted) -> ChangeSummary:
     """Describe the change for one item: means, mean change with its 95% CI, and shares.
 
     - ``mean_change`` is the mean of the individual differences ``post - pre`` (which equals
@@ -146,24 +203,30 @@ def change_summary(pairs: Pairs) -> ChangeSummary:
 
     With no pairs, every statistic is ``None`` (n = 0).
     """
-    n = pairs.n_pairs
+    counted = Counted.of(pairs)
+    n = counted.n_pairs
     if n == 0:
-        return ChangeSummary(n=0, n_dropped=pairs.n_dropped, mean_pre=None, mean_post=None,
+        return ChangeSummary(n=0, n_dropped=counted.n_dropped, mean_pre=None, mean_post=None,
                              mean_change=None, ci95=None, share_improved=None,
                              share_unchanged=None, share_declined=None)
-    diffs = pairs.differences
-    mean_change = fmean(diffs)
+    diffs = counted.differences()
+    mean_change = _weighted_mean(diffs, n)
     ci95: tuple[float, float] | None = None
     if n >= 2:
-        half = float(stats.t.ppf(0.975, n - 1)) * stdev(diffs) / math.sqrt(n)
+        half = float(stats.t.ppf(0.975, n - 1)) * _weighted_sd(diffs, mean_change, n) / math.sqrt(n)
         ci95 = (mean_change - half, mean_change + half)
+    pre: dict[float, int] = {}
+    post: dict[float, int] = {}
+    for (a, b), count in counted.counts.items():
+        pre[a] = pre.get(a, 0) + count
+        post[b] = post.get(b, 0) + count
     return ChangeSummary(
-        n=n, n_dropped=pairs.n_dropped,
-        mean_pre=fmean(pairs.pre), mean_post=fmean(pairs.post), mean_change=mean_change,
+        n=n, n_dropped=counted.n_dropped,
+        mean_pre=_weighted_mean(pre, n), mean_post=_weighted_mean(post, n), mean_change=mean_change,
         ci95=ci95,
-        share_improved=sum(d > 0 for d in diffs) / n,
-        share_unchanged=sum(d == 0 for d in diffs) / n,
-        share_declined=sum(d < 0 for d in diffs) / n,
+        share_improved=sum(w for d, w in diffs.items() if d > 0) / n,
+        share_unchanged=sum(w for d, w in diffs.items() if d == 0) / n,
+        share_declined=sum(w for d, w in diffs.items() if d < 0) / n,
     )
 
 
@@ -186,7 +249,7 @@ class WilcoxonResult(TypedDict):
     rank_biserial: float | None
 
 
-def wilcoxon_signed_rank(pairs: Pairs) -> WilcoxonResult:
+def wilcoxon_signed_rank(pairs: Pairs | Counted) -> WilcoxonResult:
     """Wilcoxon signed-rank test of ``post - pre`` for an ordinal (e.g. Likert) item.
 
     Zeros: ``zero_method="wilcox"`` — pairs whose answer did not change are dropped before
@@ -220,10 +283,10 @@ def wilcoxon_signed_rank(pairs: Pairs) -> WilcoxonResult:
     changed) -> ``statistic`` 0, ``p`` 1.0, both effects 0.0, ``method`` ``None`` (scipy would
     raise or warn here, so it is not called).
     """
-    diffs = pairs.differences
-    nonzero = [d for d in diffs if d != 0]
-    n, n_used = pairs.n_pairs, len(nonzero)
-    counts = {"n": n, "n_dropped": pairs.n_dropped, "n_zero": n - n_used, "n_used": n_used}
+    counted = Counted.of(pairs)
+    nonzero = {d: w for d, w in counted.differences().items() if d != 0}
+    n, n_used = counted.n_pairs, sum(nonzero.values())
+    counts = {"n": n, "n_dropped": counted.n_dropped, "n_zero": n - n_used, "n_used": n_used}
     if n == 0:
         return WilcoxonResult(**counts, w_plus=None, w_minus=None, statistic=None, z=None,
                               p=None, method=None, effect_r=None, rank_biserial=None)
@@ -231,11 +294,18 @@ def wilcoxon_signed_rank(pairs: Pairs) -> WilcoxonResult:
         return WilcoxonResult(**counts, w_plus=0.0, w_minus=0.0, statistic=0.0, z=0.0, p=1.0,
                               method=None, effect_r=0.0, rank_biserial=0.0)
 
-    d = np.asarray(nonzero, dtype=float)
-    ranks = stats.rankdata(np.abs(d))  # average ranks for ties
-    w_plus = float(ranks[d > 0].sum())
-    w_minus = float(ranks[d < 0].sum())
-    _, tie_counts = np.unique(np.abs(d), return_counts=True)
+    # Average ranks of |d| from the counts: the t people tied at one |d| share the ranks
+    # below + 1 .. below + t, i.e. below + (t + 1) / 2 each.
+    tie_counts_of: dict[float, int] = {}
+    for d, w in nonzero.items():
+        tie_counts_of[abs(d)] = tie_counts_of.get(abs(d), 0) + w
+    rank_of, below = {}, 0
+    for size in sorted(tie_counts_of):
+        rank_of[size] = below + (tie_counts_of[size] + 1) / 2
+        below += tie_counts_of[size]
+    w_plus = float(sum(rank_of[d] * w for d, w in nonzero.items() if d > 0))
+    w_minus = float(sum(rank_of[-d] * w for d, w in nonzero.items() if d < 0))
+    tie_counts = np.array(list(tie_counts_of.values()), dtype=float)
     has_ties = bool((tie_counts > 1).any())
     mean_w = n_used * (n_used + 1) / 4
     var_w = n_used * (n_used + 1) * (2 * n_used + 1) / 24 - float(
@@ -250,10 +320,18 @@ def wilcoxon_signed_rank(pairs: Pairs) -> WilcoxonResult:
     else:
         method = "asymptotic"
     with _quiet():
-        if method == "permutation":
+        if method == "asymptotic":
+            # What stats.wilcoxon(d, correction=False, method="asymptotic") computes (the tests
+            # check it), without a value per person: the normal approximation of z above.
+            p = float(2 * stats.norm.sf(abs(z)))
+        elif method == "permutation":
             # What stats.wilcoxon(d, method=stats.PermutationMethod()) computes, with the
             # statistic vectorised: flipping signs leaves the ranks of |d| unchanged, so W+ of
             # a sign pattern is the sum of the ranks it makes positive. ~30x faster at n = 13.
+            d = counted.expanded_differences()
+            d = d[d != 0]
+            ranks = stats.rankdata(np.abs(d))
+
             def w_plus_of(x: np.ndarray, axis: int) -> np.ndarray:
                 return np.sum(np.where(x > 0, ranks, 0.0), axis=axis)
 
@@ -261,7 +339,8 @@ def wilcoxon_signed_rank(pairs: Pairs) -> WilcoxonResult:
                 (d,), w_plus_of, permutation_type="samples", vectorized=True,
                 n_resamples=np.inf, alternative="two-sided").pvalue)
         else:
-            p = float(stats.wilcoxon(d, zero_method="wilcox", correction=False,
+            d = counted.expanded_differences()
+            p = float(stats.wilcoxon(d[d != 0], zero_method="wilcox", correction=False,
                                      alternative="two-sided", method=method).pvalue)
     return WilcoxonResult(
         **counts, w_plus=w_plus, w_minus=w_minus, statistic=min(w_plus, w_minus), z=z,
@@ -286,7 +365,7 @@ class PairedTResult(TypedDict):
     d_z: float | None
 
 
-def paired_t(pairs: Pairs) -> PairedTResult:
+def paired_t(pairs: Pairs | Counted) -> PairedTResult:
     """Paired t-test of ``post - pre`` for scores (``scipy.stats.ttest_rel``), with Cohen's d_z.
 
     ``d_z = mean(diff) / sd(diff)`` (sample sd, n - 1): the standardised mean *change*, not
@@ -302,25 +381,29 @@ def paired_t(pairs: Pairs) -> PairedTResult:
       2 points): the test is undefined (t would be infinite), so ``t``, ``p`` and ``d_z`` are
       ``None``; show the mean change and the share improved instead.
     """
-    n = pairs.n_pairs
-    diffs = pairs.differences
+    counted = Counted.of(pairs)
+    n = counted.n_pairs
+    diffs = counted.differences()
     none = dict(t=None, df=None, p=None, d_z=None)
     if n < 2:
-        return PairedTResult(n=n, n_dropped=pairs.n_dropped,
-                             mean_diff=fmean(diffs) if n else None, sd_diff=None, **none)
-    mean_diff = fmean(diffs)
-    if min(diffs) == max(diffs):  # zero variance, exactly
+        return PairedTResult(n=n, n_dropped=counted.n_dropped,
+                             mean_diff=_weighted_mean(diffs, n) if n else None, sd_diff=None, **none)
+    mean_diff = _weighted_mean(diffs, n)
+    if len(diffs) == 1:  # zero variance, exactly
+        mean_diff = next(iter(diffs))
         if mean_diff == 0:
-            return PairedTResult(n=n, n_dropped=pairs.n_dropped, mean_diff=0.0, sd_diff=0.0,
+            return PairedTResult(n=n, n_dropped=counted.n_dropped, mean_diff=0.0, sd_diff=0.0,
                                  t=0.0, df=n - 1, p=1.0, d_z=0.0)
-        return PairedTResult(n=n, n_dropped=pairs.n_dropped, mean_diff=mean_diff, sd_diff=0.0,
+        return PairedTResult(n=n, n_dropped=counted.n_dropped, mean_diff=mean_diff, sd_diff=0.0,
                              **{**none, "df": n - 1})
-    sd_diff = stdev(diffs)
+    sd_diff = _weighted_sd(diffs, mean_diff, n)
+    # What stats.ttest_rel(post, pre) computes (the tests check it), from the counts.
+    t = mean_diff / (sd_diff / math.sqrt(n))
     with _quiet():
-        res = stats.ttest_rel(pairs.post, pairs.pre, alternative="two-sided")
-    return PairedTResult(n=n, n_dropped=pairs.n_dropped, mean_diff=mean_diff, sd_diff=sd_diff,
-                         t=_finite_or_none(res.statistic), df=n - 1,
-                         p=_finite_or_none(res.pvalue), d_z=mean_diff / sd_diff)
+        p = float(2 * stats.t.sf(abs(t), n - 1))
+    return PairedTResult(n=n, n_dropped=counted.n_dropped, mean_diff=mean_diff, sd_diff=sd_diff,
+                         t=_finite_or_none(t), df=n - 1,
+                         p=_finite_or_none(p), d_z=mean_diff / sd_diff)
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,18 +449,28 @@ def mcnemar(pre_right: Sequence[bool | None], post_right: Sequence[bool | None])
     """
     if len(pre_right) != len(post_right):
         raise ValueError(f"pre has {len(pre_right)} values but post has {len(post_right)}")
-    b = c = both_right = n = dropped = 0
+    counts: dict[tuple[bool | None, bool | None], int] = {}
     for a, z in zip(pre_right, post_right, strict=True):
+        key = (None if a is None else bool(a), None if z is None else bool(z))
+        counts[key] = counts.get(key, 0) + 1
+    return mcnemar_counted(counts)
+
+
+def mcnemar_counted(counts: dict[tuple[bool | None, bool | None], int]) -> McNemarResult:
+    """``mcnemar`` from counts: ``counts[(right before, right after)]`` people, None for a
+    missing answer (such pairs are dropped and counted)."""
+    b = c = both_right = n = dropped = 0
+    for (a, z), count in counts.items():
         if a is None or z is None:
-            dropped += 1
+            dropped += count
             continue
-        n += 1
+        n += count
         if a and not z:
-            b += 1
+            b += count
         elif z and not a:
-            c += 1
+            c += count
         elif a and z:
-            both_right += 1
+            both_right += count
     if n == 0:
         return McNemarResult(n=0, n_dropped=dropped, b=0, c=0, statistic=None, p=None,
                              method=None, share_right_pre=None, share_right_post=None,
@@ -460,39 +553,53 @@ def hake_gain(pre_scores: Sequence[float | None], post_scores: Sequence[float | 
     (``n_dropped``). Raises ``ValueError`` if ``max_score <= 0`` or a score is outside
     ``[0, max_score]``.
     """
+    return hake_gain_counted(Counted.of(paired(pre_scores, post_scores)), max_score)
+
+
+def hake_gain_counted(scores: Counted, max_score: float) -> HakeGain:
+    """``hake_gain`` from counted (pre score, post score) pairs."""
     if not max_score > 0:
         raise ValueError("max_score must be positive")
-    pairs = paired(pre_scores, post_scores)
-    for score in (*pairs.pre, *pairs.post):
-        if not 0 <= score <= max_score:
-            raise ValueError(f"score {score!r} is outside [0, {max_score!r}]")
-    n = pairs.n_pairs
+    for pair in scores.counts:
+        for score in pair:
+            if not 0 <= score <= max_score:
+                raise ValueError(f"score {score!r} is outside [0, {max_score!r}]")
+    n = scores.n_pairs
     if n == 0:
-        return HakeGain(n=0, n_dropped=pairs.n_dropped, mean_pre=None, mean_post=None,
+        return HakeGain(n=0, n_dropped=scores.n_dropped, mean_pre=None, mean_post=None,
                         class_average_gain=None, mean_individual_gain=None, n_individual=0,
                         n_excluded_at_max=0)
-    mean_pre, mean_post = fmean(pairs.pre), fmean(pairs.post)
+    mean_pre = math.fsum(a * w for (a, _), w in scores.counts.items()) / n
+    mean_post = math.fsum(b * w for (_, b), w in scores.counts.items()) / n
     class_gain = None if mean_pre == max_score else (mean_post - mean_pre) / (max_score - mean_pre)
-    individual = [(b - a) / (max_score - a)
-                  for a, b in zip(pairs.pre, pairs.post, strict=True) if a != max_score]
+    n_individual = sum(w for (a, _), w in scores.counts.items() if a != max_score)
+    individual = math.fsum((b - a) / (max_score - a) * w for (a, b), w in scores.counts.items() if a != max_score)
     return HakeGain(
-        n=n, n_dropped=pairs.n_dropped, mean_pre=mean_pre, mean_post=mean_post,
+        n=n, n_dropped=scores.n_dropped, mean_pre=mean_pre, mean_post=mean_post,
         class_average_gain=class_gain,
-        mean_individual_gain=fmean(individual) if individual else None,
-        n_individual=len(individual), n_excluded_at_max=n - len(individual),
+        mean_individual_gain=individual / n_individual if n_individual else None,
+        n_individual=n_individual, n_excluded_at_max=n - n_individual,
     )
 
 
-def mastery_share(scores: Sequence[float | None], threshold: float) -> float | None:
+def mastery_share(scores: Sequence[float | None] | dict[float, int], threshold: float) -> float | None:
     """The share of scores at or above ``threshold`` (``>=``); ``None`` scores are ignored.
 
     Returns ``None`` when there are no (non-missing) scores. Compute it on pre and on post
-    scores separately to show the change in the share reaching mastery.
+    scores separately to show the change in the share reaching mastery. ``scores`` may also
+    be counts: score -> how many people had it.
     """
-    present = [_check_number(s) for s in scores if s is not None]
-    if not present:
+    if isinstance(scores, dict):
+        counts = {_check_number(s): n for s, n in scores.items() if s is not None and n}
+    else:
+        counts = {}
+        for s in scores:
+            if s is not None:
+                counts[_check_number(s)] = counts.get(_check_number(s), 0) + 1
+    total = sum(counts.values())
+    if not total:
         return None
-    return sum(s >= threshold for s in present) / len(present)
+    return sum(n for s, n in counts.items() if s >= threshold) / total
 
 
 # --------------------------------------------------------------------------------------------

@@ -455,3 +455,71 @@ def test_degenerate_inputs_never_warn(pre, post):
         ss.mcnemar([p is not None and p > 1 for p in pre], [p is not None and p > 1 for p in post])
         ss.hake_gain(pre, post, max_score=10)
         ss.mastery_share(post, 1)
+
+
+# ------------------------------------------------------------------------------------------
+# Counted pairs: the same statistics without a list per person
+
+
+def _expanded(counts):
+    pre = [a for (a, _), n in counts.items() for _ in range(n)]
+    post = [b for (_, b), n in counts.items() for _ in range(n)]
+    return pre, post
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_counted_pairs_give_the_same_statistics_as_lists(seed):
+    rng = np.random.default_rng(seed)
+    size = int(rng.choice([1, 2, 6, 12, 40, 300, 2000]))
+    pre = rng.integers(1, 6, size).tolist()
+    post = np.clip(np.array(pre) + rng.integers(-1, 3, size), 1, 5).tolist()
+    listed = paired(pre + [None], post + [3])
+    counted = ss.Counted.of(listed)
+    assert counted.n_pairs == size and counted.n_dropped == 1
+    assert len(counted.counts) <= 25  # five points before and after, whatever the size
+    for function in (ss.change_summary, ss.wilcoxon_signed_rank, ss.paired_t):
+        by_count, by_list = function(counted), function(listed)
+        assert by_count.keys() == by_list.keys()
+        for key, value in by_list.items():
+            assert by_count[key] == (value if value is None or isinstance(value, str) else approx(value)), key
+    d = np.array(post, dtype=float) - np.array(pre, dtype=float)
+    w = ss.wilcoxon_signed_rank(counted)
+    if w["method"] == "asymptotic":
+        assert w["p"] == approx(stats.wilcoxon(d[d != 0], correction=False, method="asymptotic").pvalue)
+    t = ss.paired_t(counted)
+    if t["t"] is not None:
+        reference = stats.ttest_rel(post, pre)
+        assert (t["t"], t["p"]) == (approx(reference.statistic), approx(reference.pvalue))
+
+
+def test_counted_pairs_from_counts_directly():
+    counted = ss.Counted({(1, 2): 5, (2, 2): 0, (4, 5): 1})
+    assert counted.counts == {(1.0, 2.0): 5, (4.0, 5.0): 1}  # zeros dropped
+    assert counted.n_pairs == 6 and counted.differences() == {1.0: 6}
+    summary = ss.change_summary(counted)
+    assert summary["mean_change"] == 1.0 and summary["ci95"] == (1.0, 1.0)  # one difference: zero width
+    with pytest.raises(ValueError):
+        ss.Counted({(1, 2): -1})
+    with pytest.raises(ValueError):
+        ss.Counted({(1, float("nan")): 2})
+    with pytest.raises(TypeError):
+        ss.Counted({("1", 2): 2})
+
+
+def test_mcnemar_hake_and_mastery_from_counts():
+    pre = [True, True, False, False, False, None, True]
+    post = [True, False, True, True, None, True, True]
+    counts = {}
+    for key in zip(pre, post):
+        counts[key] = counts.get(key, 0) + 1
+    assert ss.mcnemar_counted(counts) == ss.mcnemar(pre, post)
+    assert ss.mcnemar_counted({(False, True): 30, (True, False): 5}) == ss.mcnemar(
+        [False] * 30 + [True] * 5, [True] * 30 + [False] * 5)
+    scores_pre, scores_post = [0, 5, 10, 3, 3], [2, 10, 9, 8, 8]
+    by_list = ss.hake_gain(scores_pre, scores_post, max_score=10)
+    by_count = ss.hake_gain_counted(ss.Counted({(0, 2): 1, (5, 10): 1, (10, 9): 1, (3, 8): 2}), 10)
+    assert by_count == {key: approx(value) for key, value in by_list.items()}
+    with pytest.raises(ValueError):
+        ss.hake_gain_counted(ss.Counted({(4, 11): 1}), 10)
+    assert ss.mastery_share({50: 1, 80: 2, 79.9: 1, 100: 0}, threshold=80) == 0.5
+    assert ss.mastery_share({}, 80) is None
