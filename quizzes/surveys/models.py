@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.extensions import db
@@ -44,11 +44,13 @@ class SurveyAdjustment(db.Model):
 
 class SurveyResponse(db.Model):
     __tablename__ = "survey_responses"
-    __table_args__ = (UniqueConstraint("survey_id", "respondent_key"),)
+    # The second index answers "how many submitted, per cohort" from the index alone (tallies.py).
+    __table_args__ = (UniqueConstraint("survey_id", "respondent_key"),
+                      Index("ix_survey_responses_counted", "survey_id", "state", "cohort_id"))
 
     # A random id: an auto-increment would order responses like the completions they follow.
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     respondent_key: Mapped[str] = mapped_column(String(64))
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     # Only in a cohort with identified surveys (participants were told); otherwise always empty.
@@ -91,3 +93,42 @@ def answer_rows(response_id: str, answers: dict) -> list[dict]:
         elif isinstance(value, str) and value.strip():
             rows.append({"response_id": response_id, "item": item, "position": 0, "value": None, "text": value})
     return rows
+
+
+class SurveyTally(db.Model):
+    """Counts of submitted answers, kept up to date as responses are submitted, so that the
+    results page reads a few hundred rows whatever the number of answers
+    (quizzes/surveys/tallies.py says what each kind counts).
+
+    A derived table: it can always be rebuilt from ``survey_answers``, and is, whenever it no
+    longer agrees with the responses (after a purge, a deleted cohort, a changed survey).
+    Absent dimensions are 0 (survey, cohort), -1 (answer) or "" (text), never NULL, so that the
+    primary key can take them and an upsert can add to a row.
+    """
+
+    __tablename__ = "survey_tallies"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    later_id: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)  # pairs: the later survey
+    cohort_a: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)  # the (pre) response's cohort
+    cohort_b: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)  # pairs: the later response's
+    item: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    a: Mapped[int] = mapped_column(Integer, primary_key=True, default=-1)  # an answer, or a score
+    b: Mapped[int] = mapped_column(Integer, primary_key=True, default=-1)
+    profession: Mapped[str] = mapped_column(String(16), primary_key=True, default="")
+    region: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    sum_a: Mapped[int] = mapped_column(Integer, default=0)
+    sum_b: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SurveyTallyState(db.Model):
+    """Which version of an instrument's surveys its tallies were counted for; its row is also
+    the lock that keeps a rebuild and a submission's increments apart."""
+
+    __tablename__ = "survey_tally_states"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    instrument: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64))

@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from courses.models import Activity, Course, localized
 from quizzes import survey_stats as st
+from quizzes.surveys import tallies
 from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from training.accounts import User
-from training.cohorts import Cohort, cohorts_run_by, participants
+from training.cohorts import Cohort, CohortMember, cohorts_run_by
 from training.progress import Enrolment
 from training.extensions import db
 
@@ -40,6 +41,26 @@ class ItemResult:
     labels: list[str] = field(default_factory=list)
     counts_pre: list[int] = field(default_factory=list)
     counts_post: list[int] = field(default_factory=list)
+
+    @property
+    def bars(self) -> list[tuple[int, list[tuple[float, float, str]]]]:
+        """The stacked bars of the chart: (y, [(x, width, colour) per answer]) before and after,
+        on a 250-unit track starting at x = 60."""
+        out = []
+        for counts, y in ((self.counts_pre, 4), (self.counts_post, 32)):
+            total, x, segments = sum(counts), 60.0, []
+            for index, count in enumerate(counts):
+                width = 250 * count / total if total else 0
+                if width > 0:
+                    colour = (SHADES[0] if index == 0 else SHADES[4]) if len(counts) == 2 else SHADES[index]
+                    segments.append((round(x, 2), round(width, 2), colour))
+                x += width
+            out.append((y, segments))
+        return out
+
+
+#: The bars' colours, lightest first: wrong/right items use the first and the fifth.
+SHADES = ("#d9cce6", "#b79ccf", "#9470b5", "#6b2f8f", "#4f1f6b", "#3a1450", "#260b36")
 
 
 @dataclass
@@ -123,42 +144,45 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     course. ``later`` is the phase compared with the pre-survey: "post" or "followup".
     ``with_pairs`` also lists every matched answer (for the de-identified CSV).
 
-    The database does the counting (survey_answers, one row per answer): what comes back is
-    how many people gave each pair of answers (per item, before and after), each pair of
-    knowledge scores (per group), each answer of the later phase; the statistics run on those
-    counts, never on rows per person, so the work does not grow with the number of answers.
+    The counts come from the tallies kept as responses are submitted (quizzes/surveys/tallies.py),
+    summed by the database over the chosen cohorts: how many people gave each pair of answers
+    (per item, before and after), each pair of knowledge scores, each answer of the later phase.
+    The statistics run on those counts, never on rows per person, so the page reads and computes
+    as much for 100,000 answers as for 100.
     """
     k = int(current_app.config["AMICUS_MIN_CELL"])
-    found = db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id).where(
-        Activity.course_id == course.id, Activity.slug == activity_slug)).scalar_one_or_none()
-    if found is None:
+    asked = select(Survey.instrument).join(Activity, Activity.id == Survey.activity_id).where(
+        Activity.course_id == course.id, Activity.slug == activity_slug).scalar_subquery()
+    rows = db.session.execute(select(Survey, Activity.slug).join(Activity, Activity.id == Survey.activity_id).where(
+        Activity.course_id == course.id, Survey.instrument == asked)).all()
+    if not any(slug == activity_slug for _survey, slug in rows):
         return None
-    surveys = {s.phase: s for s in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
-               .where(Activity.course_id == course.id, Survey.instrument == found.instrument)).scalars()}
-    scope = _Scope(surveys.get("pre"), surveys.get(later), None if cohorts is None else [c.id for c in cohorts])
-    counts = dict(db.session.execute(
-        scope.where(select(scope.A.survey_id, func.count()), scope.A).where(
-            scope.A.survey_id.in_([s.id for s in surveys.values()])).group_by(scope.A.survey_id)).all())
-    n_pre = counts.get(scope.pre_id, 0) if scope.pre_id else 0
-    n_post = counts.get(scope.post_id, 0) if scope.post_id else 0
-    matched = db.session.execute(scope.matched(select(func.count()))).scalar_one() if scope.pairable else 0
+    found = tallies.Instrument(course.id, rows[0][0].instrument, {survey.phase: survey for survey, _slug in rows})
+    tallies.ensure_current(found)
+    surveys = found.surveys
+    cohort_ids = None if cohorts is None else [c.id for c in cohorts]
+    counts = tallies.read(found, later, cohort_ids)
+    scope = _Scope(surveys.get("pre"), surveys.get(later), cohort_ids)
+    n_pre = counts.responses.get(scope.pre_id, 0) if scope.pre_id else 0
+    n_post = counts.responses.get(scope.post_id, 0) if scope.post_id else 0
+    matched = counts.matched if scope.pairable else 0
     if cohorts is None:
         enrolled = db.session.execute(select(func.count(Enrolment.id)).where(Enrolment.course_id == course.id)).scalar_one()
         scope_text = str(_l("Everyone in the course"))
     else:
-        enrolled = len({p.id for c in cohorts for p in participants(c)})
+        enrolled = db.session.execute(select(func.count(distinct(CohortMember.user_id))).where(
+            CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == "participant")).scalar_one()
         scope_text = ", ".join(c.name for c in cohorts)
     result = SurveyResults(
         cohort=cohorts[0] if cohorts is not None and len(cohorts) == 1 else None, scope=scope_text, course=course,
-        instrument=found.instrument, title=localized(course.titles, locale), k=k,
+        instrument=found.name, title=localized(course.titles, locale), k=k,
         enrolled=enrolled, pre=n_pre, post=n_post, matched=matched, shown=matched >= k, later=later)
     post_items = {i["id"]: i for i in surveys[later].items} if later in surveys else {}
     pre_items = {i["id"]: i for i in surveys["pre"].items} if "pre" in surveys else {}
     result.phases = [phase for phase in ("post", "followup") if phase in surveys]
     if n_post >= k:
-        later_counts = _later_counts(scope, post_items)
-        result.behaviour = _behaviour(pre_items, post_items, later_counts, locale)
-        result.self_report = _self_report(post_items, later_counts, locale)
+        result.behaviour = _behaviour(pre_items, post_items, counts.answers, locale)
+        result.self_report = _self_report(post_items, counts.answers, locale)
         text_items = [i["id"] for i in post_items.values() if i["type"] == "text"]
         if text_items:
             result.comments = sorted(db.session.execute(
@@ -173,36 +197,35 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     if not result.shown:
         return result
 
-    pair_counts = _pair_counts(scope, [i["id"] for i in pre_items.values()
-                                       if i["type"] in ("knowledge", "likert", "self") and i["id"] in post_items])
-    # Items nobody in scope was asked (a cohort's adjustment left them out) are not analysed.
+    # Items nobody in scope answered (a cohort's adjustment left them out) are not analysed.
     knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items
-                 and any(before is not None for before, _after in pair_counts.get(i["id"], {}))]
+                 and counts.pairs.get(i["id"])]
+    # Translated once, not per item.
+    mcnemar, difference, wrong, right_word = (str(_l("McNemar")), str(_l("difference in the share right")),
+                                              str(_l("wrong")), str(_l("right")))
+    wilcoxon, then_now, rank_biserial = (str(_l("Wilcoxon")), str(_l("Wilcoxon (then vs now)")),
+                                         str(_l("rank-biserial correlation")))
     for item in knowledge:
-        def right(value, item=item):
-            return None if value is None else value == item["answer"]
-        pre_right, post_right = _expand(pair_counts[item["id"]], matched, right)
-        m = st.mcnemar(pre_right, post_right)
+        right = _right_counts(counts.pairs[item["id"]], matched, item)
+        m = st.mcnemar_counted(right)
         result.items.append(ItemResult(
-            id=item["id"], kind="knowledge", label=localized(item["text"], locale), test=str(_l("McNemar")), n=m["n"],
+            id=item["id"], kind="knowledge", label=localized(item["text"], locale), test=mcnemar, n=m["n"],
             pre=m["share_right_pre"], post=m["share_right_post"], change=None, p=m["p"],
-            effect=m["difference"], effect_name=str(_l("difference in the share right")),
-            labels=[str(_l("wrong")), str(_l("right"))],
-            counts_pre=[pre_right.count(False), pre_right.count(True)],
-            counts_post=[post_right.count(False), post_right.count(True)]))
+            effect=m["difference"], effect_name=difference,
+            labels=[wrong, right_word],
+            counts_pre=[sum(n for (a, _b), n in right.items() if a is v) for v in (False, True)],
+            counts_post=[sum(n for (_a, b), n in right.items() if b is v) for v in (False, True)]))
     for item in pre_items.values():
         if item["type"] in ("likert", "self") and item["id"] in post_items:
             scale = lambda value, item=item: _scale_value(item, value)  # noqa: E731
-            pairs = _pairs(pair_counts.get(item["id"], {}), matched, scale)
-            result.items.append(_scale_result(item, pairs, str(_l("Wilcoxon")), locale))
-    retro = [i for i in post_items.values() if i["type"] == "retro" and i.get("of") in post_items]
-    if retro:
-        then_now = _retro_counts(scope, [(i["id"], i["of"]) for i in retro])
-        for item in retro:
+            result.items.append(_scale_result(item, _counted(counts.pairs.get(item["id"], {}), matched, scale),
+                                              wilcoxon, rank_biserial, locale))
+    for item in post_items.values():
+        if item["type"] == "retro" and item.get("of") in post_items:
             now = post_items[item["of"]]
-            pairs = _pairs(then_now.get(item["id"], {}), n_post, lambda value, item=item: _scale_value(item, value),
-                           lambda value, now=now: _scale_value(now, value))
-            result.items.append(_scale_result(item, pairs, str(_l("Wilcoxon (then vs now)")), locale))
+            pairs = _counted(counts.retro.get(item["id"], {}), n_post, lambda value, item=item: _scale_value(item, value),
+                             lambda value, now=now: _scale_value(now, value))
+            result.items.append(_scale_result(item, pairs, then_now, rank_biserial, locale))
     result.items = [i for i in result.items if i.n]
     for item, adjusted in zip(result.items, st.holm([i.p for i in result.items]), strict=True):
         item.p_adjusted = adjusted
@@ -210,24 +233,29 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
         result.pairs = _matched_answers(scope, [pre_items[i.id] for i in result.items
                                                 if i.kind in ("knowledge", "likert", "self")])
 
-    if knowledge:
+    if knowledge and counts.scores:
+        # A score counts the knowledge items answered right; every item anyone here answered
+        # is in ``knowledge``, so no score exceeds ``top``.
         top = len(knowledge)
-        people = _score_counts(scope, knowledge, names={c.id: c.name for c in db.session.execute(
-            select(Cohort).where(Cohort.course_id == course.id)).scalars()})
-        pre_scores = [row.pre for row in people for _ in range(row.n)]
-        post_scores = [row.post for row in people for _ in range(row.n)]
+        scores = st.Counted(counts.scores)
+        people = scores.n_pairs
+        percent = {"pre": {}, "post": {}}
+        for (a, b), n in counts.scores.items():
+            percent["pre"][100 * a / top] = percent["pre"].get(100 * a / top, 0) + n
+            percent["post"][100 * b / top] = percent["post"].get(100 * b / top, 0) + n
         result.score = {
             "max": top,
-            "pre_percent": 100 * sum(pre_scores) / (top * len(pre_scores)),
-            "post_percent": 100 * sum(post_scores) / (top * len(post_scores)),
-            "t": st.paired_t(st.paired(pre_scores, post_scores)),
-            "hake": st.hake_gain(pre_scores, post_scores, top),
+            "pre_percent": 100 * sum(a * n for (a, _b), n in counts.scores.items()) / (top * people),
+            "post_percent": 100 * sum(b * n for (_a, b), n in counts.scores.items()) / (top * people),
+            "t": st.paired_t(scores),
+            "hake": st.hake_gain_counted(scores, top),
             "mastery": mastery,
-            "mastery_pre": st.mastery_share([100 * s / top for s in pre_scores], mastery),
-            "mastery_post": st.mastery_share([100 * s / top for s in post_scores], mastery),
+            "mastery_pre": st.mastery_share(percent["pre"], mastery),
+            "mastery_post": st.mastery_share(percent["post"], mastery),
         }
+        names = {c.id: c.name for c in db.session.execute(select(Cohort).where(Cohort.course_id == course.id)).scalars()}
         result.breakdowns = {
-            dimension: _breakdown(people, dimension, top, k)
+            dimension: _breakdown(counts.groups, dimension, names, top, k)
             for dimension in ("profession", "region") + (("cohort",) if result.cohort is None else ())
         }
     return result
@@ -235,7 +263,8 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
 
 class _Scope:
     """The submitted responses a result covers: ``A`` the pre-survey's (or any phase's), ``B``
-    the later phase's, of the same person, both within the chosen cohorts."""
+    the later phase's, of the same person, both within the chosen cohorts. (For what is read
+    person by person: comments and the matched answers' CSV.)"""
 
     def __init__(self, pre: Survey | None, post: Survey | None, cohort_ids: list[int] | None):
         self.pre_id = pre.id if pre else None
@@ -257,41 +286,6 @@ class _Scope:
         return self.where(self.where(query, self.A), self.B).where(self.A.survey_id == self.pre_id)
 
 
-def _pair_counts(scope: _Scope, items: list[str]) -> dict[str, dict[tuple, int]]:
-    """item -> {(answer before, answer after): how many matched people}, None for no answer.
-    Pairs where only the later answer exists come from a second query (no FULL JOIN in SQLite)."""
-    if not items or not scope.pairable:
-        return {}
-    before, after = aliased(SurveyAnswer), aliased(SurveyAnswer)
-    out: dict[str, dict[tuple, int]] = {}
-    both = scope.matched(select(before.item, before.value, after.value, func.count())).join(
-        before, and_(before.response_id == scope.A.id, before.position == 0, before.item.in_(items))).outerjoin(
-        after, and_(after.response_id == scope.B.id, after.position == 0, after.item == before.item)).group_by(
-        before.item, before.value, after.value)
-    only_after = scope.matched(select(after.item, after.value, func.count())).join(
-        after, and_(after.response_id == scope.B.id, after.position == 0, after.item.in_(items))).outerjoin(
-        before, and_(before.response_id == scope.A.id, before.position == 0, before.item == after.item)).where(
-        before.item.is_(None)).group_by(after.item, after.value)
-    for item, a, b, n in db.session.execute(both):
-        out.setdefault(item, {})[(a, b)] = n
-    for item, b, n in db.session.execute(only_after):
-        out.setdefault(item, {})[(None, b)] = n
-    return out
-
-
-def _retro_counts(scope: _Scope, pairs: list[tuple[str, str]]) -> dict[str, dict[tuple, int]]:
-    """retro item -> {(answer "before the training", answer "now"): how many}, in later responses."""
-    then, now = aliased(SurveyAnswer), aliased(SurveyAnswer)
-    out: dict[str, dict[tuple, int]] = {}
-    for retro_id, now_id in pairs:
-        query = scope.where(select(then.value, now.value, func.count()).select_from(scope.A).join(
-            then, and_(then.response_id == scope.A.id, then.item == retro_id, then.position == 0)).join(
-            now, and_(now.response_id == scope.A.id, now.item == now_id, now.position == 0)), scope.A).where(
-            scope.A.survey_id == scope.post_id).group_by(then.value, now.value)
-        out[retro_id] = {(a, b): n for a, b, n in db.session.execute(query)}
-    return out
-
-
 def _mapped(counts: dict[tuple, int], before, after=None):
     """(value before, value after, how many) for counted answer pairs; ``before``/``after`` map an
     answer to what is analysed, a missing answer stays None."""
@@ -300,74 +294,26 @@ def _mapped(counts: dict[tuple, int], before, after=None):
         yield (before(a) if a is not None else None), (after(b) if b is not None else None), n
 
 
-def _pairs(counts: dict[tuple, int], total: int, before, after=None) -> st.Pairs:
-    """Counted pairs of answers as the statistics' Pairs (complete pairs; the rest of ``total``
-    people dropped), without a list per person to check: the values come from the database."""
-    xs, ys = [], []
+def _counted(counts: dict[tuple, int], total: int, before, after=None) -> st.Counted:
+    """Counted pairs of answers as the statistics take them: the complete pairs, and the rest of
+    ``total`` people as dropped."""
+    out: dict[tuple, int] = {}
     for x, y, n in _mapped(counts, before, after):
         if x is not None and y is not None:
-            xs.extend([float(x)] * n)
-            ys.extend([float(y)] * n)
-    return st.Pairs(xs, ys, n_dropped=max(0, total - len(xs)))
+            out[(x, y)] = out.get((x, y), 0) + n
+    complete = sum(out.values())
+    return st.Counted(out, n_dropped=max(0, total - complete))
 
 
-def _expand(counts: dict[tuple, int], total: int, before, after=None) -> tuple[list, list]:
-    """Counted pairs as two lists of values, padded with (None, None) to ``total`` people: the
-    same lists as one per person."""
-    xs, ys = [], []
-    for x, y, n in _mapped(counts, before, after):
-        xs.extend([x] * n)
-        ys.extend([y] * n)
-    missing = max(0, total - len(xs))
-    return xs + [None] * missing, ys + [None] * missing
-
-
-@dataclass
-class _People:
-    pre: int
-    post: int
-    profession: str
-    region: str
-    cohort: str
-    n: int
-
-
-def _score_counts(scope: _Scope, knowledge: list[dict], names: dict[int, str]) -> list[_People]:
-    """How many matched people had each pair of knowledge scores, per profession, region and
-    cohort (those of the pre-survey's response)."""
-    right = or_(*[and_(SurveyAnswer.item == i["id"], SurveyAnswer.value == i["answer"]) for i in knowledge])
-    ids = [i["id"] for i in knowledge]
-
-    def scores(survey_id):
-        r = aliased(SurveyResponse)
-        query = select(r.respondent_key.label("key"), r.profession.label("profession"), r.region.label("region"),
-                       r.cohort_id.label("cohort_id"),
-                       func.coalesce(func.sum(case((right, 1), else_=0)), 0).label("score")).select_from(r).outerjoin(
-            SurveyAnswer, and_(SurveyAnswer.response_id == r.id, SurveyAnswer.position == 0,
-                               SurveyAnswer.item.in_(ids))).where(r.survey_id == survey_id)
-        return scope.where(query, r).group_by(r.respondent_key, r.profession, r.region, r.cohort_id).subquery()
-
-    before, after = scores(scope.pre_id), scores(scope.post_id)
-    rows = db.session.execute(select(before.c.score, after.c.score, before.c.profession, before.c.region,
-                                     before.c.cohort_id, func.count()).select_from(before).join(
-        after, after.c.key == before.c.key).group_by(before.c.score, after.c.score, before.c.profession,
-                                                     before.c.region, before.c.cohort_id))
-    return [_People(int(a), int(b), profession or "other", region or "", names.get(cohort_id, ""), n)
-            for a, b, profession, region, cohort_id, n in rows]
-
-
-def _later_counts(scope: _Scope, later_items: dict) -> dict[str, dict[int, int]]:
-    """item -> {answer: how many later-phase responses chose it}, for choice and scale items."""
-    wanted = [i["id"] for i in later_items.values() if i["type"] in ("single", "multiple", "likert", "self")]
-    if not wanted or scope.post_id is None:
-        return {}
-    query = scope.where(select(SurveyAnswer.item, SurveyAnswer.value, func.count()).select_from(scope.A).join(
-        SurveyAnswer, SurveyAnswer.response_id == scope.A.id), scope.A).where(
-        scope.A.survey_id == scope.post_id, SurveyAnswer.item.in_(wanted), SurveyAnswer.value.is_not(None)).group_by(
-        SurveyAnswer.item, SurveyAnswer.value)
-    out: dict[str, dict[int, int]] = {}
-    for item, value, n in db.session.execute(query):
-        out.setdefault(item, {})[value] = n
+def _right_counts(counts: dict[tuple, int], total: int, item: dict) -> dict[tuple, int]:
+    """(right before, right after) -> how many, None for no answer; people in ``total`` with no
+    answer on either side count as (None, None)."""
+    out: dict[tuple, int] = {}
+    for x, y, n in _mapped(counts, lambda value: value == item["answer"]):
+        out[(x, y)] = out.get((x, y), 0) + n
+    missing = total - sum(counts.values())
+    if missing > 0:
+        out[(None, None)] = out.get((None, None), 0) + missing
     return out
 
 
@@ -402,32 +348,36 @@ def _pair_id(respondent_key: str) -> str:
     return hashlib.sha256(respondent_key.encode()).hexdigest()[:16]
 
 
-def _breakdown(people: list[_People], dimension: str, top: int, k: int):
+def _breakdown(groups: dict[tuple[int, str, str], list[int]], dimension: str, names: dict[int, str], top: int,
+               k: int):
     """Knowledge score before/after per group; groups under k (and what would reveal them) hidden."""
-    members: dict[str, list[_People]] = {}
-    for row in people:
-        members.setdefault(getattr(row, dimension) or "", []).append(row)
-    shown = st.suppress({group: sum(r.n for r in rows) for group, rows in sorted(members.items())}, k)
+    members: dict[str, list[int]] = {}
+    for (cohort_id, profession, region), (n, sum_pre, sum_post) in groups.items():
+        group = {"profession": profession or "other", "region": region, "cohort": names.get(cohort_id, "")}[dimension]
+        totals = members.setdefault(group or "", [0, 0, 0])
+        totals[0] += n
+        totals[1] += sum_pre
+        totals[2] += sum_post
+    shown = st.suppress({group: totals[0] for group, totals in sorted(members.items())}, k)
     rows = []
     for group, count in shown.items():
         if count is None:
             rows.append((group, None, None, None))
             continue
-        rows.append((group, count, 100 * sum(r.pre * r.n for r in members[group]) / (top * count),
-                     100 * sum(r.post * r.n for r in members[group]) / (top * count)))
+        rows.append((group, count, 100 * members[group][1] / (top * count), 100 * members[group][2] / (top * count)))
     return rows
 
 
-def _scale_result(item: dict, pairs, test: str, locale: str) -> ItemResult:
+def _scale_result(item: dict, pairs: st.Counted, test: str, effect_name: str, locale: str) -> ItemResult:
     w = st.wilcoxon_signed_rank(pairs)
     change = st.change_summary(pairs)
     points = item["points"]
     return ItemResult(id=item["id"], kind=item["type"], label=localized(item["text"], locale), test=test,
                       n=pairs.n_pairs, pre=change["mean_pre"], post=change["mean_post"], change=change, p=w["p"],
-                      effect=w["rank_biserial"], effect_name=str(_l("rank-biserial correlation")),
+                      effect=w["rank_biserial"], effect_name=effect_name,
                       labels=[str(v) for v in range(1, points + 1)],
-                      counts_pre=[pairs.pre.count(v) for v in range(1, points + 1)],
-                      counts_post=[pairs.post.count(v) for v in range(1, points + 1)])
+                      counts_pre=[sum(n for (a, _b), n in pairs.counts.items() if a == v) for v in range(1, points + 1)],
+                      counts_post=[sum(n for (_a, b), n in pairs.counts.items() if b == v) for v in range(1, points + 1)])
 
 
 def _people(cohort: Cohort, surveys: dict, later: str, items: dict) -> list:

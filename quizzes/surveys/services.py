@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from courses import services as course_services
 from courses.models import Activity, Course
+from quizzes.surveys import tallies
 from quizzes.surveys.models import Survey, SurveyAdjustment, SurveyAnswer, SurveyResponse, answer_rows
 from training.accounts import User
 from training.cohorts import Cohort, require_manager
@@ -201,6 +202,7 @@ def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
     rows = answer_rows(response.id, response.answers)
     if rows:
         db.session.execute(insert(SurveyAnswer), rows)
+    tallies.count_submitted(response, ctx.course.id, ctx.survey.instrument)
     mark_complete(user, ctx.activity.id)
     return True
 
