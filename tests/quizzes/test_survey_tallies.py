@@ -223,3 +223,78 @@ def test_a_submission_that_fails_adds_nothing(world):
     assert {row[1] for row in added if row[2] == post} == {"matched", "pair", "score", "group"}
     assert {row[1] for row in added if row[0] == post} == {"responses", "answer"}  # her answer to "year"
     assert any(row[1] == "pair" and row[5:8] == ("year", -1 if before is None else before, 1) for row in added)
+
+
+def test_submissions_and_a_rebuild_at_the_same_moment_count_everyone_once(tmp_path):
+    """Several app contexts (connections) submit while another rebuilds: nothing deadlocks or
+    fails, and everybody is counted once. (Timing-dependent: it shows the lock-taking paths work
+    together; it cannot force every interleaving.)"""
+    import threading
+
+    from courses.package import read_packages
+    from courses.sync import sync_courses
+    from tests.conftest import empty_database, make_app, write_course
+    from training import accounts
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        db.create_all()
+        specs, _errors, _ = read_packages([write_course(tmp_path, modules=1, lessons=1, sequential=False,
+                                                        surveys=INSTRUMENT)])
+        sync_courses(specs)
+        course = get_course("test-course")
+        ids = []
+        for n in range(6):
+            user = accounts.create_user(f"person-{n}", "correct horse battery")
+            db.session.flush()
+            enrol(user, course.id)
+            ids.append(user.id)
+        db.session.commit()
+        rng = random.Random(1)
+        for user_id in ids:
+            _submit(db.session.get(accounts.User, user_id), "pre", rng)
+        db.session.commit()
+        tallies.ensure_current(tallies.instrument(course.id, "instrument"))
+        course_id = course.id
+    barrier = threading.Barrier(len(ids) + 1)
+    errors = []
+
+    def submit(user_id):
+        try:
+            with app.app_context():
+                user = db.session.get(accounts.User, user_id)
+                ctx = services.survey_context(get_course("test-course"), "post", user, "en")
+                barrier.wait()
+                services.submit(ctx, user, {"year": "1", "confidence": "5"})
+                db.session.commit()
+        except Exception as problem:  # noqa: BLE001 - reported below
+            errors.append(problem)
+
+    def rebuild():
+        try:
+            with app.app_context():
+                found = tallies.instrument(course_id, "instrument")
+                barrier.wait()
+                tallies.rebuild(found)
+                db.session.commit()
+        except Exception as problem:  # noqa: BLE001
+            errors.append(problem)
+
+    threads = [threading.Thread(target=submit, args=(user_id,)) for user_id in ids] + [threading.Thread(target=rebuild)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    try:
+        assert not errors, errors
+        with app.app_context():
+            found = tallies.instrument(course_id, "instrument")
+            assert tallies.ensure_current(found) is False  # every submission counted once
+            counted = _snapshot(found)
+            tallies.rebuild(found)
+            db.session.commit()
+            assert _snapshot(found) == counted
+            assert tallies.read(found, "post", None).matched == len(ids)
+    finally:
+        with app.app_context():
+            empty_database()
