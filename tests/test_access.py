@@ -204,6 +204,7 @@ def _case_run(course, cohort, trainer, participant) -> int:
     """The cohort's run of the case: the participant's team 1 has submitted, the trainer judges."""
     from courses.cases import runs, services
     from courses.cases.models import CaseExercise
+    from tests.courses.cases.helpers import pdf_bytes
 
     exercise = db.session.execute(db.select(CaseExercise)).scalar_one()
     run = runs.set_up(trainer, cohort, exercise)
@@ -213,7 +214,7 @@ def _case_run(course, cohort, trainer, participant) -> int:
     runs.add_judge(trainer, state, trainer.id, presiding=True)
     runs.start(trainer, state)
     services.save_draft(state, team, participant, "Our submission.", 0)
-    services.attach(state, team, participant, "brief.pdf", b"%PDF-1.4\n%%EOF\n")
+    services.attach(state, team, participant, "brief.pdf", pdf_bytes())
     services.submit(state, team, participant, 1)
     db.session.commit()
     return run.id

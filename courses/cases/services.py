@@ -309,16 +309,22 @@ def versions(submission: CaseSubmission) -> list[tuple[CaseSubmissionVersion, st
 
 
 def attach(state: RunState, team: CaseTeam | None, user: User, filename: str, data: bytes) -> CaseAttachment:
-    """Attach a PDF or DOCX (replacing an earlier one); checked by content, at most 10 MB."""
+    """Attach a PDF or DOCX (replacing an earlier one); checked by content, at most 10 MB, stored
+    without the metadata that could name its author (uploads.strip_metadata)."""
     submission = submission_of(team) if team is not None else None
     _check_can_write(state, team, submission)
     try:
         mimetype = uploads.sniff(data)
+        data = uploads.strip_metadata(data, mimetype)  # judges mark blind: no author's name in the file
     except uploads.UploadRefused as refused:
         raise CaseError({
             "empty": _l("The file is empty."),
             "too_large": _l("The file is larger than 10 MB."),
             "not_allowed": _l("Attach a PDF or a Word (.docx) document; this file is neither."),
+            "encrypted": _l("This file is protected by a password or restrictions, so the author's name "
+                            "cannot be removed from it. Save a copy without protection and attach that."),
+            "unreadable": _l("This file could not be read to remove the author's name from it; it may be "
+                             "damaged. Save it again as PDF or Word (.docx) and attach the new copy."),
         }[refused.reason]) from None
     row = db.session.execute(select(CaseAttachment).where(
         CaseAttachment.submission_id == submission.id)).scalar_one_or_none()

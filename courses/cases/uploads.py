@@ -1,9 +1,21 @@
-"""Checking an uploaded attachment by its content, not by its name: a PDF or a Word document (DOCX)."""
+"""Checking an uploaded attachment by its content, not by its name: a PDF or a Word document (DOCX).
+
+Judges mark attachments blind, so an accepted file is also stripped of the metadata that could
+name its author (``strip_metadata``) before it is stored: the stored file is the only copy.
+"""
 from __future__ import annotations
 
 import io
+import logging
+import posixpath
 import re
+import xml.etree.ElementTree as ET
 import zipfile
+import zlib
+from xml.sax.saxutils import escape
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, TextStringObject
 
 MAX_BYTES = 10 * 1024 * 1024
 PDF = "application/pdf"
@@ -13,9 +25,12 @@ EXTENSIONS = {PDF: ".pdf", DOCX: ".docx"}
 # anyone's tool that opens it, not ours: we never unpack more than the directory).
 DOCX_MAX_UNPACKED = 100 * 1024 * 1024
 
+log = logging.getLogger("amicus")
+
 
 class UploadRefused(ValueError):
-    """``reason`` is one of: empty, too_large, not_allowed."""
+    """``reason`` is one of: empty, too_large, not_allowed, encrypted (a password-protected PDF or
+    zip entry), unreadable (its metadata could not be removed: a damaged file)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -39,7 +54,8 @@ def sniff(data: bytes) -> str:
                         and unpacked <= DOCX_MAX_UNPACKED
                         and b"wordprocessingml.document.main+xml" in archive.read("[Content_Types].xml")):
                     return DOCX
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, zlib.error,
+                RuntimeError):  # RuntimeError: an encrypted entry (or a compression zipfile lacks)
             pass
     raise UploadRefused("not_allowed")
 
@@ -48,3 +64,257 @@ def safe_filename(name: str, mimetype: str) -> str:
     """A plain name to show and to download under, ending in the extension of the real type."""
     stem = re.sub(r"[^\w\- ]+", "", (name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0]).strip()
     return (stem[:80] or "attachment") + EXTENSIONS[mimetype]
+
+
+def strip_metadata(data: bytes, mimetype: str) -> bytes:
+    """``data`` (which ``sniff`` found to be ``mimetype``) without the metadata that could name its author.
+
+    DOCX: the document properties (core, extended, custom), the names on comments, tracked changes
+    and the list of people, local file paths of external links (the attached template's path holds
+    the author's user name), and the dates of the zip's entries. PDF: the document information,
+    every XMP metadata stream and the author of each comment. The text, layout, links and fonts
+    stay as they are. UploadRefused("encrypted") for a file protected by a password,
+    ("unreadable") for any file that cannot be cleaned, ("too_large") if the result would be.
+    """
+    try:
+        cleaned = _clean_pdf(data) if mimetype == PDF else _clean_package(data, embedded=False)
+        again = sniff(cleaned)
+    except UploadRefused as refused:
+        if refused.reason in ("encrypted", "too_large"):
+            raise
+        log.warning("an attachment could not be cleaned of its metadata: %s", refused.reason)
+        raise UploadRefused("unreadable") from None
+    except Exception as error:  # noqa: BLE001 - a damaged or hostile file: refused, never a server error
+        log.warning("an attachment could not be cleaned of its metadata: %r", error)
+        raise UploadRefused("unreadable") from None
+    if again != mimetype:
+        raise UploadRefused("unreadable")
+    return cleaned
+
+
+# --- DOCX (and the Office documents embedded in it) ------------------------------------------
+
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: the entries' dates tell nothing
+_CORE_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+    b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+    b' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+    b' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>')
+_APP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+_CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+# Extended properties kept: the application and counts. Dropped: Template, Company, Manager,
+# TitlesOfParts (repeats the title), HeadingPairs, HyperlinkBase, HLinks, TotalTime, DigSig...
+_APP_KEPT = {"Application", "AppVersion", "DocSecurity", "ScaleCrop", "LinksUpToDate", "SharedDoc",
+             "HyperlinksChanged", "Pages", "Words", "Characters", "CharactersWithSpaces", "Lines",
+             "Paragraphs"}
+# Attributes (any prefix) whose values name people in WordprocessingML parts, and what replaces them.
+_NEUTRAL = {"author": "Author", "initials": "A"}
+_START_TAG = re.compile(r"""<[A-Za-z_](?:[^<>"']|"[^"]*"|'[^']*')*>""")
+_TAG_NAME = re.compile(r"<[^\s/>]+")
+_ATTRIBUTE = re.compile(r"""(\s+)([^\s=/<>"']+)(\s*=\s*)("[^"]*"|'[^']*')""")
+_NETWORK_URL = re.compile(r"(?i)(https?|mailto|ftp|ftps|tel|news|urn|data):")
+
+
+def _clean_package(data: bytes, embedded: bool) -> bytes:
+    """An Office (OPC) zip package rewritten, entry by entry in the same order and compression."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        names = [info.filename.lower() for info in infos]
+        if len(set(names)) != len(names):
+            raise UploadRefused("unreadable")  # two entries of one name: which one a reader takes varies
+        if sum(info.file_size for info in infos) > DOCX_MAX_UNPACKED:
+            raise UploadRefused("unreadable")
+        if any(info.flag_bits & 0x1 for info in infos):
+            raise UploadRefused("encrypted")
+        is_word = "word/document.xml" in names
+        properties = _property_parts(archive, names)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as cleaned:
+            for info in infos:
+                content = _clean_part(info.filename.lower(), archive.read(info), properties, is_word, embedded)
+                entry = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE)
+                entry.compress_type = (info.compress_type if info.compress_type in (zipfile.ZIP_STORED,
+                                                                                   zipfile.ZIP_DEFLATED)
+                                       else zipfile.ZIP_DEFLATED)
+                entry.create_system, entry.external_attr = info.create_system, info.external_attr
+                cleaned.writestr(entry, content)
+    return out.getvalue()
+
+
+def _property_parts(archive: zipfile.ZipFile, names: list[str]) -> dict[str, str]:
+    """{lower-case entry name: "core" | "app" | "custom"}: where the package's properties are."""
+    parts = {"docprops/core.xml": "core", "docprops/app.xml": "app", "docprops/custom.xml": "custom"}
+    if "_rels/.rels" in names:
+        rels = _parse(archive.read(archive.infolist()[names.index("_rels/.rels")]))
+        for rel in rels:
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            kind = {"core-properties": "core", "extended-properties": "app",
+                    "custom-properties": "custom"}.get(kind)
+            if kind and rel.get("TargetMode", "Internal") != "External":
+                target = posixpath.normpath(rel.get("Target", "").lstrip("/")).lower()
+                parts[target] = kind
+    return {name: kind for name, kind in parts.items() if name in names}
+
+
+def _clean_part(name: str, content: bytes, properties: dict[str, str], is_word: bool, embedded: bool) -> bytes:
+    kind = properties.get(name)
+    if kind == "core":
+        return _CORE_XML
+    if kind == "app":
+        return _empty_properties(content, _APP_NS, _APP_KEPT)
+    if kind == "custom":
+        return _empty_properties(content, _CUSTOM_NS, set())
+    if name.endswith(".rels"):
+        return _edit_xml(content, _local_targets)
+    if is_word and name.startswith("word/") and name.endswith(".xml"):
+        if name == "word/people.xml":
+            return _edit_xml(content, _only_root)
+        return _edit_xml(content, _neutral_authors)
+    if (not embedded and name.startswith("word/embeddings/") and content.startswith(b"PK\x03\x04")
+            and _is_package(content)):
+        return _clean_package(content, embedded=True)  # a chart's workbook has its own author
+    return content
+
+
+def _is_package(content: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "[Content_Types].xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _parse(content: bytes) -> ET.Element:
+    probe = content.decode("utf-16" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", "replace")
+    if "<!DOCTYPE" in probe or "<!ENTITY" in probe:
+        raise UploadRefused("unreadable")  # never in an Office document; entities could explode
+    return ET.fromstring(content)
+
+
+def _empty_properties(content: bytes, default_ns: str, kept: set[str]) -> bytes:
+    """The properties part (extended or custom) rebuilt with only its ``kept`` simple elements."""
+    root = _parse(content)
+    ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else default_ns
+    body = ""
+    for child in root:
+        local = child.tag.rsplit("}", 1)[-1]
+        if local in kept and len(child) == 0 and not child.attrib:
+            body += f"<{local}>{escape(child.text or '')}</{local}>"
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+            + (f'<Properties xmlns="{escape(ns)}">{body}</Properties>' if body
+               else f'<Properties xmlns="{escape(ns)}"/>')).encode()
+
+
+def _edit_xml(content: bytes, edit) -> bytes:
+    """``content`` with ``edit`` applied to its text; the bytes are untouched if nothing changes."""
+    encoding = ("utf-16" if content[:2] in (b"\xff\xfe", b"\xfe\xff")
+                else "utf-8-sig" if content.startswith(b"\xef\xbb\xbf") else "utf-8")
+    text = content.decode(encoding)
+    edited = edit(text)
+    return content if edited == text else edited.encode(encoding)
+
+
+def _attributes(tag: str):
+    """The tag's name, then each (space, name, equals, quoted value) of its attributes, then the rest."""
+    head = _TAG_NAME.match(tag).end()
+    position, found = head, []
+    while match := _ATTRIBUTE.match(tag, position):
+        found.append(list(match.groups()))
+        position = match.end()
+    return tag[:head], found, tag[position:]
+
+
+def _rebuild(head: str, attributes: list, rest: str) -> str:
+    return head + "".join("".join(parts) for parts in attributes) + rest
+
+
+def _neutral_authors(text: str) -> str:
+    """Every author/initials attribute (comments, tracked changes...) given a neutral value."""
+    def tag(match: re.Match) -> str:
+        original = match.group(0)
+        if "author" not in original and "initials" not in original:
+            return original
+        head, attributes, rest = _attributes(original)
+        for parts in attributes:
+            neutral = _NEUTRAL.get(parts[1].rsplit(":", 1)[-1])
+            if neutral is not None:
+                parts[3] = f'"{neutral}"'
+        return _rebuild(head, attributes, rest)
+    return _START_TAG.sub(tag, text)
+
+
+def _local_targets(text: str) -> str:
+    """External relationships to local files (``C:\\Users\\name\\...\\Normal.dotm``) keep only the file's name."""
+    def tag(match: re.Match) -> str:
+        original = match.group(0)
+        if "External" not in original:
+            return original
+        head, attributes, rest = _attributes(original)
+        if head[1:].rsplit(":", 1)[-1] != "Relationship":
+            return original
+        values = {parts[1]: parts[3][1:-1] for parts in attributes}
+        target = values.get("Target", "")
+        if values.get("TargetMode") != "External" or _NETWORK_URL.match(target):
+            return original
+        file_name = re.split(r"[\\/]|%5[cC]|%2[fF]", target.rstrip("\\/"))[-1]
+        for parts in attributes:
+            if parts[1] == "Target":
+                parts[3] = '"' + (file_name or "file").replace('"', "&quot;") + '"'
+        return _rebuild(head, attributes, rest)
+    return _START_TAG.sub(tag, text)
+
+
+def _only_root(text: str) -> str:
+    """The part with its root element emptied (word/people.xml: the people who edited it)."""
+    root = _START_TAG.search(text)
+    if root is None or root.group(0).endswith("/>"):
+        return text
+    name = _TAG_NAME.match(root.group(0)).group(0)[1:]
+    return text[:root.end()] + f"</{name}>"
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+# Annotations whose /T is the name of the person who made them (a widget's /T is a field's name).
+_MARKUP = {"/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine", "/Highlight",
+           "/Underline", "/Squiggly", "/StrikeOut", "/Stamp", "/Caret", "/Ink", "/FileAttachment",
+           "/Sound", "/Redact", "/Popup"}
+
+
+def _clean_pdf(data: bytes) -> bytes:
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")  # only restrictions, no password to open it: fine
+        except Exception:  # noqa: BLE001 - an encryption pypdf cannot undo (AES needs "cryptography")
+            opened = 0
+        if not opened:
+            raise UploadRefused("encrypted")
+    writer = PdfWriter(clone_from=reader)
+    writer.metadata = None
+    seen: set[int] = set()
+    stack: list = [writer.root_object]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            item.pop(NameObject("/Metadata"), None)
+            subtype = item.get("/Subtype")
+            if isinstance(subtype, str) and subtype in _MARKUP and "/T" in item:
+                item[NameObject("/T")] = TextStringObject("Author")
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    # What is no longer referenced (the document information, the XMP streams) is still among the
+    # writer's objects: a second copy takes only what the document refers to.
+    first = io.BytesIO()
+    writer.write(first)
+    final = PdfWriter(clone_from=PdfReader(first, strict=False))
+    final.metadata = None
+    out = io.BytesIO()
+    final.write(out)
+    return out.getvalue()

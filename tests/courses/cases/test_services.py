@@ -1,6 +1,7 @@
 """A whole small moot through the services: release, visibility, submissions, judging, results."""
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from datetime import timedelta
@@ -11,12 +12,12 @@ from sqlalchemy import func, select
 from courses.cases import judging, runs, services
 from courses.cases.models import CaseScore, CaseSubmissionVersion, CaseTeamMember
 from courses.cases.services import CaseError
-from tests.courses.cases.helpers import setup_moot
+from tests.courses.cases.helpers import docx_with_author, pdf_bytes, setup_moot
 from training.db import utcnow
 from training.extensions import db
 from training.progress import ActivityCompletion
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def docx_bytes() -> bytes:
@@ -139,7 +140,7 @@ def test_only_team_members_write(moot):
 def test_attachments_are_checked_by_content(moot):
     state = state_of(moot)
     row = services.attach(state, moot["t1"], moot["ana1"], "../../etc/Our brief.PDF", PDF)
-    assert (row.mimetype, row.filename, row.size) == ("application/pdf", "Our brief.pdf", len(PDF))
+    assert (row.mimetype, row.filename, row.size) == ("application/pdf", "Our brief.pdf", len(row.data))
     row = services.attach(state, moot["t1"], moot["ana1"], "brief.docx", docx_bytes())
     assert row.mimetype.endswith("wordprocessingml.document") and row.filename == "brief.docx"
     for name, data, message in [
@@ -152,6 +153,23 @@ def test_attachments_are_checked_by_content(moot):
         with pytest.raises(CaseError, match=message):
             services.attach(state, moot["t1"], moot["ana1"], name, data)
     assert services.attachment_of(services.submission_of(moot["t1"])).filename == "brief.docx"
+
+
+def test_attachments_are_stored_without_their_authors_names(moot):
+    state = state_of(moot)
+    row = services.attach(state, moot["t1"], moot["ana1"], "brief.docx", docx_with_author("Ana Wang", "AW"))
+    with zipfile.ZipFile(io.BytesIO(row.data)) as archive:
+        assert not [info.filename for info in archive.infolist() if b"Ana Wang" in archive.read(info)]
+    assert row.size == len(row.data) and row.sha256 == hashlib.sha256(row.data).hexdigest()
+    row = services.attach(state, moot["t1"], moot["ana1"], "brief.pdf", pdf_bytes(author="Ana Wang"))
+    assert b"Ana Wang" not in row.data and row.size == len(row.data)
+    db.session.commit()
+    for data, message in [(pdf_bytes(author="Ana Wang", password="secret"), "protected by a password"),
+                          (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "could not be read")]:
+        with pytest.raises(CaseError, match=message):
+            services.attach(state, moot["t1"], moot["ana1"], "other.pdf", data)
+    stored = services.attachment_of(services.submission_of(moot["t1"]))
+    assert (stored.filename, stored.data) == ("brief.pdf", row.data)
 
 
 def submit_both(moot):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -9,13 +10,13 @@ from sqlalchemy import func, select
 from courses.cases import judging, services
 from courses.cases.models import CaseAttachment, CaseScore, CaseTeam
 from tests.conftest import login
-from tests.courses.cases.helpers import setup_moot
+from tests.courses.cases.helpers import docx_with_author, pdf_bytes, setup_moot
 from training.audit import AuditEntry
 from training.extensions import db
 from training.progress import ActivityCompletion
 
 BASE = "/courses/moot-course/cases/moot"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 @pytest.fixture
@@ -88,7 +89,8 @@ def test_uploads_disguised_or_oversized_change_nothing(app, moot):
                            content_type="multipart/form-data", follow_redirects=True)
     assert "The document is attached." in text(response)
     download = client.get(f"{BASE}/submission/attachment")
-    assert download.data == PDF and download.mimetype == "application/pdf"
+    stored = db.session.execute(select(CaseAttachment)).scalar_one()
+    assert download.data == stored.data and download.mimetype == "application/pdf"
     assert "attachment" in download.headers["Content-Disposition"]
     # Another team's member has no way to it: her own team's attachment URL is the only one.
     assert client_for(app, "cyd").get(f"{BASE}/submission/attachment").status_code == 404
@@ -101,7 +103,8 @@ def submit_both(app):
 
 
 def test_judges_read_blind_and_score_with_the_rubric(app, moot):
-    client_for(app, "ana1").post(f"{BASE}/submission/attachment", data={"file": (io.BytesIO(PDF), "Ana Wang brief.pdf")},
+    client_for(app, "ana1").post(f"{BASE}/submission/attachment",
+                                 data={"file": (io.BytesIO(pdf_bytes(author="Ana Wang")), "Ana Wang brief.pdf")},
                                  content_type="multipart/form-data")
     submit_both(app)
     run_id = moot["run"].id
@@ -111,6 +114,7 @@ def test_judges_read_blind_and_score_with_the_rubric(app, moot):
     assert "bob" not in page and "Ana Wang" not in page
     download = judge.get(f"/case-runs/{run_id}/teams/1/attachment")
     assert download.status_code == 200 and 'filename="team-1.pdf"' in download.headers["Content-Disposition"]
+    assert b"Ana Wang" not in download.data and b"/Metadata" not in download.data  # stripped on upload
     response = judge.post(f"/case-runs/{run_id}/judging/1", data={"law": "9", "survivor": "2"}, follow_redirects=True)
     assert "Give every criterion a mark within its scale." in text(response)
     response = judge.post(f"/case-runs/{run_id}/judging/1", data={"law": "4", "survivor": "3", "feedback": "Clear."},
@@ -120,6 +124,28 @@ def test_judges_read_blind_and_score_with_the_rubric(app, moot):
     assert score.marks == {"law": 4, "survivor": 3} and score.percent == pytest.approx(75)
     # Not a judge: no judging pages.
     assert client_for(app, "bob").get(f"/case-runs/{run_id}/judging/2").status_code == 403
+
+
+def test_a_judge_downloads_a_word_attachment_that_names_no_one(app, moot):
+    client = client_for(app, "ana1")
+    response = client.post(f"{BASE}/submission/attachment", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(pdf_bytes(author="Ana Wang", password="secret")), "brief.pdf")},
+                           follow_redirects=True)
+    assert "protected by a password" in text(response)
+    assert db.session.execute(select(func.count()).select_from(CaseAttachment)).scalar_one() == 0
+    original = docx_with_author("Ana Wang", "AW")
+    response = client.post(f"{BASE}/submission/attachment", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(original), "Ana Wang brief.docx")}, follow_redirects=True)
+    assert "The document is attached." in text(response)
+    submit_both(app)
+    download = client_for(app, "joe").get(f"/case-runs/{moot['run'].id}/teams/1/attachment")
+    assert download.status_code == 200 and 'filename="team-1.docx"' in download.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        named = [info.filename for info in archive.infolist() if b"Ana Wang" in archive.read(info)]
+        document = archive.read("word/document.xml")
+    with zipfile.ZipFile(io.BytesIO(original)) as archive:
+        assert document == archive.read("word/document.xml").replace(b'"Ana Wang"', b'"Author"')
+    assert named == []
 
 
 def test_a_participant_judge_cannot_score_or_download_her_own_team(app, moot):
