@@ -1,4 +1,4 @@
-"""Demo accounts and a demo cohort, for `make run`. The passwords are public: demo only."""
+"""Demo accounts, a demo cohort and a demo moot court, for `make run`. The passwords are public: demo only."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,8 +6,16 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
+from courses import services as course_services
+from courses.cases import runs
+from courses.cases import services as case_services
 from courses.models import Course
-from training import accounts, cohorts
+from quizzes import grading
+from quizzes import services as quiz_services
+from quizzes.model import Question
+from quizzes.surveys import services as survey_services
+from training import accounts, audit, cohorts
+from training.accounts import User
 from training.cohorts import Cohort
 from training.extensions import db
 from training.progress import enrol
@@ -21,6 +29,9 @@ DEMO_USERS = [
     ("lawyer-li", "participant", "lawyer", "Sichuan"),
     ("reporter-wang", "participant", "journalist", "Guangdong"),
     ("ngo-zhang", "participant", "ngo", "Beijing"),
+    ("lawyer-chen", "participant", "lawyer", None),
+    ("lawyer-liu", "participant", "lawyer", None),
+    ("lawyer-zhou", "participant", "lawyer", None),
 ]
 DEMO_COHORT = "Demo cohort"
 # Public national numbers in China, as a starting point: admins check and edit them (Helplines).
@@ -32,6 +43,33 @@ DEMO_HELPLINES = [
      {"en": "Legal advice and legal aid applications", "zh": "法律咨询和法律援助申请"}),
 ]
 DEMO_CODE = "DEMO2026"
+
+# The moot court: a cohort of the lawyers' course that has reached its capstone case, run started.
+MOOT_COURSE = "gbv-litigation"
+MOOT_CASE = "protection-order-hearing"
+MOOT_COHORT = "Demo moot court"
+MOOT_CODE = "MOOT2026"
+MOOT_TEAMS = (("applicant", ("lawyer-li", "lawyer-chen")), ("respondent", ("lawyer-liu", "lawyer-zhou")))
+MOOT_GUEST_JUDGE = "judge-demo"
+# The one essay of the course's quizzes before the moot: what a protection order can and cannot do.
+DEMO_ESSAY = ("The order can forbid him to hurt, threaten, follow or contact you, and to come near your work or "
+              "your child's kindergarten; the court can fine or detain him if he breaks it. It does not decide "
+              "a divorce, who the child lives with, or money.")
+MOOT_DRAFT = """\
+Written submissions for the applicant (draft)
+
+1. The applicant asks the court for a personal safety protection order, and for a ruling within 24 hours: \
+since she left the family home the respondent has threatened her about their child and has come to her \
+workplace, so the situation is urgent (ADVL art. 28).
+
+2. Domestic violence is shown to a relatively high probability (2022 provisions, art. 6): the call-out \
+record of 21 February, the emergency outpatient record of 22 February (fingertip bruising on both upper \
+arms) and the police warning letter of 24 February. The messages sent after the warning letter show a \
+real danger that it will happen again (ADVL art. 27).
+
+3. To do: explain why the medical record notes no bruising on the neck; tie each requested measure to \
+her workplace and the child's kindergarten, without saying where she is staying.
+"""
 
 
 def load_demo() -> list[str]:
@@ -57,6 +95,13 @@ def load_demo() -> list[str]:
             cohorts.join_cohort(users[handle], DEMO_CODE, date.today())
             enrol(users[handle], course.id, cohort.id)
         lines.append(f"Demo cohort {cohort.name!r} for {course.slug}: invite code {cohort.invite_code_display}")
+    moot = course_services.get_course(MOOT_COURSE)
+    exercise = runs.exercise_by_slug(moot.id, MOOT_CASE) if moot is not None else None
+    if exercise is not None:
+        cohort = _moot_court(users, moot, exercise)
+        lines.append(f"Demo cohort {cohort.name!r} for {moot.slug}: invite code {cohort.invite_code_display}")
+        lines.append(f"Moot court: log in as trainer > Cohorts > {cohort.name} > Case exercises. lawyer-li is on the "
+                     f"applicant team (draft saved, not submitted); {MOOT_GUEST_JUDGE} is a guest judge.")
     db.session.commit()
     if not db.session.execute(select(Helpline)).first():
         admin = users["admin"]
@@ -65,4 +110,88 @@ def load_demo() -> list[str]:
         db.session.commit()
     lines.append(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     lines += [f"  {handle:<14} {role}" for handle, role, _p, _r in DEMO_USERS]
+    if accounts.find_user(MOOT_GUEST_JUDGE) is not None:
+        lines.append(f"  {MOOT_GUEST_JUDGE:<14} guest judge")
     return lines
+
+
+def _moot_court(users: dict, course: Course, exercise) -> Cohort:
+    """The demo moot court cohort and its run of the case, created once through the services:
+    two teams of two (lawyer-li on the applicant's), the trainer presiding with a guest judge,
+    started, with the applicant team's draft saved but not submitted."""
+    trainer = users["trainer"]
+    cohort = db.session.execute(select(Cohort).where(Cohort.invite_code == MOOT_CODE)).scalar_one_or_none()
+    if cohort is None:
+        cohort = cohorts.create_cohort(trainer, course.id, MOOT_COHORT, date.today(), None)
+        cohort.invite_code = MOOT_CODE
+        db.session.flush()
+    for _side, handles in MOOT_TEAMS:
+        for handle in handles:
+            cohorts.join_cohort(users[handle], MOOT_CODE, date.today())
+            enrol(users[handle], course.id, cohort.id)
+            _reach_capstone(users[handle], trainer, course, exercise.activity_id)
+    if case_services.run_for_cohort(exercise, cohort.id) is not None:
+        return cohort
+    run = runs.set_up(trainer, cohort, exercise)
+    state = case_services.run_state(run, "en")
+    teams = {}
+    for side, handles in MOOT_TEAMS:
+        teams[side] = runs.add_team(trainer, state, side)
+        for handle in handles:
+            runs.assign_member(trainer, state, teams[side], users[handle].id)
+    runs.add_judge(trainer, state, trainer.id, presiding=True)
+    guest = accounts.find_user(MOOT_GUEST_JUDGE)
+    if guest is None:
+        guest, _token = runs.invite_guest_judge(trainer, state, MOOT_GUEST_JUDGE)
+        audit.record(trainer, "case.guest_judge", f"case run {run.id}, guest {guest.handle}", "server command line")
+        accounts.set_password(guest, DEMO_PASSWORD)  # instead of the one-time link
+    runs.start(trainer, state)
+    case_services.save_draft(state, teams["applicant"], users["lawyer-li"], MOOT_DRAFT, None)
+    return cohort
+
+
+def _reach_capstone(user: User, trainer: User, course: Course, capstone_id: int) -> None:
+    """Complete the modules before the capstone's, as a participant of the cohort would (the course
+    opens its modules one after another): read each lesson, pass each quiz (her trainer marks the
+    essays), submit each survey without answers."""
+    outline = course_services.course_outline(course, user, "en")
+    module = next(m for m in outline.modules if any(a.id == capstone_id for a in m.activities))
+    for earlier in outline.modules[:outline.modules.index(module)]:
+        for activity in earlier.activities:
+            if activity.done:
+                continue
+            if activity.kind == "lesson":
+                course_services.complete_lesson(course, activity.slug, user, "en")
+            elif activity.kind == "quiz":
+                ctx = quiz_services.quiz_context(course, activity.slug, user, "en")
+                attempt = quiz_services.start_attempt(ctx, user)
+                questions = {q.id: Question.from_dict(q.data) for q in quiz_services.active_questions(ctx.quiz)
+                             if q.id in attempt.question_ids}
+                answers = {qid: _right_answer(q) for qid, q in questions.items()}
+                quiz_services.save_answers(attempt, user, {k: v for k, v in answers.items() if v is not None})
+                quiz_services.finish(attempt, user)
+                for qid, response in quiz_services.responses_of(attempt).items():
+                    if questions[qid].kind == "essay":
+                        quiz_services.mark_response(trainer, response.id, 1.0, None)
+            elif activity.kind == "survey":
+                survey_services.submit(survey_services.survey_context(course, activity.slug, user, "en"), user, {})
+
+
+def _right_answer(question: Question):
+    """The full-marks answer to a question, as its form submits it (None: nothing to answer)."""
+    kind = question.kind
+    if kind == "missingword":
+        kind = "single" if question.missingword_kind == "single" else "short"
+    if kind in ("single", "truefalse"):
+        return max(range(len(question.choices)), key=lambda i: question.choices[i].fraction)
+    if kind == "multi":
+        return [i for i, c in enumerate(question.choices) if c.fraction > 0]
+    if kind == "short":
+        return max(question.choices, key=lambda c: c.fraction).text.replace("*", "")
+    if kind == "numerical":
+        return str(max(question.numeric, key=lambda n: n.fraction).low)
+    if kind == "matching":
+        return {str(i): i for i in grading.matching_items(question)}
+    if kind == "essay":
+        return DEMO_ESSAY
+    return None  # descriptions

@@ -1,0 +1,57 @@
+"""`flask demo load` with the starter library: the demo moot court, set up once and ready to look at."""
+from sqlalchemy import func, select
+
+from courses.cases import runs
+from courses.cases.models import CaseJudge, CaseRun, CaseSubmission, CaseTeam
+from courses.demo import DEMO_PASSWORD, MOOT_CASE, MOOT_CODE, MOOT_COURSE, MOOT_DRAFT
+from tests.conftest import login
+from training.cohorts import Cohort
+from training.extensions import db
+
+CASE = f"/courses/{MOOT_COURSE}/cases/{MOOT_CASE}"
+
+
+def count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_demo_load_sets_up_the_moot_court_once(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["courses", "sync"]).exit_code == 0
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0, again.output
+    assert "Moot court: log in as trainer" in again.output and "MOOT-2026" in again.output
+
+    cohort = db.session.execute(select(Cohort).where(Cohort.invite_code == MOOT_CODE)).scalar_one()
+    run = db.session.execute(select(CaseRun)).scalar_one()
+    assert run.cohort_id == cohort.id and run.started_at is not None
+    teams = db.session.execute(select(CaseTeam).order_by(CaseTeam.number)).scalars().all()
+    assert [t.side for t in teams] == ["applicant", "respondent"]
+    assert (count(Cohort), count(CaseTeam), count(CaseJudge), count(CaseSubmission)) == (2, 2, 2, 1)
+    assert [[m.handle for m in row.members] for row in runs.teams(run)] == [
+        ["lawyer-chen", "lawyer-li"], ["lawyer-liu", "lawyer-zhou"]]
+    assert [(u.handle, j.presiding) for j, u in runs.judges(run)] == [("trainer", True), ("judge-demo", False)]
+    submission = db.session.execute(select(CaseSubmission)).scalar_one()
+    assert submission.team_id == teams[0].id and submission.submitted_at is None
+
+    # lawyer-li reached the capstone module: her team's case page and its draft open.
+    li = app.test_client()
+    login(li, "lawyer-li", DEMO_PASSWORD)
+    page = li.get(CASE)
+    assert page.status_code == 200
+    assert "Write the submission" in page.get_data(as_text=True)
+    draft = li.get(f"{CASE}/submission")
+    assert draft.status_code == 200
+    assert "Written submissions for the applicant (draft)" in draft.get_data(as_text=True)
+    assert MOOT_DRAFT.splitlines()[0] in draft.get_data(as_text=True)
+
+    # The trainer (presiding) sees the run with both teams; the guest judge logs in.
+    trainer = app.test_client()
+    login(trainer, "trainer", DEMO_PASSWORD)
+    run_page = trainer.get(f"/case-runs/{run.id}")
+    assert run_page.status_code == 200
+    html = run_page.get_data(as_text=True)
+    assert all(handle in html for handle in ("lawyer-li", "lawyer-chen", "lawyer-liu", "lawyer-zhou", "judge-demo"))
+    login(app.test_client(), "judge-demo", DEMO_PASSWORD)
