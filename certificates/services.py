@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from certificates.models import Certificate, CertificateSettings, CohortCompletionRule
@@ -91,6 +91,18 @@ def live_certificate(user_id: int, course_id: int) -> Certificate | None:
     return db.session.execute(
         select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id,
                                   Certificate.revoked_at.is_(None))).scalar_one_or_none()
+
+
+def live_certificate_named(course_id):
+    """For the course page, read with the course (courses.services.reader_column): 1 if the
+    reader (bind parameter ``user_id``) has a live certificate of the course with her name on
+    it, 0 if she has one without, NULL if she has none."""
+    return (
+        select(case((func.coalesce(Certificate.printed_name, "") == "", 0), else_=1))
+        .where(Certificate.user_id == bindparam("user_id"), Certificate.course_id == course_id,
+               Certificate.revoked_at.is_(None))
+        .limit(1).scalar_subquery()
+    )
 
 
 def latest_certificate(user_id: int, course_id: int) -> Certificate | None:

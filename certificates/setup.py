@@ -13,11 +13,14 @@ _registered = False
 
 
 def register(app: Flask) -> None:
-    from certificates import cli, package, personal_data, views  # noqa: F401 - package registers course.yaml keys
+    from certificates import cli, package, personal_data, services, views  # noqa: F401 - package registers course.yaml keys
+    from courses import services as course_services
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.certificates_cli)
     app.jinja_env.globals["certificate_notice"] = views.certificate_notice
+    # The course page's notice comes with the course, in the same query.
+    course_services.reader_column("course", "certificate")(services.live_certificate_named)
     global _registered
     if not _registered:  # apps are made many times in tests; the listener is process-wide
         progress.on_completion(_issue_on_completion)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
@@ -99,11 +100,21 @@ def badge(slug: str):
         "Content-Disposition": f'attachment; filename="{_filename(course, "json")}"', "Cache-Control": "no-store"})
 
 
-def certificate_notice(course_id: int):
-    """For the course page: her certificate, if there is one (a template global)."""
+@dataclass(frozen=True)
+class CertificateNotice:
+    named: bool  # her name is on it: she can download it
+
+
+def certificate_notice(outline) -> CertificateNotice | None:
+    """For the course page: her live (not revoked) certificate of the outline's course, if she
+    has one (a template global). Read with the course when the page asked for it."""
     if not current_user.is_authenticated:
         return None
-    return services.latest_certificate(current_user.id, course_id)
+    if "certificate" in outline.extras:
+        named = outline.extras["certificate"]
+        return None if named is None else CertificateNotice(named=bool(named))
+    cert = services.live_certificate(current_user.id, outline.course.id)
+    return None if cert is None else CertificateNotice(named=bool(cert.printed_name))
 
 
 # --- Public verification ----------------------------------------------------------------------

@@ -6,17 +6,22 @@ locked flags, percentages, what comes next.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from functools import cached_property
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, and_, bindparam, func, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from courses import structure
 from courses.models import TRACKS, Activity, Course, localized
-from courses.structure import LocalSkeleton
+from courses.structure import CourseInfo, LocalSkeleton
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, participants
 from training.db import utcnow
+from training import sessions
 from training.extensions import db
 from training.progress import ActivityCompletion, Enrolment, enrol, mark_complete
 
@@ -73,21 +78,123 @@ class ModuleView:
         return self.done_count == len(self.activities)
 
 
-@dataclass
 class Outline:
-    course: Course
-    title: str
-    summary: str
-    content_warning: str
-    enrolled: bool
-    enrolment: Enrolment | None
-    modules: list[ModuleView]
-    activities: list[ActivityView]
-    done: int
-    total: int
-    percent: int
-    next_activity: ActivityView | None  # the first unlocked activity not done
-    resume: ActivityView | None  # where "Resume" goes: last opened if not done, else next
+    """A course's modules and activities with the reader's progress: done and locked flags,
+    counts, what comes next and where to resume.
+
+    The counts and flags are computed at once; the views of the modules and activities are made
+    when first asked for (``modules``, ``activities``, ``find``): My learning shows only the
+    counts and "Resume", a lesson page only the lesson and its neighbours.
+    """
+
+    def __init__(self, course: Course, skeleton: LocalSkeleton, done_ids: set[int] | frozenset[int],
+                 enrolment: Enrolment | EnrolmentRow | None, locale: str):
+        self.course = course
+        self.locale = locale
+        self.enrolled = enrolment is not None
+        self.enrolment = enrolment
+        # Other packages' values read with the course (see ``reader_column``): name -> value.
+        self.extras: dict = {}
+        self.skeleton = skeleton
+        activities, modules = skeleton.activities, skeleton.modules
+        done = self._done = [a.id in done_ids for a in activities]
+        # A module is locked when it requires the one before and that one is locked or not complete.
+        locked = self._module_locked = [False] * len(modules)
+        for m in range(1, len(modules)):
+            if modules[m].requires_previous and (
+                    locked[m - 1] or not all(done[i] for i in skeleton.module_activities[m - 1])):
+                locked[m] = True
+        module_of = skeleton.activity_module
+        self.done = sum(done)
+        self.total = len(activities)
+        self.percent = percent(self.done, self.total)
+        self._views: dict[int, ActivityView] = {}
+        self._modules: list[ModuleView] | None = None
+        self._activities: list[ActivityView] | None = None
+        next_index = next((i for i in range(len(activities)) if not done[i] and not locked[module_of[i]]), None)
+        self.next_activity: ActivityView | None = self._view(next_index)  # the first unlocked activity not done
+        resume = next_index  # where "Resume" goes: the last one opened if not done, else the next one
+        if enrolment is not None and enrolment.last_activity_id:
+            last = skeleton.index_by_id.get(enrolment.last_activity_id)
+            if last is not None and not done[last] and not locked[module_of[last]]:
+                resume = last
+        self.resume: ActivityView | None = self._view(resume)
+
+    @cached_property
+    def title(self) -> str:
+        return localized(self.course.titles, self.locale)
+
+    @cached_property
+    def summary(self) -> str:
+        return localized(self.course.summaries, self.locale)
+
+    @cached_property
+    def content_warning(self) -> str:
+        return localized(self.course.content_warnings, self.locale)
+
+    @cached_property
+    def done_ids(self) -> frozenset[int]:
+        """What she has done of this course (what was given may hold other courses' activities)."""
+        return frozenset(a.id for a, done in zip(self.skeleton.activities, self._done, strict=True) if done)
+
+    def _view(self, index: int | None) -> ActivityView | None:
+        if index is None:
+            return None
+        view = self._views.get(index)
+        if view is None:
+            a = self.skeleton.activities[index]
+            m = self.skeleton.activity_module[index]
+            view = self._views[index] = ActivityView(
+                id=a.id, slug=a.slug, kind=a.kind, title=a.title, endpoint=a.endpoint, label=a.label,
+                content_warning=a.content_warning, done=self._done[index], locked=self._module_locked[m],
+                module_title=self.skeleton.modules[m].title)
+        return view
+
+    def _build(self) -> None:
+        modules = self.skeleton.modules
+        self._activities = [self._view(i) for i in range(len(self.skeleton.activities))]
+        self._modules = [
+            ModuleView(id=m.id, slug=m.slug, title=m.title, summary=m.summary, locked=self._module_locked[n],
+                       locked_by=modules[n - 1].title if self._module_locked[n] else "",
+                       requires_previous=m.requires_previous,
+                       activities=[self._activities[i] for i in self.skeleton.module_activities[n]])
+            for n, m in enumerate(modules)
+        ]
+
+    @property
+    def modules(self) -> list[ModuleView]:
+        if self._modules is None:
+            self._build()
+        return self._modules
+
+    @property
+    def activities(self) -> list[ActivityView]:
+        if self._activities is None:
+            self._build()
+        return self._activities
+
+    @property
+    def course_key(self) -> tuple:
+        """What the course's texts and structure depend on (with the language): for ``{% cache %}``."""
+        return (structure.course_key(self.course), self.course.slug)
+
+    @property
+    def cache_key(self) -> tuple:
+        """Everything the outline's flags depend on (with the language): the course as synced,
+        whether the reader is enrolled and what she has done. For ``{% cache %}``."""
+        return (*self.course_key, self.enrolled, self.done_ids)
+
+    def find(self, slug: str, kind: str) -> ActivityView | None:
+        index = self.skeleton.index_by_slug.get(slug)
+        if index is None or self.skeleton.activities[index].kind != kind:
+            return None
+        return self._view(index)
+
+    def neighbours(self, activity: ActivityView) -> tuple[ActivityView | None, ActivityView | None]:
+        """The activities before and after ``activity`` in the course."""
+        index = self.skeleton.index_by_id[activity.id]
+        return self._view(index - 1 if index > 0 else None), self._view(
+            index + 1 if index + 1 < len(self.skeleton.activities) else None)
 
 
 def percent(done: int, total: int) -> int:
@@ -95,45 +202,152 @@ def percent(done: int, total: int) -> int:
 
 
 def _build_outline(course: Course, skeleton: LocalSkeleton, done_ids: set[int],
-                   enrolment: Enrolment | None, locale: str) -> Outline:
-    module_views: list[ModuleView] = []
-    by_module: dict[int, ModuleView] = {}
-    flat: list[ActivityView] = []
-    for m in skeleton.modules:
-        view = ModuleView(id=m.id, slug=m.slug, title=m.title, summary=m.summary, locked=False,
-                          locked_by="", requires_previous=m.requires_previous)
-        module_views.append(view)
-        by_module[m.id] = view
-    for a in skeleton.activities:
-        module = by_module[a.module_id]
-        av = ActivityView(id=a.id, slug=a.slug, kind=a.kind, title=a.title, endpoint=a.endpoint,
-                          label=a.label, content_warning=a.content_warning, done=a.id in done_ids,
-                          module_title=module.title)
-        module.activities.append(av)
-        flat.append(av)
-    previous: ModuleView | None = None
-    for view in module_views:
-        if previous is not None and view.requires_previous and (previous.locked or not previous.complete):
-            view.locked = True
-            view.locked_by = previous.title
-            for av in view.activities:
-                av.locked = True
-        previous = view
-    done = sum(a.done for a in flat)
-    next_activity = next((a for a in flat if not a.done and not a.locked), None)
-    resume = next_activity
-    if enrolment is not None and enrolment.last_activity_id:
-        last = next((a for a in flat if a.id == enrolment.last_activity_id), None)
-        if last is not None and not last.done and not last.locked:
-            resume = last
-    return Outline(
-        course=course, title=localized(course.titles, locale),
-        summary=localized(course.summaries, locale),
-        content_warning=localized(course.content_warnings, locale),
-        enrolled=enrolment is not None, enrolment=enrolment, modules=module_views, activities=flat,
-        done=done, total=len(flat), percent=percent(done, len(flat)),
-        next_activity=next_activity, resume=resume,
+                   enrolment: Enrolment | EnrolmentRow | None, locale: str) -> Outline:
+    return Outline(course, skeleton, done_ids, enrolment, locale)
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentRow:
+    """The reader's enrolment as a page reads it (not an ORM object); see ``reader_course``."""
+
+    id: int
+    cohort_id: int | None
+    enrolled_at: datetime
+    last_activity_id: int | None
+    last_seen_at: datetime | None
+
+
+class _id_list(FunctionElement):
+    """The aggregated ids as text "3,1,2" (NULL if none). Written out per database, rather than
+    with func.aggregate_strings, whose separator is rendered into the SQL on every execution."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_id_list)
+def _id_list_default(element, compiler, **kw):  # SQLite
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(_id_list, "postgresql")
+def _id_list_postgresql(element, compiler, **kw):
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS VARCHAR), ',')"
+
+
+def _done_in(course_id):
+    """The activities of a course the reader (bind parameter ``user_id``) has done, as text
+    "3,1,2" (NULL if none): a correlated subquery, so that progress comes with the course."""
+    return (
+        select(_id_list(ActivityCompletion.activity_id))
+        .join(Activity, Activity.id == ActivityCompletion.activity_id)
+        .where(ActivityCompletion.user_id == bindparam("user_id"), Activity.course_id == course_id)
+        .scalar_subquery()
     )
+
+
+# A page reads only the course's key; the rest of its row comes from courses.structure's cache.
+_COURSE_KEY_COLUMNS = (Course.id, Course.synced_at, Course.content_hash)
+
+_ENROLMENT_COLUMNS = (
+    Enrolment.id.label("enrolment_id"), Enrolment.cohort_id.label("enrolment_cohort_id"),
+    Enrolment.enrolled_at.label("enrolment_enrolled_at"),
+    Enrolment.last_activity_id.label("enrolment_last_activity_id"),
+    Enrolment.last_seen_at.label("enrolment_last_seen_at"),
+)
+
+# What other packages show about the reader next to a course, read in the same query as the
+# course rather than one query each: page -> name -> function(course id column) returning a
+# scalar subquery that may use the bind parameter ``user_id`` (None for anonymous readers).
+# The pages are "course" (``reader_course(..., page="course")``) and "learning"
+# (``my_learning``); the values land in ``Outline.extras``.
+_READER_COLUMNS: dict[str, dict[str, Callable]] = {"course": {}, "learning": {}}
+
+
+def reader_column(page: str, name: str):
+    """Register a value read with each course of ``page`` (a decorator; see _READER_COLUMNS)."""
+    def decorator(fn):
+        _READER_COLUMNS[page][name] = fn
+        _statements.clear()
+        return fn
+
+    return decorator
+
+
+# Statements of the pages every participant reads most, built once (building a statement
+# costs more than running it). Core rows, not ORM objects: these pages only read.
+_statements: dict = {}
+
+
+def _extra_columns(page: str | None, course_id) -> list:
+    return [fn(course_id).label(f"extra_{name}") for name, fn in _READER_COLUMNS.get(page, {}).items()]
+
+
+def _extras(page: str | None, row) -> dict:
+    return {name: getattr(row, f"extra_{name}") for name in _READER_COLUMNS.get(page, {})}
+
+
+def _reader_course_statement(page: str | None):
+    statement = _statements.get(("course", page))
+    if statement is None:
+        statement = _statements[("course", page)] = (
+            select(*_COURSE_KEY_COLUMNS, *_ENROLMENT_COLUMNS, _done_in(Course.id).label("done_ids"),
+                   *_extra_columns(page, Course.id))
+            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")))
+            .where(Course.slug == bindparam("slug"))
+        )
+    return statement
+
+
+def _enrolment_row(row) -> EnrolmentRow | None:
+    if row.enrolment_id is None:
+        return None
+    return EnrolmentRow(row.enrolment_id, row.enrolment_cohort_id, row.enrolment_enrolled_at,
+                        row.enrolment_last_activity_id, row.enrolment_last_seen_at)
+
+
+def _ids(text: str | None) -> set[int]:
+    return {int(i) for i in text.split(",")} if text else set()
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderCourse:
+    course: CourseInfo | None  # read-only, with the attributes of Course
+    enrolment: EnrolmentRow | None
+    done_ids: set[int]
+    extras: dict  # the values registered with reader_column for the page
+
+
+def reader_course(slug: str, user: User, page: str | None = None) -> ReaderCourse:
+    """The course, the reader's enrolment, the ids of the activities she has done and the
+    values registered for ``page`` ("course"), in one query, or none when it was read with the
+    signed-in user (``prefetch_reader_course``). Anonymous readers have no enrolment and
+    nothing done; an unknown course gives ``course`` None."""
+    rows = sessions.prefetched(("course", page), {"slug": slug}) if user.is_authenticated else None
+    if rows is not None:
+        row = rows[0] if rows and rows[0].id is not None else None
+    else:
+        row = db.session.connection().execute(
+            _reader_course_statement(page), {"slug": slug, "user_id": user.id if user.is_authenticated else None}).first()
+    course = structure.course_infos([row]).get(row.id) if row is not None else None
+    if course is None:
+        return ReaderCourse(None, None, set(), {})
+    return ReaderCourse(course, _enrolment_row(row), _ids(row.done_ids), _extras(page, row))
+
+
+def prefetch_reader_course(page: str | None):
+    """For training.sessions.prefetch: the course page (``page="course"``) or a lesson page
+    reads its course with the signed-in user."""
+    def build(view_args: dict):
+        if "slug" not in view_args:
+            return None
+        key = ("course", page)
+        subquery = _statements.get(("subquery",) + key)
+        if subquery is None:
+            subquery = _statements[("subquery",) + key] = _reader_course_statement(page).subquery("page")
+        return key, subquery, {"slug": view_args["slug"]}, ()
+
+    return build
 
 
 def cohorts_of(course: Course) -> list[Cohort]:
@@ -158,23 +372,25 @@ def load_course(slug: str, user: User) -> tuple[Course | None, Enrolment | None]
 _NOT_LOADED = object()
 
 
-def course_outline(course: Course, user: User, locale: str, enrolment=_NOT_LOADED) -> Outline:
+def course_outline(course: Course, user: User, locale: str, enrolment=_NOT_LOADED,
+                   done_ids: set[int] | None = None) -> Outline:
     """The course's modules and activities with the user's progress.
 
-    One query for the user's completions (and one for the enrolment unless given); the
-    structure comes from courses.structure, so the count does not grow with the course.
+    One query for the user's completions unless given (and one for the enrolment unless
+    given); the structure comes from courses.structure, so the count does not grow with the
+    course. ``reader_course`` gives all three in one query.
     """
-    done_ids: set[int] = set()
     if not user.is_authenticated:
-        enrolment = None
+        enrolment, done_ids = None, set()
     else:
         if enrolment is _NOT_LOADED:
             enrolment = db.session.execute(select(Enrolment).where(
                 Enrolment.user_id == user.id, Enrolment.course_id == course.id)).scalar_one_or_none()
-        done_ids = set(db.session.execute(
-            select(ActivityCompletion.activity_id)
-            .join(Activity, Activity.id == ActivityCompletion.activity_id)
-            .where(ActivityCompletion.user_id == user.id, Activity.course_id == course.id)).scalars())
+        if done_ids is None:
+            done_ids = set(db.session.execute(
+                select(ActivityCompletion.activity_id)
+                .join(Activity, Activity.id == ActivityCompletion.activity_id)
+                .where(ActivityCompletion.user_id == user.id, Activity.course_id == course.id)).scalars())
     return _build_outline(course, structure.localized_skeleton(course, locale), done_ids, enrolment, locale)
 
 
@@ -240,10 +456,11 @@ class LessonPage:
     languages: list[str]  # languages this lesson exists in
     previous: ActivityView | None
     next: ActivityView | None
+    remembered: bool = False  # "Resume" now points here: the caller commits
 
 
 def find_activity(outline: Outline, slug: str, kind: str) -> ActivityView | None:
-    return next((a for a in outline.activities if a.slug == slug and a.kind == kind), None)
+    return outline.find(slug, kind)
 
 
 def check_access(outline: Outline, activity: ActivityView, user: User) -> None:
@@ -255,13 +472,14 @@ def check_access(outline: Outline, activity: ActivityView, user: User) -> None:
 
 
 def lesson_page(course: Course, slug: str, user: User, locale: str,
-                enrolment=_NOT_LOADED) -> LessonPage | None:
+                enrolment=_NOT_LOADED, done_ids: set[int] | None = None) -> LessonPage | None:
     """The lesson in the reader's language (or another the lesson has), with its neighbours.
 
     Returns None if there is no such lesson; raises NotEnrolled or Locked. Opening a lesson
-    remembers it as the place to resume (the caller commits).
+    remembers it as the place to resume (the caller commits; ``remembered`` says whether there
+    is anything to commit).
     """
-    outline = course_outline(course, user, locale, enrolment)
+    outline = course_outline(course, user, locale, enrolment, done_ids)
     activity = find_activity(outline, slug, "lesson")
     if activity is None:
         return None
@@ -269,28 +487,32 @@ def lesson_page(course: Course, slug: str, user: User, locale: str,
     contents = structure.lesson_html(course, activity.id)
     lang = locale if locale in contents else next(
         (lang for lang in course.languages if lang in contents), next(iter(contents), locale))
-    if outline.enrolment is not None:
-        _remember(outline.enrolment, activity.id)
-    index = outline.activities.index(activity)
+    remembered = outline.enrolment is not None and _remember(outline.enrolment, activity.id)
+    previous, following = outline.neighbours(activity)
     return LessonPage(
         outline=outline, activity=activity, html=contents.get(lang, ""), lang=lang,
-        languages=sorted(contents),
-        previous=outline.activities[index - 1] if index > 0 else None,
-        next=outline.activities[index + 1] if index + 1 < len(outline.activities) else None,
+        languages=sorted(contents), previous=previous, next=following, remembered=remembered,
     )
 
 
 RESUME_REFRESH = timedelta(minutes=10)
 
 
-def _remember(enrolment: Enrolment, activity_id: int) -> None:
+def _remember(enrolment: Enrolment | EnrolmentRow, activity_id: int) -> bool:
+    """Make the activity the place to resume; False if that was already so (and recent)."""
     # Rewriting the same row on every page view would cost a write per read; "last seen"
     # only orders My learning, so ten minutes' precision is plenty.
     now = utcnow()
-    if (enrolment.last_activity_id != activity_id or enrolment.last_seen_at is None
-            or now - enrolment.last_seen_at > RESUME_REFRESH):
+    if (enrolment.last_activity_id == activity_id and enrolment.last_seen_at is not None
+            and now - enrolment.last_seen_at <= RESUME_REFRESH):
+        return False
+    if isinstance(enrolment, EnrolmentRow):  # read as a row: write it with an UPDATE
+        db.session.execute(update(Enrolment).where(Enrolment.id == enrolment.id)
+                           .values(last_activity_id=activity_id, last_seen_at=now))
+    else:
         enrolment.last_activity_id = activity_id
         enrolment.last_seen_at = now
+    return True
 
 
 def complete_lesson(course: Course, slug: str, user: User, locale: str) -> tuple[bool, Outline] | None:
@@ -319,32 +541,70 @@ class LearningItem:
     cohort_name: str | None
 
 
+# Every activity the reader has done, in any course, as text "3,1,2" (NULL if none): My
+# learning's courses are hers, and one pass over her completions costs PostgreSQL less than
+# one per course.
+_ALL_DONE = (
+    select(_id_list(ActivityCompletion.activity_id))
+    .where(ActivityCompletion.user_id == bindparam("user_id"))
+    .scalar_subquery()
+)
+
+
+def _my_learning_rows():
+    """My learning's courses and enrolments, unordered (see _my_learning_statement)."""
+    return (
+        select(*_COURSE_KEY_COLUMNS, *_ENROLMENT_COLUMNS, Cohort.name.label("cohort_name"),
+               _ALL_DONE.label("done_ids"), *_extra_columns("learning", Enrolment.course_id),
+               func.coalesce(Enrolment.last_seen_at, Enrolment.enrolled_at).label("last_used"))
+        .select_from(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.user_id == bindparam("user_id"))
+    )
+
+
+def _my_learning_statement():
+    statement = _statements.get("learning")
+    if statement is None:
+        rows = _my_learning_rows()
+        statement = _statements["learning"] = rows.order_by(rows.selected_columns.last_used.desc())
+    return statement
+
+
+def prefetch_my_learning(view_args: dict):
+    """For training.sessions.prefetch: My learning reads its courses with the signed-in user."""
+    subquery = _statements.get("learning-subquery")
+    if subquery is None:
+        subquery = _statements["learning-subquery"] = _my_learning_rows().subquery("page")
+    return ("learning",), subquery, {}, (subquery.c.last_used.desc(),)
+
+
 def my_learning(user: User, locale: str) -> list[LearningItem]:
     """Each course the user is enrolled in, most recently used first, with where to resume.
 
-    Two queries whatever the number of courses and lessons (four when structures are not cached).
+    One query whatever the number of courses and lessons (four when courses and structures are
+    not cached): the courses, her enrolments, what she has done in each and the values
+    registered for the "learning" page come together.
     """
-    rows = db.session.execute(
-        select(Enrolment, Course, Cohort.name)
-        .join(Course, Course.id == Enrolment.course_id)
-        .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(Enrolment.user_id == user.id)
-        .order_by(func.coalesce(Enrolment.last_seen_at, Enrolment.enrolled_at).desc())
-    ).all()
+    rows = sessions.prefetched(("learning",), {})
+    if rows is not None:
+        rows = [row for row in rows if row.id is not None]
+    else:
+        rows = db.session.connection().execute(_my_learning_statement(), {"user_id": user.id}).all()
     if not rows:
         return []
-    course_ids = [course.id for _, course, _ in rows]
-    shapes = structure.localized_skeletons([course for _, course, _ in rows], locale)
-    done_ids = set(db.session.execute(
-        select(ActivityCompletion.activity_id)
-        .join(Activity, Activity.id == ActivityCompletion.activity_id)
-        .where(ActivityCompletion.user_id == user.id, Activity.course_id.in_(course_ids))).scalars())
-    return [
-        LearningItem(
-            outline=_build_outline(course, shapes[course.id], done_ids, enrolment_row, locale),
-            enrolled_at=enrolment_row.enrolled_at, cohort_name=cohort_name)
-        for enrolment_row, course, cohort_name in rows
-    ]
+    courses = structure.course_infos(rows)
+    rows = [row for row in rows if row.id in courses]
+    shapes = structure.localized_skeletons([courses[row.id] for row in rows], locale)
+    done_ids = _ids(rows[0].done_ids) if rows else set()  # the same on every row
+    items = []
+    for row in rows:
+        enrolment = _enrolment_row(row)
+        outline = _build_outline(courses[row.id], shapes[row.id], done_ids, enrolment, locale)
+        outline.extras = _extras("learning", row)
+        items.append(LearningItem(outline=outline, enrolled_at=enrolment.enrolled_at, cohort_name=row.cohort_name))
+    return items
 
 
 @dataclass

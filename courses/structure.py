@@ -1,4 +1,4 @@
-"""A per-process cache of what does not change between syncs: a course's modules and
+"""A per-process cache of what does not change between syncs: a course's row, its modules and
 activities, and lessons' HTML.
 
 Entries are keyed by the course's id *and* the moment it was last synced, which every request
@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, select
 
 from courses.models import Activity, Course, LessonContent, Module, localized
 from training import activities as kinds
@@ -71,14 +73,79 @@ class LocalSkeleton:
 
     modules: tuple[LocalModule, ...]
     activities: tuple[LocalActivity, ...]
+    # Derived once, so that each request's outline is quick to compute (courses.services):
+    # the activities of each module and the module of each activity (as indexes into
+    # ``modules`` and ``activities``), and each activity's index by id and by slug.
+    module_activities: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+    activity_module: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    index_by_id: dict[int, int] = field(init=False, repr=False, compare=False)
+    index_by_slug: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        position = {m.id: i for i, m in enumerate(self.modules)}
+        members: list[list[int]] = [[] for _ in self.modules]
+        module_of = []
+        for i, a in enumerate(self.activities):
+            members[position[a.module_id]].append(i)
+            module_of.append(position[a.module_id])
+        object.__setattr__(self, "module_activities", tuple(tuple(m) for m in members))
+        object.__setattr__(self, "activity_module", tuple(module_of))
+        object.__setattr__(self, "index_by_id", {a.id: i for i, a in enumerate(self.activities)})
+        by_slug: dict[str, int] = {}
+        for i, a in enumerate(self.activities):
+            by_slug.setdefault(a.slug, i)
+        object.__setattr__(self, "index_by_slug", by_slug)
 
 
+@dataclass(frozen=True, slots=True)
+class CourseInfo:
+    """A course's row as synced: the columns of Course, read-only. Only a sync writes them, and
+    a sync changes ``synced_at`` and ``content_hash``."""
+
+    id: int
+    slug: str
+    titles: dict
+    summaries: dict
+    content_warnings: dict
+    track: str
+    languages: list
+    sequential: bool
+    last_reviewed: date | None
+    content_hash: str
+    version: int
+    synced_at: datetime
+
+
+_courses = _LRU(256)
 _localized = _LRU(512)
 _lessons = _LRU(1024)
 
 
-def course_key(course: Course) -> tuple:
+def course_key(course: Course | CourseInfo) -> tuple:
     return (course.id, course.synced_at, course.content_hash)
+
+
+_COURSE_ROWS = select(*Course.__table__.c).where(Course.id.in_(bindparam("ids", expanding=True)))
+
+
+def course_infos(rows) -> dict[int, CourseInfo]:
+    """The courses of ``rows``, which carry only a course's ``id``, ``synced_at`` and
+    ``content_hash`` (the pages read no more): id -> CourseInfo, cached under that key, the
+    courses not cached yet read in one query. A course gone meanwhile is left out."""
+    found, missing = {}, {}
+    for row in rows:
+        info = _courses.get(course_key(row))
+        if info is None:
+            missing[row.id] = course_key(row)
+        else:
+            found[row.id] = info
+    if missing:
+        for full in db.session.connection().execute(_COURSE_ROWS, {"ids": list(missing)}):
+            info = CourseInfo(**full._mapping)
+            if course_key(info) == missing[info.id]:  # else synced again meanwhile: use it, keep nothing
+                _courses.put(course_key(info), info)
+            found[info.id] = info
+    return found
 
 
 def localized_skeletons(courses: list[Course], locale: str) -> dict[int, LocalSkeleton]:
@@ -134,5 +201,6 @@ def lesson_html(course: Course, activity_id: int) -> dict[str, str]:
 
 def clear() -> None:
     """Forget everything (tests; never needed for correctness)."""
+    _courses.clear()
     _localized.clear()
     _lessons.clear()

@@ -8,11 +8,17 @@ from sqlalchemy import select
 
 from courses import services
 from courses.models import CourseAsset
+from training import sessions
 from training.extensions import db
-from training.forms import ConfirmForm
+from training.forms import ConfirmButtons, ConfirmForm
 from training.i18n import current_language
 
 bp = Blueprint("courses", __name__)
+
+# The pages read most have their data read with the signed-in user, in one statement.
+sessions.prefetch("courses.show")(services.prefetch_reader_course("course"))
+sessions.prefetch("courses.lesson")(services.prefetch_reader_course(None))
+sessions.prefetch("courses.learning")(services.prefetch_my_learning)
 
 
 def activity_url(course_slug: str, activity) -> str:
@@ -24,6 +30,17 @@ def activity_url(course_slug: str, activity) -> str:
         prefixes[key] = url_for(activity.endpoint, slug=course_slug, activity=marker).split(marker)
     head, tail = prefixes[key]
     return f"{head}{activity.slug}{tail}"
+
+
+def _commit_reading(response):
+    """End a page that wrote nothing it should not keep with COMMIT; returns ``response``.
+
+    A request's session otherwise ends with ROLLBACK, at which psycopg drops the connection's
+    prepared statements: the queries of the pages read most would then be parsed and planned
+    by PostgreSQL on every visit, which costs more than running them. Called after rendering,
+    which may still read (a commit expires the loaded rows)."""
+    db.session.commit()
+    return response
 
 
 def _course_or_404(slug: str):
@@ -72,12 +89,14 @@ def catalog():
 
 @bp.get("/courses/<slug>")
 def show(slug: str):
-    course, enrolment = services.load_course(slug, current_user)
-    if course is None:
+    user = current_user._get_current_object()
+    reader = services.reader_course(slug, user, page="course")
+    if reader.course is None:
         abort(404)
-    outline = services.course_outline(course, current_user, current_language(), enrolment)
-    return render_template("courses/show.html", outline=outline, form=ConfirmForm(),
-                           can_preview=services.can_preview(current_user))
+    outline = services.course_outline(reader.course, user, current_language(), reader.enrolment, reader.done_ids)
+    outline.extras = reader.extras
+    return _commit_reading(render_template("courses/show.html", outline=outline, form=ConfirmButtons(),
+                                           can_preview=services.can_preview(user)))
 
 
 @bp.post("/courses/<slug>/enrol")
@@ -101,11 +120,13 @@ def enrol(slug: str):
 @bp.get("/courses/<slug>/lessons/<activity>")
 @login_required
 def lesson(slug: str, activity: str):
-    course, enrolment = services.load_course(slug, current_user)
+    user = current_user._get_current_object()
+    reader = services.reader_course(slug, user)
+    course = reader.course
     if course is None:
         abort(404)
     try:
-        page = services.lesson_page(course, activity, current_user, current_language(), enrolment)
+        page = services.lesson_page(course, activity, user, current_language(), reader.enrolment, reader.done_ids)
     except services.CourseAccessError as error:
         return refusal(error, course)
     if page is None:
@@ -114,10 +135,8 @@ def lesson(slug: str, activity: str):
         # Warn before showing distressing material; the reader may go on or skip it for now.
         db.session.rollback()  # opening the warning is not opening the lesson: "Resume" stays put
         return render_template("courses/warning.html", page=page)
-    response = render_template("courses/lesson.html", page=page, form=ConfirmForm())
-    if db.session.dirty:
-        db.session.commit()  # remembers the place to resume
-    return response
+    # The commit also remembers the place to resume when it moved (page.remembered).
+    return _commit_reading(render_template("courses/lesson.html", page=page, form=ConfirmButtons()))
 
 
 @bp.post("/courses/<slug>/lessons/<activity>/complete")
@@ -148,9 +167,12 @@ def complete(slug: str, activity: str):
 def learning():
     from courses.cases.judging import runs_judged_by
 
-    items = services.my_learning(current_user, current_language())
-    return render_template("courses/learning.html", items=items,
-                           judging=runs_judged_by(current_user, current_language()))
+    user = current_user._get_current_object()
+    items = services.my_learning(user, current_language())
+    # Whether she judges anything comes with her courses; without courses (a guest judge), ask.
+    judges = not items or any(item.outline.extras.get("judges", True) for item in items)
+    return _commit_reading(render_template(
+        "courses/learning.html", items=items, judging=runs_judged_by(user, current_language()) if judges else []))
 
 
 @bp.get("/courses/<slug>/assets/<path:path>")

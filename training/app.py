@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from training import i18n
-    babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories=str(ROOT / "training" / "translations"))
+    babel.init_app(app, locale_selector=i18n.select_babel_locale, default_translation_directories=str(ROOT / "training" / "translations"))
 
     from training import sessions
     login_manager.init_app(app)
@@ -54,13 +54,14 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from training import account_views, admin_views, auth_views, cli, core_views, errors, personal_data, security  # noqa: F401
+    from training import account_views, admin_views, auth_views, cli, core_views, errors, personal_data, security, templating  # noqa: F401
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin_views.bp)
     errors.register(app)
     security.register(app)
     i18n.register(app)
+    templating.register(app)
     cli.register(app)
 
     # Packages to the right of the core: each registers its blueprints, CLI and activity kinds.

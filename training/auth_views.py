@@ -58,11 +58,14 @@ def _sign_in(user: accounts.User):
 @bp.before_app_request
 def _session_checks():
     """Keep "last active" of the session, and hold trainers and admins without two-factor on its set-up page."""
-    if request.endpoint in (None, "static", "core.healthz") or not current_user.is_authenticated:
+    endpoint = request.endpoint
+    if endpoint in (None, "static", "core.healthz"):
         return None
-    sessions.touch(current_user)
-    if (not current_user.has_two_factor and request.endpoint not in SETUP_ENDPOINTS
-            and twofactor.required_for(current_user)):
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
+        return None
+    sessions.touch(user)
+    if not user.has_two_factor and endpoint not in SETUP_ENDPOINTS and twofactor.required_for(user):
         return redirect(url_for("accounts.two_factor"))
     return None
 

@@ -1,8 +1,11 @@
 """Forms of the core: accounts and admin. Rules that need the database live in the services."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField,
                      SubmitField)
 from wtforms.fields.choices import SelectChoice
@@ -115,6 +118,18 @@ class ConfirmForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change something."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ConfirmButtons:
+    """Stands in for ``ConfirmForm()`` on pages that only show its buttons (the course and
+    lesson pages, on every visit): ``hidden_tag()`` is the same HTML as ConfirmForm's, the
+    CSRF field, without building a form. What is submitted is checked with ConfirmForm."""
+
+    def hidden_tag(self) -> Markup:
+        if not current_app.config.get("WTF_CSRF_ENABLED", True):
+            return Markup("")  # ConfirmForm then has no CSRF field either
+        name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        return Markup('<input id="%s" name="%s" type="hidden" value="%s">') % (name, name, generate_csrf())
 
 
 class HelplineForm(FlaskForm):

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import request
-from sqlalchemy import ForeignKey, String, delete, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import has_request_context, request
+from sqlalchemy import ForeignKey, String, bindparam, delete, select, true, update
+from sqlalchemy.orm import Mapped, load_only, mapped_column
 
 from training.accounts import User
 from training.db import UTCDateTime, utcnow
@@ -66,19 +67,73 @@ def start(user: User) -> str:
     return token
 
 
+# Built once: every signed-in request runs it, and building a statement (and its cache key)
+# costs more than running it.
+_LOAD_USER = (
+    select(User, UserSession.id.label("session_id"), UserSession.last_seen_at.label("session_seen"))
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"))
+)
+
+# Pages read on nearly every visit may have their own query run in the same statement as the
+# user's, which saves a statement and a round trip to the database per visit: endpoint ->
+# function(view_args) returning (key, subquery, its parameters, ORDER BY columns) or None.
+# The subquery may use the bind parameter ``user_id``, the signed-in user's id. It is LEFT
+# JOINed ON TRUE to the user's row, so it never decides whether anyone is signed in: an
+# unknown or ended session gives no row at all, as before. The view takes the rows with
+# ``prefetched`` (and runs its own query when there are none, e.g. for anonymous readers).
+# Of the user, those statements read only what every signed-in page uses (the layout, the
+# language, the session checks); any other column loads when first used, as usual.
+_PREFETCH: dict[str, Callable] = {}
+_LOAD_USER_FOR_PAGE = _LOAD_USER.options(load_only(User.id, User.handle, User.role, User.locale, User.totp_secret))
+_PREFETCHED = "amicus.prefetched"
+_load_user_with: dict = {}
+
+
+def prefetch(endpoint: str):
+    """Register what the page at ``endpoint`` reads on every visit (a decorator; see above)."""
+    def decorator(fn):
+        _PREFETCH[endpoint] = fn
+        return fn
+
+    return decorator
+
+
+def prefetched(key, params: dict) -> list | None:
+    """The rows read with the user for this request's page, if they were read for ``key`` and
+    ``params``: each row has the page's columns by name (a LEFT JOIN: all None when the page's
+    query found nothing). None if nothing was read with the user."""
+    found = request.environ.get(_PREFETCHED) if has_request_context() else None
+    if found is None or found[0] != key or found[1] != params:
+        return None
+    return found[2]
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: ``id:token`` of a session that still exists, else logged out."""
     ident, _, token = user_id.partition(":")
     if not ident.isdigit() or not token or len(token) > 64:
         return None
-    row = db.session.execute(
-        select(User, UserSession.id, UserSession.last_seen_at).join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(ident), UserSession.token_hash == _hash(token))
-    ).first()
+    params = {"user_id": int(ident), "token_hash": _hash(token)}
+    build = _PREFETCH.get(request.endpoint) if has_request_context() else None
+    page = build(request.view_args or {}) if build is not None else None
+    if page is None:
+        row = db.session.execute(_LOAD_USER, params).first()
+    else:
+        key, subquery, page_params, order_by = page
+        built = _load_user_with.get(key)
+        if built is None or built[0] is not subquery:  # built once per page (and subquery)
+            built = _load_user_with[key] = (subquery, _LOAD_USER_FOR_PAGE.add_columns(*subquery.c)
+                                            .outerjoin(subquery, true()).order_by(*order_by))
+        statement = built[1]
+        rows = db.session.execute(statement, {**page_params, **params}).all()
+        row = rows[0] if rows else None
+        if row is not None:
+            request.environ[_PREFETCHED] = (key, page_params, rows)  # this request's only
     if row is None:
         return None
-    user, session_id, last_seen = row
-    user.session_key, user.session_id, user.session_seen = token, session_id, last_seen
+    user = row[0]
+    user.session_key, user.session_id, user.session_seen = token, row.session_id, row.session_seen
     return user
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 
 from courses.cases import scoring
 from courses.cases.models import (
@@ -34,13 +34,25 @@ class Entry:
     speakers_scored: int = 0
 
 
+# Built once: My learning asks on every visit of a judge.
+_RUNS_JUDGED_BY = (
+    select(CaseRun.id, Activity.titles, Cohort.name).join(CaseJudge, CaseJudge.run_id == CaseRun.id)
+    .join(CaseExercise, CaseExercise.id == CaseRun.exercise_id).join(Activity, Activity.id == CaseExercise.activity_id)
+    .join(Cohort, Cohort.id == CaseRun.cohort_id).where(CaseJudge.user_id == bindparam("user_id"))
+    .order_by(CaseRun.id.desc())
+)
+
+
 def runs_judged_by(user: User, locale: str) -> list[tuple[int, str, str]]:
     """(run id, exercise title, cohort name) of every run this person judges, newest first."""
-    rows = db.session.execute(
-        select(CaseRun.id, Activity.titles, Cohort.name).join(CaseJudge, CaseJudge.run_id == CaseRun.id)
-        .join(CaseExercise, CaseExercise.id == CaseRun.exercise_id).join(Activity, Activity.id == CaseExercise.activity_id)
-        .join(Cohort, Cohort.id == CaseRun.cohort_id).where(CaseJudge.user_id == user.id).order_by(CaseRun.id.desc())).all()
+    rows = db.session.execute(_RUNS_JUDGED_BY, {"user_id": user.id}).all()
     return [(run_id, localized(titles, locale), cohort) for run_id, titles, cohort in rows]
+
+
+def judges_anything(course_id):
+    """Whether the reader (bind parameter ``user_id``) judges any run: read with My learning's
+    courses (courses.services.reader_column), so that most people's page asks nothing more."""
+    return exists().where(CaseJudge.user_id == bindparam("user_id"))
 
 
 def require_judge(state: RunState, user: User) -> CaseJudge:
