@@ -461,12 +461,6 @@ def test_degenerate_inputs_never_warn(pre, post):
 # Counted pairs: the same statistics without a list per person
 
 
-def _expanded(counts):
-    pre = [a for (a, _), n in counts.items() for _ in range(n)]
-    post = [b for (_, b), n in counts.items() for _ in range(n)]
-    return pre, post
-
-
 @pytest.mark.parametrize("seed", range(12))
 def test_counted_pairs_give_the_same_statistics_as_lists(seed):
     rng = np.random.default_rng(seed)
