@@ -75,11 +75,9 @@ def _npgettext(context, msgctxt, singular, plural, num):
 def register(app: Flask) -> None:
     @app.context_processor
     def language_context():
-        if not has_request_context():  # a background job rendering a document
-            return {"current_language": current_language(), "neutral_titles": False,
-                    "_translations": get_translations()}
-        return {"current_language": current_language(), "neutral_titles": request.cookies.get("neutral") == "1",
-                "_translations": get_translations()}
+        # Outside a request: a background job rendering a document.
+        neutral = has_request_context() and request.cookies.get("neutral") == "1"
+        return {"current_language": current_language(), "neutral_titles": neutral, "_translations": get_translations()}
 
     app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True,
                                             pgettext=_pgettext, npgettext=_npgettext)

@@ -253,7 +253,8 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
             "mastery_pre": st.mastery_share(percent["pre"], mastery),
             "mastery_post": st.mastery_share(percent["post"], mastery),
         }
-        names = {c.id: c.name for c in db.session.execute(select(Cohort).where(Cohort.course_id == course.id)).scalars()}
+        names = {} if result.cohort is not None else dict(db.session.execute(  # only the "by cohort" table names them
+            select(Cohort.id, Cohort.name).where(Cohort.course_id == course.id)).all())
         result.breakdowns = {
             dimension: _breakdown(counts.groups, dimension, names, top, k)
             for dimension in ("profession", "region") + (("cohort",) if result.cohort is None else ())

@@ -91,9 +91,10 @@ def _first_values(response: SurveyResponse) -> dict[str, int]:
             if row["position"] == 0 and row["value"] is not None}
 
 
-def _pair_deltas(out: dict, pre: Survey, later: Survey, before: SurveyResponse, after: SurveyResponse) -> None:
+def _pair_deltas(out: dict, pre: Survey, later: Survey, before: SurveyResponse, after: SurveyResponse,
+                 a_values: dict[str, int], b_values: dict[str, int]) -> None:
+    """What a matched pair of responses adds; ``a_values``/``b_values`` are their _first_values."""
     ca, cb = before.cohort_id or 0, after.cohort_id or 0
-    a_values, b_values = _first_values(before), _first_values(after)
 
     def add(kind, n=1, sum_a=0, sum_b=0, **key):
         row = out.setdefault((pre.id, kind, later.id, ca, cb, key.get("item", ""), key.get("a", -1), key.get("b", -1),
@@ -142,9 +143,11 @@ def deltas(found: Instrument, response: SurveyResponse, partners: Iterable[Surve
     if survey.phase == "pre":
         for later in found.later():
             if later.id in by_survey:
-                _pair_deltas(out, survey, later, response, by_survey[later.id])
+                partner = by_survey[later.id]
+                _pair_deltas(out, survey, later, response, partner, first, _first_values(partner))
     elif "pre" in found.surveys and found.surveys["pre"].id in by_survey:
-        _pair_deltas(out, found.surveys["pre"], survey, by_survey[found.surveys["pre"].id], response)
+        partner = by_survey[found.surveys["pre"].id]
+        _pair_deltas(out, found.surveys["pre"], survey, partner, response, _first_values(partner), first)
     return out
 
 
