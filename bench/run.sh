@@ -79,12 +79,18 @@ for _ in $(seq 1 100); do
 done
 curl -fsS -o /dev/null "$BASE/healthz" || die "$BASE/healthz did not answer; see $RESULTS/gunicorn.log"
 
+# Every request carries the same User-Agent, as a browser's do: the session cookie records a
+# digest of the address and agent it was made for (Flask-Login's session protection), and a
+# request from another agent gets the cookie rewritten, which wrk, keeping no cookies, would
+# cause on every request.
+AGENT="Mozilla/5.0 (X11; Linux x86_64) amicus-bench"
+
 # --- log in once (the login route allows 10 POSTs a minute per address) ---------------------
 JAR="$WORK/cookies"
-curl -fsS -c "$JAR" -b "$JAR" -o "$WORK/login.html" "$BASE/login"
+curl -fsS -A "$AGENT" -c "$JAR" -b "$JAR" -o "$WORK/login.html" "$BASE/login"
 CSRF="$(grep -o 'name="csrf_token"[^>]*value="[^"]*"' "$WORK/login.html" | sed 's/.*value="\([^"]*\)".*/\1/' | head -n1)"
 [[ -n "$CSRF" ]] || die "no csrf_token in the login form"
-status="$(curl -sS -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code} %{redirect_url}' \
+status="$(curl -sS -A "$AGENT" -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code} %{redirect_url}' \
   --data-urlencode "handle=bench-user" --data-urlencode "password=bench-password-1" \
   --data-urlencode "csrf_token=$CSRF" "$BASE/login")"
 [[ "$status" == 302* && "$status" != *"/login"* ]] || die "logging in as bench-user failed (got $status); was the database seeded?"
@@ -98,7 +104,10 @@ PAGES=(
   "learning|/learning"
 )
 for entry in "/healthz" "${PAGES[@]#*|}"; do
-  code="$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H "$COOKIE" "$BASE$entry")"
+  code="$(curl -sS -A "$AGENT" -D "$WORK/headers" -o /dev/null -w '%{http_code} %{redirect_url}' -H "$COOKIE" "$BASE$entry")"
+  if grep -qi '^set-cookie:' "$WORK/headers"; then
+    die "$entry sets a cookie on every visit; a browser would keep it, wrk does not: the figures would not be a browser's"
+  fi
   case "$code" in
     200*) ;;
     302*login*) die "$entry redirects to the login page with the session cookie: the login did not stick" ;;
@@ -147,7 +156,7 @@ run_wrk() {  # name path
   echo "== $1: wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --latency $BASE$2" >&2
   local before after conns try
   for ((try = 0; ; try++)); do
-    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$COOKIE" "$BASE$2" >"$WORK/$1.txt" &
+    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$COOKIE" -H "User-Agent: $AGENT" "$BASE$2" >"$WORK/$1.txt" &
     WRK_PID=$!
     sleep 1
     conns="$(conns_per_worker)"
@@ -174,7 +183,7 @@ run_wrk() {  # name path
 
 # Warm up every URL (pools, template caches, PostgreSQL's buffers); not recorded.
 for entry in "healthz|/healthz" "${PAGES[@]}"; do
-  wrk -t1 -c2 -d3s -H "$COOKIE" "$BASE${entry#*|}" >/dev/null
+  wrk -t1 -c2 -d3s -H "$COOKIE" -H "User-Agent: $AGENT" "$BASE${entry#*|}" >/dev/null
 done
 
 ORDER=()

@@ -472,12 +472,13 @@ def check_access(outline: Outline, activity: ActivityView, user: User) -> None:
 
 
 def lesson_page(course: Course, slug: str, user: User, locale: str,
-                enrolment=_NOT_LOADED, done_ids: set[int] | None = None) -> LessonPage | None:
+                enrolment=_NOT_LOADED, done_ids: set[int] | None = None, remember: bool = True) -> LessonPage | None:
     """The lesson in the reader's language (or another the lesson has), with its neighbours.
 
     Returns None if there is no such lesson; raises NotEnrolled or Locked. Opening a lesson
     remembers it as the place to resume (the caller commits; ``remembered`` says whether there
-    is anything to commit).
+    is anything to commit), unless ``remember`` is False: then ``remember_place`` does it once
+    the lesson is shown (not, say, its content warning).
     """
     outline = course_outline(course, user, locale, enrolment, done_ids)
     activity = find_activity(outline, slug, "lesson")
@@ -487,12 +488,21 @@ def lesson_page(course: Course, slug: str, user: User, locale: str,
     contents = structure.lesson_html(course, activity.id)
     lang = locale if locale in contents else next(
         (lang for lang in course.languages if lang in contents), next(iter(contents), locale))
-    remembered = outline.enrolment is not None and _remember(outline.enrolment, activity.id)
     previous, following = outline.neighbours(activity)
-    return LessonPage(
+    page = LessonPage(
         outline=outline, activity=activity, html=contents.get(lang, ""), lang=lang,
-        languages=sorted(contents), previous=previous, next=following, remembered=remembered,
+        languages=sorted(contents), previous=previous, next=following,
     )
+    if remember:
+        remember_place(page)
+    return page
+
+
+def remember_place(page: LessonPage) -> None:
+    """Make the page's lesson the reader's place to resume (one UPDATE at most; the caller
+    commits). Sets ``page.remembered`` when anything was written."""
+    enrolment = page.outline.enrolment
+    page.remembered = enrolment is not None and _remember(enrolment, page.activity.id)
 
 
 RESUME_REFRESH = timedelta(minutes=10)
@@ -574,10 +584,11 @@ def _my_learning_statement():
 
 def prefetch_my_learning(view_args: dict):
     """For training.sessions.prefetch: My learning reads its courses with the signed-in user."""
-    subquery = _statements.get("learning-subquery")
-    if subquery is None:
-        subquery = _statements["learning-subquery"] = _my_learning_rows().subquery("page")
-    return ("learning",), subquery, {}, (subquery.c.last_used.desc(),)
+    built = _statements.get("learning-subquery")
+    if built is None:
+        subquery = _my_learning_rows().subquery("page")
+        built = _statements["learning-subquery"] = (("learning",), subquery, {}, (subquery.c.last_used.desc(),))
+    return built
 
 
 def my_learning(user: User, locale: str) -> list[LearningItem]:

@@ -126,16 +126,17 @@ def lesson(slug: str, activity: str):
     if course is None:
         abort(404)
     try:
-        page = services.lesson_page(course, activity, user, current_language(), reader.enrolment, reader.done_ids)
+        page = services.lesson_page(course, activity, user, current_language(), reader.enrolment, reader.done_ids,
+                                    remember=False)
     except services.CourseAccessError as error:
         return refusal(error, course)
     if page is None:
         abort(404)
     if page.activity.content_warning and request.args.get("continue") != "1" and not page.activity.done:
         # Warn before showing distressing material; the reader may go on or skip it for now.
-        db.session.rollback()  # opening the warning is not opening the lesson: "Resume" stays put
+        # Opening the warning is not opening the lesson: "Resume" stays put.
         return render_template("courses/warning.html", page=page)
-    # The commit also remembers the place to resume when it moved (page.remembered).
+    services.remember_place(page)  # committed below, when the place moved (page.remembered)
     return _commit_reading(render_template("courses/lesson.html", page=page, form=ConfirmButtons()))
 
 

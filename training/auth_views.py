@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from training import accounts, sessions, twofactor
+from training import accounts, security, sessions, twofactor
 from training.extensions import db, limiter
 from training.forms import ChangePasswordForm, ConfirmForm, LoginCodeForm, LoginForm, RegisterForm, ResetPasswordForm
 
@@ -49,6 +49,7 @@ def _sign_in(user: accounts.User):
     session.pop("totp_setup", None)  # a secret being set up on this browser belongs to whoever began it
     sessions.start(user)
     db.session.commit()
+    security.renew_csrf_token()
     login_user(user)
     if not user.has_two_factor and twofactor.required_for(user):
         return redirect(url_for("accounts.two_factor"))
@@ -148,6 +149,7 @@ def logout():
         sessions.end_current(current_user)
         db.session.commit()
     session.pop("totp_setup", None)
+    security.renew_csrf_token()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("core.home"))

@@ -84,9 +84,25 @@ _LOAD_USER = (
 # ``prefetched`` (and runs its own query when there are none, e.g. for anonymous readers).
 # Of the user, those statements read only what every signed-in page uses (the layout, the
 # language, the session checks); any other column loads when first used, as usual.
+# On PostgreSQL a registered page's GET runs in autocommit mode (``_read_in_autocommit``):
+# register only pages that write nothing, or single statements, before they commit.
 _PREFETCH: dict[str, Callable] = {}
 _LOAD_USER_FOR_PAGE = _LOAD_USER.options(load_only(User.id, User.handle, User.role, User.locale, User.totp_secret))
 _PREFETCHED = "amicus.prefetched"
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def _read_in_autocommit() -> None:
+    """On PostgreSQL, run a registered page's statements (on GET) in autocommit mode.
+
+    These pages read in one statement and write at most single statements (the lesson's
+    "Resume", the session's "last active"), so a transaction around them adds two round trips
+    (BEGIN, then COMMIT or ROLLBACK) and nothing else; a ROLLBACK would also make psycopg
+    deallocate the connection's prepared statements. Once the request commits, as writing
+    views do, what follows runs in a transaction as usual: the connection goes back to the pool
+    with its default isolation. SQLite has no round trips to save."""
+    if request.method == "GET" and db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options=_AUTOCOMMIT)
 _load_user_with: dict = {}
 
 
@@ -126,6 +142,7 @@ def load_user(user_id: str) -> User | None:
             built = _load_user_with[key] = (subquery, _LOAD_USER_FOR_PAGE.add_columns(*subquery.c)
                                             .outerjoin(subquery, true()).order_by(*order_by))
         statement = built[1]
+        _read_in_autocommit()
         rows = db.session.execute(statement, {**page_params, **params}).all()
         row = rows[0] if rows else None
         if row is not None:

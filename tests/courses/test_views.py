@@ -174,6 +174,8 @@ def test_a_content_warning_comes_before_the_lesson(client, make_course, make_use
     assert db.session.execute(select(Enrolment.last_activity_id)).scalar_one() is None  # not "opened" yet
     page = client.get("/courses/test-course/lessons/001-lesson?continue=1").get_data(as_text=True)
     assert "Body of lesson" in page
+    db.session.expire_all()
+    assert db.session.execute(select(Enrolment.last_activity_id)).scalar_one() == activity.id  # opened now
 
 
 def test_quick_exit_and_neutral_titles(client):

@@ -147,6 +147,35 @@ def test_csrf_is_required_on_every_form(tmp_path):
             empty_database()
 
 
+def test_a_signed_csrf_token_is_reused_and_stays_bound_to_its_session(tmp_path):
+    """The layout's token is signed once per session token (training.security.csrf_token): the
+    same token on every page of a session, accepted by forms, and refused in another session."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+        try:
+            create_user("mei", PASSWORD)
+            create_user("lin", PASSWORD)
+            db.session.commit()
+            mei, li = app.test_client(), app.test_client()
+            for client, handle in ((mei, "mei"), (li, "lin")):
+                token = csrf_token(client.get("/login").get_data(as_text=True))
+                assert client.post("/login", data={"handle": handle, "password": PASSWORD,
+                                                   "csrf_token": token}).status_code == 302
+            first = csrf_token(mei.get("/courses").get_data(as_text=True))
+            again = csrf_token(mei.get("/account").get_data(as_text=True))
+            assert first == again  # reused, not signed again
+            assert csrf_token(li.get("/courses").get_data(as_text=True)) != first
+            # Another session's token is refused; her own is accepted.
+            assert li.post("/language", data={"lang": "zh", "csrf_token": first}).status_code == 400
+            assert mei.post("/language", data={"lang": "zh", "csrf_token": first}).status_code == 302
+            # Logging out starts a new session token: the old signed token no longer works.
+            assert mei.post("/logout", data={"csrf_token": first}).status_code == 302
+            assert mei.post("/language", data={"lang": "en", "csrf_token": first}).status_code == 400
+        finally:
+            empty_database()
+
+
 def test_login_is_rate_limited_per_address_and_account(tmp_path):
     app = make_app(tmp_path, RATELIMIT_ENABLED=True, AMICUS_LOGIN_LIMIT="3 per minute")
     with app.app_context():
