@@ -94,6 +94,9 @@ status="$(curl -sS -A "$AGENT" -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code}
   --data-urlencode "handle=bench-user" --data-urlencode "password=bench-password-1" \
   --data-urlencode "csrf_token=$CSRF" "$BASE/login")"
 [[ "$status" == 302* && "$status" != *"/login"* ]] || die "logging in as bench-user failed (got $status); was the database seeded?"
+# Open the page the log-in leads to, keeping the cookie it sets, as a browser does: the session's
+# new CSRF token is made there (log-in renews it).
+curl -fsS -A "$AGENT" -c "$JAR" -b "$JAR" -o /dev/null "$BASE/learning"
 SESSION="$(awk '$6 == "session" { print $7 }' "$JAR")"
 [[ -n "$SESSION" ]] || die "no session cookie after logging in"
 COOKIE="Cookie: session=$SESSION"

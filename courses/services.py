@@ -97,26 +97,28 @@ class Outline:
         self.extras: dict = {}
         self.skeleton = skeleton
         activities, modules = skeleton.activities, skeleton.modules
-        done = self._done = [a.id in done_ids for a in activities]
+        # What she has done of this course (what was given may hold other courses' activities).
+        done = self._done_ids = skeleton.activity_ids.intersection(done_ids)
         # A module is locked when it requires the one before and that one is locked or not complete.
         locked = self._module_locked = [False] * len(modules)
+        module_ids = skeleton.module_activity_ids
         for m in range(1, len(modules)):
-            if modules[m].requires_previous and (
-                    locked[m - 1] or not all(done[i] for i in skeleton.module_activities[m - 1])):
+            if modules[m].requires_previous and (locked[m - 1] or not module_ids[m - 1] <= done):
                 locked[m] = True
-        module_of = skeleton.activity_module
-        self.done = sum(done)
+        self.done = len(done)
         self.total = len(activities)
         self.percent = percent(self.done, self.total)
         self._views: dict[int, ActivityView] = {}
         self._modules: list[ModuleView] | None = None
         self._activities: list[ActivityView] | None = None
-        next_index = next((i for i in range(len(activities)) if not done[i] and not locked[module_of[i]]), None)
-        self.next_activity: ActivityView | None = self._view(next_index)  # the first unlocked activity not done
+        module_of = skeleton.activity_module
+        # The first unlocked activity not done.
+        next_index = next((i for i, a in enumerate(activities) if a.id not in done and not locked[module_of[i]]), None)
+        self.next_activity: ActivityView | None = self._view(next_index)
         resume = next_index  # where "Resume" goes: the last one opened if not done, else the next one
         if enrolment is not None and enrolment.last_activity_id:
             last = skeleton.index_by_id.get(enrolment.last_activity_id)
-            if last is not None and not done[last] and not locked[module_of[last]]:
+            if last is not None and activities[last].id not in done and not locked[module_of[last]]:
                 resume = last
         self.resume: ActivityView | None = self._view(resume)
 
@@ -132,10 +134,10 @@ class Outline:
     def content_warning(self) -> str:
         return localized(self.course.content_warnings, self.locale)
 
-    @cached_property
+    @property
     def done_ids(self) -> frozenset[int]:
         """What she has done of this course (what was given may hold other courses' activities)."""
-        return frozenset(a.id for a, done in zip(self.skeleton.activities, self._done, strict=True) if done)
+        return self._done_ids
 
     def _view(self, index: int | None) -> ActivityView | None:
         if index is None:
@@ -146,7 +148,7 @@ class Outline:
             m = self.skeleton.activity_module[index]
             view = self._views[index] = ActivityView(
                 id=a.id, slug=a.slug, kind=a.kind, title=a.title, endpoint=a.endpoint, label=a.label,
-                content_warning=a.content_warning, done=self._done[index], locked=self._module_locked[m],
+                content_warning=a.content_warning, done=a.id in self._done_ids, locked=self._module_locked[m],
                 module_title=self.skeleton.modules[m].title)
         return view
 

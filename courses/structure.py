@@ -80,6 +80,10 @@ class LocalSkeleton:
     activity_module: tuple[int, ...] = field(init=False, repr=False, compare=False)
     index_by_id: dict[int, int] = field(init=False, repr=False, compare=False)
     index_by_slug: dict[str, int] = field(init=False, repr=False, compare=False)
+    # The ids of all the activities and of each module's, as sets: what a reader has done of
+    # the course, and whether a module is complete, are then set operations.
+    activity_ids: frozenset[int] = field(init=False, repr=False, compare=False)
+    module_activity_ids: tuple[frozenset[int], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         position = {m.id: i for i, m in enumerate(self.modules)}
@@ -95,6 +99,9 @@ class LocalSkeleton:
         for i, a in enumerate(self.activities):
             by_slug.setdefault(a.slug, i)
         object.__setattr__(self, "index_by_slug", by_slug)
+        object.__setattr__(self, "activity_ids", frozenset(a.id for a in self.activities))
+        object.__setattr__(self, "module_activity_ids", tuple(
+            frozenset(self.activities[i].id for i in m) for m in members))
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,16 @@ def _commit_reading(response):
     A request's session otherwise ends with ROLLBACK, at which psycopg drops the connection's
     prepared statements: the queries of the pages read most would then be parsed and planned
     by PostgreSQL on every visit, which costs more than running them. Called after rendering,
-    which may still read (a commit expires the loaded rows)."""
-    db.session.commit()
+    which may still read (a commit expires the loaded rows).
+
+    Nothing to end when the page read in autocommit mode (see training.sessions) and has no
+    ORM changes to write: the statements are already over, and the request's end releases the
+    connection without a round trip."""
+    session = db.session()
+    if session.in_transaction() and (
+            session.new or session.dirty or session.deleted
+            or session.connection().get_execution_options().get("isolation_level") != "AUTOCOMMIT"):
+        session.commit()
     return response
 
 

@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale, get_translatio
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup
 
 LOGIN_MESSAGE = _l("Please log in to see this page.")
 
@@ -62,6 +63,26 @@ def _ngettext(context, singular, plural, num):
     return _catalogue(context).ungettext(singular, plural, num)
 
 
+# What Jinja's "newstyle" gettext and ngettext do (escape-aware, always %-formatted: see
+# jinja2.ext._make_new_gettext), in one call: Jinja's own wrap the functions above, and ``_``
+# looks ``gettext`` up again, three context calls for every string shown.
+@pass_context
+def _newstyle_gettext(context, string, /, **variables):
+    rv = _catalogue(context).ugettext(string)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_context
+def _newstyle_ngettext(context, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    rv = _catalogue(context).ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
 @pass_context
 def _pgettext(context, msgctxt, string):
     return _catalogue(context).upgettext(msgctxt, string)
@@ -81,6 +102,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True,
                                             pgettext=_pgettext, npgettext=_npgettext)
+    app.jinja_env.globals.update(gettext=_newstyle_gettext, _=_newstyle_gettext, ngettext=_newstyle_ngettext)
 
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     # Times are shown, and typed, in UTC: participants and trainers may sit in different zones.
