@@ -14,4 +14,23 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+class _Limiter(Limiter):
+    """Flask-Limiter whose before-request check is skipped when it has nothing to check.
+
+    Amicus limits single views with ``@limiter.limit`` (log-in, codes, certificate checks);
+    those limits are checked by the decorator's wrapper when the view runs, not by the
+    before-request hook, which checks only application-wide, default and meta limits. With none
+    of those configured (``RATELIMIT_APPLICATION``, ``RATELIMIT_DEFAULT``, ``RATELIMIT_META``),
+    the hook would still resolve and filter the limits of every page, about 7 % of a page's
+    work, to find nothing."""
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if in_middleware and not (self.limit_manager.application_limits or self.limit_manager.default_limits
+                                  or self._meta_limits):
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+
+limiter = _Limiter(key_func=get_remote_address)

@@ -176,6 +176,38 @@ def test_a_signed_csrf_token_is_reused_and_stays_bound_to_its_session(tmp_path):
             empty_database()
 
 
+def test_pages_skip_the_limiters_request_hook_only_while_no_site_wide_limit_is_set(tmp_path, monkeypatch):
+    from training.extensions import limiter
+
+    resolved = []
+    resolve = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *a, **k: resolved.append(a[1]) or resolve(*a, **k))
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, AMICUS_LOGIN_LIMIT="3 per minute")
+    with app.app_context():
+        db.create_all()
+        try:
+            client = app.test_client()
+            assert client.get("/courses").status_code == 200
+            assert resolved == []  # nothing site-wide to check: the hook returned at once
+            # The view's own limit still runs, in its decorator.
+            codes = [client.post("/login", data={"handle": "x", "password": "bad password"}).status_code
+                     for _ in range(4)]
+            assert codes == [401, 401, 401, 429]
+        finally:
+            empty_database()
+    # A site-wide default limit, if an operator sets one, is checked on every page.
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
+    try:
+        with app.app_context():
+            db.create_all()
+            client = app.test_client()
+            assert [client.get("/courses").status_code for _ in range(3)] == [200, 200, 429]
+            empty_database()
+    finally:
+        limiter.limit_manager.set_default_limits([])
+
+
 def test_login_is_rate_limited_per_address_and_account(tmp_path):
     app = make_app(tmp_path, RATELIMIT_ENABLED=True, AMICUS_LOGIN_LIMIT="3 per minute")
     with app.app_context():
