@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import inspect
 
 from training import accounts, sessions
 from training.accounts import AccountError, Role
@@ -88,6 +89,34 @@ def test_load_user_rejects_malformed_ids(app, make_user):
     for bad in ("", "abc", f"{user.id}", f"{user.id}:", "1:2:3", f"x:{token}", f"{user.id + 1}:{token}"):
         assert sessions.load_user(bad) is None
     assert sessions.load_user(f"{user.id}:{token}").id == user.id
+
+
+def test_a_page_read_with_the_user_gets_a_user_like_the_orms(app, make_user):
+    """My learning reads the user's columns in its own statement and makes the User from them:
+    the object must behave as one loaded by a query (persistent, not dirty, the other columns
+    loaded on first use, changes saved), and be the session's own when it holds one already."""
+    user = make_user("mei", profession="lawyer")
+    with app.test_request_context():
+        token = sessions.start(user)
+        db.session.commit()
+    user_id = user.id
+    db.session.remove()
+    with app.test_request_context("/learning"):
+        loaded = sessions.load_user(f"{user_id}:{token}")
+        assert sessions.prefetched(("learning",), {}) is not None  # read with the page's rows
+        state = inspect(loaded)
+        assert state.persistent and not db.session.dirty and loaded in db.session
+        assert "profession" in state.expired_attributes or "profession" in state.unloaded
+        assert (loaded.handle, loaded.profession, loaded.session_id is not None) == ("mei", "lawyer", True)
+        loaded.region = "east-asia"
+        db.session.commit()
+        db.session.remove()
+    assert db.session.get(accounts.User, user_id).region == "east-asia"
+    db.session.remove()
+    with app.test_request_context("/learning"):
+        held = db.session.get(accounts.User, user_id)
+        assert sessions.load_user(f"{user_id}:{token}") is held
+        assert sessions.load_user(f"{user_id}:not-the-token") is None
 
 
 @pytest.mark.parametrize("agent, label", [
