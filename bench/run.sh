@@ -4,7 +4,7 @@
 #   BENCH_DATABASE_URL   database to seed and serve [postgresql+psycopg://postgres@127.0.0.1:5432/amicus_bench]
 #   BENCH_SKIP_SEED=1    reuse the database as it is (seed sizes: see bench/seed.py)
 #   BENCH_DURATION       wrk duration per URL and round [5s]
-#   BENCH_ROUNDS         rounds of /healthz-then-page runs per page; the median ratio is reported [5]
+#   BENCH_ROUNDS         rounds of /healthz-then-page runs per page; the median ratio is reported [9]
 #   BENCH_WRK_THREADS    wrk threads [2]
 #   BENCH_CONNECTIONS    wrk connections [8]
 #   BENCH_WORKERS        gunicorn workers [2]
@@ -29,7 +29,7 @@ CONNECTIONS="${BENCH_CONNECTIONS:-8}"
 WORKERS="${BENCH_WORKERS:-2}"
 THREADS="${BENCH_THREADS:-4}"
 RETRIES="${BENCH_RETRIES:-4}"
-ROUNDS="${BENCH_ROUNDS:-5}"
+ROUNDS="${BENCH_ROUNDS:-9}"
 COURSE="${BENCH_COURSE:-bench-course-01}"
 LESSON="${BENCH_LESSON:-lesson-13}"
 
