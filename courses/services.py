@@ -458,7 +458,6 @@ class LessonPage:
     languages: list[str]  # languages this lesson exists in
     previous: ActivityView | None
     next: ActivityView | None
-    remembered: bool = False  # "Resume" now points here: the caller commits
 
 
 def find_activity(outline: Outline, slug: str, kind: str) -> ActivityView | None:
@@ -474,13 +473,12 @@ def check_access(outline: Outline, activity: ActivityView, user: User) -> None:
 
 
 def lesson_page(course: Course, slug: str, user: User, locale: str,
-                enrolment=_NOT_LOADED, done_ids: set[int] | None = None, remember: bool = True) -> LessonPage | None:
+                enrolment=_NOT_LOADED, done_ids: set[int] | None = None) -> LessonPage | None:
     """The lesson in the reader's language (or another the lesson has), with its neighbours.
 
-    Returns None if there is no such lesson; raises NotEnrolled or Locked. Opening a lesson
-    remembers it as the place to resume (the caller commits; ``remembered`` says whether there
-    is anything to commit), unless ``remember`` is False: then ``remember_place`` does it once
-    the lesson is shown (not, say, its content warning).
+    Returns None if there is no such lesson; raises NotEnrolled or Locked. Reading it changes
+    nothing: ``remember_place`` makes it the place to resume once the lesson is shown (not,
+    say, its content warning).
     """
     outline = course_outline(course, user, locale, enrolment, done_ids)
     activity = find_activity(outline, slug, "lesson")
@@ -491,20 +489,16 @@ def lesson_page(course: Course, slug: str, user: User, locale: str,
     lang = locale if locale in contents else next(
         (lang for lang in course.languages if lang in contents), next(iter(contents), locale))
     previous, following = outline.neighbours(activity)
-    page = LessonPage(
+    return LessonPage(
         outline=outline, activity=activity, html=contents.get(lang, ""), lang=lang,
         languages=sorted(contents), previous=previous, next=following,
     )
-    if remember:
-        remember_place(page)
-    return page
 
 
 def remember_place(page: LessonPage) -> None:
-    """Make the page's lesson the reader's place to resume (one UPDATE at most; the caller
-    commits). Sets ``page.remembered`` when anything was written."""
-    enrolment = page.outline.enrolment
-    page.remembered = enrolment is not None and _remember(enrolment, page.activity.id)
+    """Make the page's lesson the reader's place to resume (one UPDATE at most; the caller commits)."""
+    if page.outline.enrolment is not None:
+        _remember(page.outline.enrolment, page.activity.id)
 
 
 RESUME_REFRESH = timedelta(minutes=10)

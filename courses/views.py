@@ -134,8 +134,7 @@ def lesson(slug: str, activity: str):
     if course is None:
         abort(404)
     try:
-        page = services.lesson_page(course, activity, user, current_language(), reader.enrolment, reader.done_ids,
-                                    remember=False)
+        page = services.lesson_page(course, activity, user, current_language(), reader.enrolment, reader.done_ids)
     except services.CourseAccessError as error:
         return refusal(error, course)
     if page is None:
@@ -144,7 +143,7 @@ def lesson(slug: str, activity: str):
         # Warn before showing distressing material; the reader may go on or skip it for now.
         # Opening the warning is not opening the lesson: "Resume" stays put.
         return render_template("courses/warning.html", page=page)
-    services.remember_place(page)  # committed below, when the place moved (page.remembered)
+    services.remember_place(page)  # committed below (or already, read in autocommit mode)
     return _commit_reading(render_template("courses/lesson.html", page=page, form=ConfirmButtons()))
 
 

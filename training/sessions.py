@@ -85,13 +85,13 @@ _LOAD_USER = (
 # unknown or ended session gives no row at all, as before. The view takes the rows with
 # ``prefetched`` (and runs its own query when there are none, e.g. for anonymous readers).
 # Of the user, those statements read only what every signed-in page uses (the layout, the
-# language, the session checks); any other column loads when first used, as usual.
+# language, the session checks), as plain columns (SQLAlchemy Core, about a quarter cheaper than
+# the ORM loading an entity); ``_attach_user`` makes the User from them as the ORM would have:
+# persistent in the request's session, any other column loaded when first used, as usual.
 # On PostgreSQL a registered page's GET runs in autocommit mode (``_read_in_autocommit``):
 # register only pages that write nothing, or single statements, before they commit.
 _PREFETCH: dict[str, Callable] = {}
-# These pages read the user's columns as plain columns (SQLAlchemy Core, about a quarter cheaper
-# than the ORM loading an entity) and ``_attach_user`` makes the User from them, as the ORM
-# would have: persistent in the request's session, with the other columns loaded when first used.
+_load_user_with: dict = {}  # page key -> (its subquery, the user's statement joined to it)
 _PAGE_USER_KEYS = ("id", "handle", "role", "locale", "totp_secret")
 _LOAD_USER_FOR_PAGE = (
     select(*(getattr(User, key).label(f"signed_in_{key}") for key in _PAGE_USER_KEYS),
@@ -114,7 +114,6 @@ def _read_in_autocommit() -> None:
     with its default isolation. SQLite has no round trips to save."""
     if request.method == "GET" and db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
         db.session.connection(execution_options=_AUTOCOMMIT)
-_load_user_with: dict = {}
 
 
 def prefetch(endpoint: str):
