@@ -17,7 +17,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -26,6 +26,23 @@ from training.app import create_app  # noqa: E402
 
 NAMES = ["王小梅", "محمد العلي", "Nguyễn Thị Ngọc", "Анна Петрова", "अनीता शर्मा", "ស្រី សុខា", "Mary O'Neil-Smith"]
 TITLES = {"en": "GBV litigation for lawyers", "zh": "性别暴力案件诉讼实务（律师课程）"}
+
+
+def subsetter_used() -> str:
+    """Which subsetter WeasyPrint uses, as it decides (weasyprint/pdf/fonts.py, Font.subset)."""
+    import warnings
+
+    from training.pdf import font_subsetter
+
+    with warnings.catch_warnings():  # its DeprecationWarning when libharfbuzz-subset is missing
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+    weasyprint_uses = "harfbuzz" if harfbuzz_subset and harfbuzz.hb_version_atleast(4, 1, 0) else "fonttools"
+    used = {"harfbuzz": "HarfBuzz (libharfbuzz-subset)",
+            "fonttools": "fontTools (slow: libharfbuzz-subset0 is not installed, see docs/deploy.md)"}[weasyprint_uses]
+    if font_subsetter() != weasyprint_uses:
+        used += f"; but training.pdf.font_subsetter() says {font_subsetter()!r}"
+    return used
 
 
 def main() -> None:
@@ -42,7 +59,7 @@ def main() -> None:
         css = (Path(app.static_folder) / "css" / "certificate.css").read_text(encoding="utf-8")
 
         def sample(name, lang="en", i=0):
-            return render.Sample(name, lang, None, TITLES, datetime(2026, 11, 21, tzinfo=timezone.utc), None,
+            return render.Sample(name, lang, None, TITLES, datetime(2026, 11, 21, tzinfo=UTC), None,
                                  f"{i:016d}")
 
         def naive(s):
@@ -68,6 +85,7 @@ def main() -> None:
             return statistics.median(times), size
 
         print(f"# {args.repeat} renders each, median; cpus={os.cpu_count()}")
+        print(f"# font subsetter: {subsetter_used()}")
         print(f"{'case':34} {'naive ms':>9} {'KB':>5} {'amicus ms':>10} {'KB':>5}")
         for label, s in (("Latin name, English", sample("Mary O'Neil-Smith")),
                          ("Chinese name, English", sample("王小梅")),
@@ -81,7 +99,7 @@ def main() -> None:
                 for i in range(args.cohort)]
         fonts.shared_font_config()
         start = time.perf_counter()
-        total = sum(len(pdf) for _name, pdf in batch.render_all(jobs, {}, {}))
+        total = sum(len(pdf) for _name, pdf in batch.render_all(jobs, {}, {}, "https://amicus.example.org"))
         elapsed = time.perf_counter() - start
         print(f"cohort of {args.cohort} mixed-script certificates, separate PDFs: {elapsed:.2f} s "
               f"({elapsed / args.cohort * 1000:.1f} ms each, {total / args.cohort / 1024:.0f} KB each)")

@@ -13,6 +13,7 @@ from flask import current_app
 from certificates.render import verify_url
 from courses.models import Course, localized
 from training.extensions import db
+from training.public_links import base_url
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -23,7 +24,7 @@ def _iso(moment) -> str:
 
 
 def credential(cert) -> dict:
-    base = current_app.config["AMICUS_BASE_URL"].rstrip("/")
+    base = base_url()
     lang = cert.language or "en"
     title = localized(cert.course_titles, lang)
     course = db.session.get(Course, cert.course_id) if cert.course_id is not None else None
@@ -38,7 +39,7 @@ def credential(cert) -> dict:
     }
     document = {
         "@context": CONTEXTS,
-        "id": verify_url(cert.code),
+        "id": verify_url(cert.code, base),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": title,
         "issuer": {"id": base + "/", "type": ["Profile"], "name": current_app.config["AMICUS_ORGANISATION"],

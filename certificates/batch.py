@@ -10,10 +10,8 @@ import io
 import os
 import re
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from multiprocessing import get_all_start_methods, get_context
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -23,10 +21,12 @@ from certificates.models import Certificate, CertificateBatch
 from certificates.render import Sample, course_design, render_certificate
 from certificates.services import CertificateError
 from courses.models import Course
+from training import timezones
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, can_manage
 from training.db import utcnow
 from training.extensions import db
+from training.public_links import base_url
 
 PARALLEL_FROM = 24  # certificates; below this one process is quicker than starting workers
 PROGRESS_EVERY = 10
@@ -63,13 +63,14 @@ class _Job:
     sample: Sample
 
 
-def build_zip(batch_id: int) -> None:
-    """The background job: render every named certificate of the cohort into one ZIP."""
+def build_zip(batch_id: int, base: str | None = None) -> None:
+    """The background job: render every named certificate of the cohort into one ZIP, their
+    links on ``base`` (the public address of the request that started it; default: the site's)."""
     batch = db.session.get(CertificateBatch, batch_id)
     if batch is None or batch.status != "queued":
         return
     try:
-        _build(batch)
+        _build(batch, base or base_url())
     except Exception as error:  # recorded for the trainer; the worker goes on
         db.session.rollback()
         db.session.execute(update(CertificateBatch).where(CertificateBatch.id == batch_id).values(
@@ -78,7 +79,7 @@ def build_zip(batch_id: int) -> None:
         raise
 
 
-def _build(batch: CertificateBatch) -> None:
+def _build(batch: CertificateBatch, base: str) -> None:
     cohort = db.session.get(Cohort, batch.cohort_id)
     course = db.session.get(Course, cohort.course_id)
     rows = cohort_certificates(cohort)
@@ -88,15 +89,18 @@ def _build(batch: CertificateBatch) -> None:
     db.session.commit()
 
     design, images = course_design(course.id)
+    # Dates printed in the zone of the trainer who asked (the job has no reader of its own).
+    zone = timezones.zone_of(db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None)
     jobs, used = [], set()
     for cert, handle in named:
         filename = _filename(handle, course.slug, used)
         jobs.append(_Job(filename, Sample(cert.printed_name, cert.language or course.languages[0], cert.course_id,
-                                          cert.course_titles, cert.issued_at, cert.expires_at, cert.code)))
+                                          cert.course_titles, cert.issued_at, cert.expires_at, cert.code,
+                                          zone)))
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PDFs are compressed already
-        for done, (filename, pdf) in enumerate(render_all(jobs, design, images), start=1):
+        for done, (filename, pdf) in enumerate(render_all(jobs, design, images, base), start=1):
             archive.writestr(filename, pdf)
             if done % PROGRESS_EVERY == 0:
                 db.session.execute(update(CertificateBatch).where(CertificateBatch.id == batch.id).values(done=done))
@@ -109,20 +113,24 @@ def _build(batch: CertificateBatch) -> None:
     db.session.commit()
 
 
-def render_all(jobs: list[_Job], design: dict, images: dict):
-    """(filename, PDF) for each job, in order; in worker processes for a large cohort."""
+def render_all(jobs: list[_Job], design: dict, images: dict, base: str):
+    """(filename, PDF) for each job, in order, linking to ``base``; in worker processes for a large cohort."""
+    # Here, not at the top: only the jobs process forks; the web workers import this module for its pages (#22).
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_all_start_methods, get_context
+
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_FROM or workers < 2 or "fork" not in get_all_start_methods():
         for job in jobs:
-            yield job.filename, render_certificate(job.sample, design, images)
+            yield job.filename, render_certificate(job.sample, design, images, base)
         return
     global _worker_state
-    _worker_state = (current_app._get_current_object(), design, images)
+    _worker_state = (current_app._get_current_object(), design, images, base)
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
                                  initializer=_worker_start) as pool:
             yield from zip((j.filename for j in jobs),
-                           pool.map(_render_one, [j.sample for j in jobs], chunksize=8))
+                           pool.map(_render_one, [j.sample for j in jobs], chunksize=8), strict=True)
     finally:
         _worker_state = None
 
@@ -145,8 +153,8 @@ def _worker_start() -> None:
 
 
 def _render_one(sample: Sample) -> bytes:
-    _app, design, images = _worker_state
-    return render_certificate(sample, design, images)
+    _app, design, images, base = _worker_state
+    return render_certificate(sample, design, images, base)
 
 
 def _filename(handle: str, slug: str, used: set[str]) -> str:

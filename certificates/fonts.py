@@ -15,11 +15,17 @@ import atexit
 import hashlib
 import subprocess
 import threading
+import unicodedata
 from collections import OrderedDict
-from functools import lru_cache
+from functools import cache, lru_cache
 
 CJK_START = 0x2E80  # CJK radicals onward: ideographs, kana, hangul, CJK punctuation, full-width forms
 CJK_FAMILY = "Amicus CJK"
+# Pango draws a character that is not graphic (a space, a joiner) in the font of the character
+# before it, without looking for another: the space in "陈 晓梅" or after "证书编号" is drawn with
+# the CJK font, so its cut must hold them. U+0020 always: HarfBuzz draws spaces a font lacks
+# (U+2002-U+200A) and hides invisible characters (joiners, marks) with it, else .notdef.
+NOT_GRAPHIC = {"Zs", "Zl", "Zp", "Cc", "Cf"}
 # (CSS weight, fontconfig pattern); Sans is the fall-back where Serif is not installed.
 CJK_WEIGHTS = {
     "400": ("Noto Serif CJK SC:style=Regular", "Noto Sans CJK SC:style=Regular"),
@@ -50,7 +56,7 @@ def _fc_match(pattern: str) -> tuple[str, int] | None:
     return parts[1], int(parts[2] or 0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def cjk_source(weight: str) -> tuple[str, int]:
     """(file, face index) of the installed CJK font for a CSS weight."""
     for pattern in CJK_WEIGHTS[weight]:
@@ -60,7 +66,7 @@ def cjk_source(weight: str) -> tuple[str, int]:
     raise MissingFont("No Chinese font is installed: apt-get install fonts-noto-cjk")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cjk_face(weight: str):
     import uharfbuzz as hb
 
@@ -93,14 +99,16 @@ def _subset(weight: str, chars: str) -> tuple[str, bytes]:
 
 
 def cjk_font_faces(text: str) -> str:
-    """CSS declaring a CJK font made for exactly the CJK characters of ``text`` ("" for none).
+    """CSS declaring a CJK font made for exactly the CJK characters of ``text`` ("" for none),
+    and its spaces and other invisible characters (see NOT_GRAPHIC).
 
     The font has a family of its own (WeasyPrint merges the fonts of one family and weight
     into one embedded font), listed in the certificate's font stack.
     """
-    chars = "".join(sorted({ch for ch in text if ord(ch) >= CJK_START}))
-    if not chars:
+    cjk = {ch for ch in text if ord(ch) >= CJK_START}
+    if not cjk:
         return ""
+    chars = "".join(sorted(cjk | {" "} | {ch for ch in text if unicodedata.category(ch) in NOT_GRAPHIC}))
     rules, family = [], None
     for weight in CJK_WEIGHTS:
         key, _data = _subset(weight, chars)

@@ -19,6 +19,8 @@ from certificates.services import display_code, settings_for
 from courses.models import CourseAsset, localized
 from training.extensions import db
 from training.pdf import render_pdf
+from training.public_links import base_url
+from training.timezones import local_date, select_timezone
 
 ASSET_SCHEME = "amicus-asset:/"
 FONT_FACES_MARK = "/*amicus-font-faces*/"
@@ -36,10 +38,15 @@ class Sample:
     issued_at: object
     expires_at: object
     code: str
+    # The zone its dates are printed in: the one of the person who asked for it (a background
+    # job has no reader); None: the current reader's.
+    zone: str | None = None
 
 
-def verify_url(code: str) -> str:
-    return current_app.config["AMICUS_BASE_URL"].rstrip("/") + "/verify/" + display_code(code)
+def verify_url(code: str, base: str | None = None) -> str:
+    """The public verification page of a certificate, on ``base`` (default: the site's public
+    address, training/public_links.py; a background job passes the one of the request that started it)."""
+    return (base or base_url()) + "/verify/" + display_code(code)
 
 
 def qr_png(url: str, colour: str) -> bytes:
@@ -55,16 +62,17 @@ def qr_png(url: str, colour: str) -> bytes:
     return buffer.getvalue()
 
 
-def certificate_html(cert: Certificate | Sample, design: dict | None) -> str:
+def certificate_html(cert: Certificate | Sample, design: dict | None, base: str | None = None) -> str:
     design = design or {}
     lang = cert.language or "en"
     name = cert.printed_name or ""
+    zone = getattr(cert, "zone", None) or select_timezone()
 
     def text(key: str) -> str:
         return localized(design.get(key), lang) if design.get(key) else ""
 
     colours = {"primary": "#5b2333", "accent": "#b08d57", **design.get("colours", {})}
-    url = verify_url(cert.code)
+    url = verify_url(cert.code, base)
     length = len(name)
     size = "short" if length <= 24 else "medium" if length <= 40 else "long" if length <= 64 else "very-long"
     with force_locale(lang):
@@ -73,8 +81,8 @@ def certificate_html(cert: Certificate | Sample, design: dict | None) -> str:
             title=text("title"), text=text("text"),
             organisation=text("organisation") or current_app.config["AMICUS_ORGANISATION"],
             course_title=localized(cert.course_titles, lang),
-            issued_on=format_date(cert.issued_at.date(), format="long", locale=_babel_locale(lang)),
-            expires_on=(format_date(cert.expires_at.date(), format="long", locale=_babel_locale(lang))
+            issued_on=format_date(local_date(cert.issued_at, zone), format="long", locale=_babel_locale(lang)),
+            expires_on=(format_date(local_date(cert.expires_at, zone), format="long", locale=_babel_locale(lang))
                         if cert.expires_at else None),
             code=display_code(cert.code), url=url, qr=QR_URL, colours=colours,
             logo=(ASSET_SCHEME + design["logo"]) if design.get("logo") else None,
@@ -105,14 +113,17 @@ def course_design(course_id: int | None) -> tuple[dict, dict]:
     return design, images
 
 
-def render_certificate(cert: Certificate | Sample, design: dict | None = None, images: dict | None = None) -> bytes:
-    """The PDF of one certificate (its name must be set); design and images are loaded if not given."""
+def render_certificate(cert: Certificate | Sample, design: dict | None = None, images: dict | None = None,
+                       base: str | None = None) -> bytes:
+    """The PDF of one certificate (its name must be set); design and images are loaded if not given.
+    Its link and QR code lead to ``base`` (default: the site's public address)."""
     if design is None:
         design, images = course_design(cert.course_id)
     images = images or {}
-    html = certificate_html(cert, design)
+    base = base or base_url()
+    html = certificate_html(cert, design, base)
     colour = {"primary": "#5b2333", **design.get("colours", {})}["primary"]
-    qr = qr_png(verify_url(cert.code), colour)
+    qr = qr_png(verify_url(cert.code, base), colour)
 
     def resolve(url: str):
         if url.startswith(fonts.FONT_SCHEME):

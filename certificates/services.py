@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from certificates.models import Certificate, CertificateSettings, CohortCompletionRule
 from certificates.names import InvalidName, clean_name
 from courses.models import Activity, Course
+from training import progress
 from training.accounts import User
 from training.cohorts import Cohort, can_manage
 from training.db import utcnow
@@ -75,13 +76,16 @@ def rule_progress(user_id: int, course_id: int, cohort_id: int | None) -> tuple[
     slugs = required_slugs(course_id, cohort_id)
     if slugs is None:
         return None
-    ids = list(db.session.execute(
-        select(Activity.id).where(Activity.course_id == course_id, Activity.slug.in_(slugs))).scalars())
-    if not ids:
+    required = db.session.execute(
+        select(Activity.id, Activity.kind).where(Activity.course_id == course_id, Activity.slug.in_(slugs))).all()
+    if not required:
         return (0, 0)
+    ids = [row.id for row in required]
     done = db.session.execute(
         select(func.count()).select_from(ActivityCompletion)
         .where(ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id.in_(ids))).scalar_one()
+    # Surveys keep no completion row: they are done when her pseudonym has answered them.
+    done += len(progress.derived_done([user_id], [(row.id, row.kind) for row in required]))
     return done, len(ids)
 
 

@@ -2,25 +2,32 @@
 completion, the pages, the CLI and what it keeps about a person."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, flash, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from training import progress
+from training import pdf, progress
 
 _registered = False
 
 
 def register(app: Flask) -> None:
-    from certificates import cli, package, personal_data, services, views  # noqa: F401 - package registers course.yaml keys
+    from certificates import cli, personal_data, services, views  # noqa: F401 - personal_data registers what certificates keep
     from courses import services as course_services
+    from courses import setup as courses_setup
+
+    courses_setup.reader_module("certificates.package")  # its course.yaml keys, imported when packages are read
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.certificates_cli)
     app.jinja_env.globals["certificate_notice"] = views.certificate_notice
     # The course page's notice comes with the course, in the same query.
     course_services.reader_column("course", "certificate")(services.live_certificate_named)
+    # Said at start-up (also by `flask certificates preview`), not at the first slow certificate.
+    pdf.warn_if_fonts_subset_slowly(logging.getLogger("amicus"))
     global _registered
     if not _registered:  # apps are made many times in tests; the listener is process-wide
         progress.on_completion(_issue_on_completion)

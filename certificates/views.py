@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,13 +16,15 @@ from certificates.render import render_certificate, verify_url
 from courses import services as course_services
 from courses.cohort_views import _managed_cohort
 from courses.models import Activity, Course, localized
-from training import audit, jobs
+from training import audit, jobs, timezones
 from training.accounts import User
 from training.cohorts import Cohort
 from training.db import utcnow
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.i18n import current_language
+from training.params import page_number
+from training.public_links import base_url
 
 bp = Blueprint("certificates", __name__)
 
@@ -155,7 +155,7 @@ def _admin_only():
 def admin_list():
     _admin_only()
     query = request.args.get("q", "")
-    page = db.paginate(services.search(query), page=request.args.get("page", 1, type=int), per_page=50,
+    page = db.paginate(services.search(query), page=page_number(request.args), per_page=50,
                        error_out=False)
     ids = {c.user_id for c in page.items if c.user_id}
     handles = dict(db.session.execute(select(User.id, User.handle).where(User.id.in_(ids))).all()) if ids else {}
@@ -232,7 +232,7 @@ def cohort_rule(cohort_id: int):
     course = db.session.get(Course, cohort.course_id)
     settings = services.settings_for(course.id)
     form = ConfirmForm()
-    today = date.today()
+    today = timezones.today_in(cohort.timezone)  # "before the cohort starts": its first day where it is
     error = None
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -267,7 +267,8 @@ def cohort_zip_start(cohort_id: int):
     made = batch.start(current_user, cohort)
     audit.record(current_user, "export.certificates", f"cohort {cohort.id} ({cohort.name})", request.remote_addr)
     db.session.commit()
-    jobs.enqueue("certificates.batch.build_zip", made.id)
+    # The job runs outside this request: it is handed the address the certificates must print.
+    jobs.enqueue("certificates.batch.build_zip", made.id, base_url())
     return redirect(url_for("certificates.cohort_zip", cohort_id=cohort.id, batch_id=made.id))
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages Amicus needs are present; install the missing ones with apt.
-# Usage: scripts/system-deps.sh python|browser|postgres-client
-#   python: Python, venv, fonts and Pango for PDFs; browser (tests): Chromium, poppler-utils
+# Usage: scripts/system-deps.sh python|browser|bench
+#   python: Python, venv, fonts, Pango and HarfBuzz's subsetter for PDFs; browser (tests): Chromium,
+#   poppler-utils; bench: what `make bench` and `make bench-load` run (wrk, curl, ss, pgrep, the
+#   PostgreSQL client, nginx)
 set -euo pipefail
 
 need=()
@@ -17,6 +19,9 @@ case "${1:-}" in
     fc-list 2>/dev/null | grep -i "Noto Serif CJK" >/dev/null || need+=(fonts-noto-cjk)
     fc-list 2>/dev/null | grep -i "Noto Naskh Arabic" >/dev/null || need+=(fonts-noto-core)
     ldconfig -p 2>/dev/null | grep "libpangoft2-1.0" >/dev/null || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+    # Without HarfBuzz's subsetter WeasyPrint cuts fonts with fontTools: 25x slower certificates
+    # (bench/README.md). Chromium pulls it in on development machines; a server must ask for it.
+    ldconfig -p 2>/dev/null | grep "libharfbuzz-subset.so.0" >/dev/null || need+=(libharfbuzz-subset0)
     ;;
   browser)
     [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -26,13 +31,29 @@ case "${1:-}" in
     command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read certificates' text
     command -v npm >/dev/null 2>&1 || need+=(npm)  # axe-core for the accessibility scan (tests/e2e/package.json)
     ;;
-  postgres-client)
-    command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+  bench)
+    command -v wrk >/dev/null 2>&1 || need+=(wrk)
+    command -v curl >/dev/null 2>&1 || need+=(curl)
+    command -v ss >/dev/null 2>&1 || need+=(iproute2)
+    command -v pgrep >/dev/null 2>&1 || need+=(procps)
+    command -v pg_isready >/dev/null 2>&1 || need+=(postgresql-client)
+    # The load benchmark (bench/load.sh) puts nginx in front of gunicorn, as in production.
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
     ;;
-  *) echo "usage: $0 python|browser|postgres-client" >&2; exit 2 ;;
+  *) echo "usage: $0 python|browser|bench" >&2; exit 2 ;;
 esac
 
-[ ${#need[@]} -eq 0 ] && exit 0
+# What apt cannot set up for the page benchmark: a PostgreSQL server it may use (bench/README.md).
+bench_server() {
+  [ "${1:-}" = bench ] && [ -z "${BENCH_DATABASE_URL:-}" ] || return 0
+  pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+  echo "make bench needs a PostgreSQL server on 127.0.0.1:5432 that accepts the user postgres without a" >&2
+  echo "password (Debian: apt-get install postgresql, then allow 'trust' for 127.0.0.1 in pg_hba.conf)," >&2
+  echo "or another database: BENCH_DATABASE_URL=sqlite:////tmp/amicus-bench.sqlite make bench" >&2
+  exit 1
+}
+
+[ ${#need[@]} -eq 0 ] && { bench_server "${1:-}"; exit 0; }
 echo "Installing Debian packages: ${need[*]}"
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
   echo "Missing Debian packages: ${need[*]}. Install them as root: apt-get install ${need[*]}" >&2
@@ -46,3 +67,4 @@ if ! $sudo apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; then
     exit 1
   }
 fi
+bench_server "${1:-}"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +16,6 @@ from tests.conftest import QUIZ_GIFT, SURVEY_YAML, make_app, write_course
 from training import cohorts
 from training.extensions import db
 from training.progress import enrol, mark_complete
-
 
 # --- Names ---------------------------------------------------------------------------------------
 
@@ -158,7 +157,7 @@ def test_the_database_allows_one_live_certificate_per_person_and_course(app, sma
     db.session.rollback()
     # A revoked one does not count: an admin can re-issue.
     first = db.session.execute(select(Certificate)).scalar_one()
-    first.revoked_at = datetime.now(timezone.utc)
+    first.revoked_at = datetime.now(UTC)
     db.session.add(Certificate(code="C" * 16, user_id=mei.id, course_id=course.id, course_titles={}))
     db.session.commit()
 
@@ -168,10 +167,9 @@ def test_two_requests_at_once_issue_one_certificate(tmp_path):
     app = make_app(tmp_path)
     with app.app_context():
         db.create_all()
-        from training import accounts
-
         from courses.package import read_packages as read
         from courses.sync import sync_courses
+        from training import accounts
 
         specs, _errors, _ = read([write_course(tmp_path, modules=1, lessons=1)])
         sync_courses(specs)
@@ -247,7 +245,7 @@ def test_expiry_and_status(app, small, make_course):
     cert = services.live_certificate(mei.id, course.id)
     assert cert.expires_at is not None and cert.status(cert.issued_at) == "valid"
     assert cert.status(cert.expires_at + timedelta(seconds=1)) == "expired"
-    assert services.add_months(datetime(2026, 1, 31, tzinfo=timezone.utc), 1).day == 28
+    assert services.add_months(datetime(2026, 1, 31, tzinfo=UTC), 1).day == 28
 
 
 def test_naming_revoking_and_reissuing_check_who_asks(app, small, make_user):

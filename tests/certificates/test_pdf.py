@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import subprocess
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -20,7 +20,7 @@ BIDI_MARKS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u200e\u200f"
 
 def sample(name: str, lang: str = "en", titles=None) -> Sample:
     return Sample(name, lang, None, titles or {"en": "GBV litigation for lawyers", "zh": "性别暴力案件诉讼实务"},
-                  datetime(2026, 11, 21, tzinfo=timezone.utc), None, "K7QD9XMA3VRTPW2H")
+                  datetime(2026, 11, 21, tzinfo=UTC), None, "K7QD9XMA3VRTPW2H")
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -148,7 +148,7 @@ def test_the_course_design_logo_signatures_and_colours_are_printed(app, tmp_path
     sync_courses(specs)
     db.session.commit()
     course = get_course("test-course")
-    cert = Sample("王小梅", "zh", course.id, course.titles, datetime(2026, 11, 21, tzinfo=timezone.utc), None,
+    cert = Sample("王小梅", "zh", course.id, course.titles, datetime(2026, 11, 21, tzinfo=UTC), None,
                   "K7QD9XMA3VRTPW2H")
     pdf = render_certificate(cert)
     text = pdf_text(pdf)

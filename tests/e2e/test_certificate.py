@@ -1,6 +1,6 @@
 """A participant completes a small course, gives her name, downloads her certificate and opens
-the URL printed beside its QR code; her trainer downloads the cohort's certificates; an admin
-revokes one and the same URL says so."""
+the URL printed beside its QR code (the server's own address: nothing is configured); her trainer
+downloads the cohort's certificates; an admin revokes one and the same URL says so."""
 from __future__ import annotations
 
 import re
@@ -12,8 +12,10 @@ from playwright.sync_api import expect
 
 from courses.package import read_packages
 from courses.sync import sync_courses
+from tests.certificates.test_links import qr_link_matches
 from tests.conftest import PASSWORD, write_course
 from tests.e2e.conftest import screenshot
+from tests.pdf_glyphs import missing_glyphs
 from training import accounts, cohorts
 from training.extensions import db
 
@@ -26,7 +28,6 @@ def log_in(page, handle):
 
 
 def test_complete_name_download_and_verify(page_factory, live_server, tmp_path):
-    live_server.app.config["AMICUS_BASE_URL"] = live_server.url  # the printed URL leads here
     specs, errors, _ = read_packages([write_course(tmp_path, slug="cert-course", modules=1, lessons=2)])
     assert not errors
     sync_courses(specs)
@@ -55,7 +56,7 @@ def test_complete_name_download_and_verify(page_factory, live_server, tmp_path):
     page.get_by_label("I have checked the spelling").check()
     page.get_by_role("button", name="Make my certificate").click()
     expect(page.get_by_text("cannot be part of a printed name")).to_be_visible()
-    page.get_by_label("The name to print on your certificate").fill("王小梅")
+    page.get_by_label("The name to print on your certificate").fill("陈 晓梅")
     page.get_by_label("I have checked the spelling").check()
     page.get_by_role("button", name="Make my certificate").click()
     expect(page.get_by_text("Your certificate is ready")).to_be_visible()
@@ -66,14 +67,18 @@ def test_complete_name_download_and_verify(page_factory, live_server, tmp_path):
     pdf_path = tmp_path / "certificate.pdf"
     download_info.value.save_as(pdf_path)
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, check=True).stdout.decode()
-    assert "王小梅" in text
-    url = re.search(r"(http://127\.0\.0\.1:\d+/verify/[0-9A-Z-]+)", text).group(1)
+    assert "陈 晓梅" in text
+    assert missing_glyphs(pdf_path.read_bytes()) == []  # the space is a space on paper, not a box
+    # The printed link and the QR code lead to this server (its port), where she got the PDF.
+    url = re.search(r"(http://\S+/verify/[0-9A-Z-]+)", text).group(1)
+    assert url.startswith(live_server.url + "/verify/") and qr_link_matches(pdf_path.read_bytes(), url)
+    expect(page.get_by_role("link", name=url)).to_have_attribute("href", url)  # her page shows the same
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf_path), str(tmp_path / "certificate")], check=True)
 
     stranger = page_factory(javascript=False)
     stranger.goto(url)
     expect(stranger.get_by_role("heading", name="Valid certificate")).to_be_visible()
-    expect(stranger.get_by_text("王小梅")).to_be_visible()
+    expect(stranger.get_by_text("陈 晓梅")).to_be_visible()
     expect(stranger.get_by_text("cert-mei")).to_have_count(0)
     screenshot(stranger, "certificate-verified")
     stranger.goto("/verify")

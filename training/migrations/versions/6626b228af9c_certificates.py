@@ -5,11 +5,8 @@ Revises: e29b9ac3153c
 Create Date: 2026-11-21 22:07:10.004396
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6626b228af9c'
@@ -32,8 +29,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('finished_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('done', sa.Integer(), nullable=False),
@@ -53,12 +50,12 @@ def upgrade():
     sa.Column('course_id', sa.Integer(), nullable=True),
     sa.Column('cohort_id', sa.Integer(), nullable=True),
     sa.Column('course_titles', sa.JSON(), nullable=False),
-    sa.Column('issued_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
     sa.Column('printed_name', sa.String(length=400), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=True),
-    sa.Column('named_at', training.db.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('named_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
     sa.Column('revoked_reason', sa.Text(), nullable=True),
     sa.Column('revoked_by_id', sa.Integer(), nullable=True),
     sa.Column('replaces_id', sa.Integer(), nullable=True),
@@ -80,7 +77,7 @@ def upgrade():
     sa.Column('cohort_id', sa.Integer(), nullable=False),
     sa.Column('required', sa.JSON(), nullable=False),
     sa.Column('changed_by_id', sa.Integer(), nullable=True),
-    sa.Column('changed_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['changed_by_id'], ['users.id'], name=op.f('fk_cohort_completion_rules_changed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_completion_rules_cohort_id_cohorts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('cohort_id', name=op.f('pk_cohort_completion_rules'))
