@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
 from courses.models import Course
-from quizzes.gift import GiftError, parse_gift, write_gift
+from quizzes.gift import GiftError, category_name, parse_gift, write_gift
 from quizzes.model import Question
 from quizzes.models import QuestionImport, QuizQuestion
 from quizzes.package import question_hash, render_question
 from training.accounts import User
-from training.cohorts import Cohort, CohortMember
+from training.cohorts import runs_a_cohort_of
 from training.db import utcnow
 from training.extensions import db
 
@@ -58,12 +58,7 @@ def clean_category(name: str | None) -> str:
 
 def can_manage(user: User, course: Course) -> bool:
     """Admins, and trainers who run a cohort of this course."""
-    if not user.is_authenticated or not user.is_trainer:
-        return False
-    if user.is_admin:
-        return True
-    return db.session.execute(select(func.count(CohortMember.id)).join(Cohort, Cohort.id == CohortMember.cohort_id).where(
-        CohortMember.user_id == user.id, CohortMember.role == "trainer", Cohort.course_id == course.id)).scalar_one() > 0
+    return runs_a_cohort_of(user, course.id)
 
 
 @dataclass
@@ -123,7 +118,9 @@ def export_course(course: Course) -> str:
     questions = []
     for row in rows:
         q = Question.from_dict(row.data)
-        q.category = q.category or row.category or course.slug
+        # Written as the category Moodle would use, which is also what the import reads back
+        # (a name stored before categories were read that way may still hold "$course$/top/").
+        q.category = category_name(q.category or row.category) or course.slug
         questions.append(q)
     return write_gift(questions)
 

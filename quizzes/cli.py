@@ -7,7 +7,6 @@ import click
 from flask.cli import AppGroup
 
 from courses.services import get_course
-from quizzes import bank
 from training.extensions import db
 
 quizzes_cli = AppGroup("quizzes", help="Import and export questions in Moodle's GIFT format.")
@@ -26,6 +25,8 @@ def _course(slug: str):
 @click.option("--category", default=None, help="Put every question in this category (else the file's $CATEGORY).")
 def import_command(file: Path, slug: str, category: str | None) -> None:
     """Import a GIFT file into a course's question bank: all questions or none."""
+    from quizzes import bank  # here, not at the top: the app imports this module, a worker never imports GIFT (#22)
+
     course = _course(slug)
     try:
         report = bank.import_questions(course, bank.decode_upload(file.read_bytes()), category)
@@ -42,6 +43,8 @@ def import_command(file: Path, slug: str, category: str | None) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def export_command(slug: str, file: Path | None) -> None:
     """Write every question of a course as GIFT (to FILE, or to the terminal)."""
+    from quizzes import bank  # here, not at the top: the app imports this module, a worker never exports GIFT (#22)
+
     text = bank.export_course(_course(slug))
     if file is None:
         click.echo(text, nl=False)

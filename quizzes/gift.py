@@ -12,13 +12,18 @@ In short, as Moodle does it:
 * ``\\~ \\= \\# \\{ \\} \\:`` are literal characters, ``\\n`` is a newline and ``\\\\`` a
   backslash; any other backslash is kept as it is.
 * ``::title::`` opens a question; ``[html]``, ``[markdown]``, ``[plain]`` or ``[moodle]`` before
-  the text sets its format; the answers are between the one pair of braces.
+  the text sets its format, and before an answer, a feedback or a matching item that part's
+  own format (the question's when there is none); the answers are between the one pair of braces.
 * Texts are stripped of the characters PHP's ``trim()`` removes (space, tab, newlines, NUL and
   vertical tab), nothing else.
+* ``$CATEGORY: $course$/top/a/b`` puts the questions after it in the category Moodle would use,
+  named ``a/b`` here (:func:`category_name`); ``// [id:...] [tag:...]`` in a question's comments
+  are its ID number and tags.
+* In a numerical question, ``~#feedback`` at the end (what Moodle's export writes) or an answer
+  ``*`` is the "any other answer" (:class:`quizzes.model.OtherAnswer`).
 
-Where Moodle would import something Amicus cannot keep (an ID number, tags, a different text
-format for one answer, a numerical "any other answer"), or would quietly import something
-other than what the author evidently meant (a second answer block, a weight it ignores),
+Where Moodle would quietly import something other than what the author evidently meant (a
+second answer block, a weight it ignores, answers after a numerical "any other answer"),
 ``parse_gift`` raises :class:`GiftError` with the line and a plain explanation instead.
 """
 from __future__ import annotations
@@ -28,9 +33,9 @@ import math
 import re
 from decimal import Decimal
 
-from quizzes.model import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, Question
+from quizzes.model import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 
-__all__ = ["GiftError", "GiftWriteError", "parse_gift", "write_gift"]
+__all__ = ["GiftError", "GiftWriteError", "category_name", "parse_gift", "write_gift"]
 
 
 class GiftError(ValueError):
@@ -79,9 +84,15 @@ _WEIGHT_RE = re.compile(r"-?[0-9]{1,2}\.?[0-9]*\Z")
 _WEIGHTISH_RE = re.compile(r"[\s0-9.,+\-eE]*[0-9][\s0-9.,+\-eE]*\Z")
 # A number as PHP's is_numeric() accepts it (Moodle checks numerical answers with it).
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
-# Moodle reads "[id:...]" and "[tag:...]" in a question's comment lines as its ID number and tags.
-_IDNUMBER_RE = re.compile(r"\[id:(?:\\\]|[^\]\x00-\x1f\x7f])+\]")
-_TAG_RE = re.compile(r"\[tag:(?:\\\]|[^\]<>`\x00-\x1f\x7f])+\]")
+# Moodle reads "[id:...]" and "[tag:...]" in a question's comment lines as its ID number and tags
+# (extract_idnumber_and_tags_from_comment: the first [id:], every [tag:], "\]" for "]").
+_IDNUMBER_RE = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
+_TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f])+)\]")
+# A category path as Moodle splits it (split_category_path): at a '/' that is not part of '//',
+# and '//' is a '/' inside a name. A first name such as $course$, $system$, $module$ or $cat1$
+# names the context, not a category.
+_CATEGORY_SPLIT_RE = re.compile(r"(?<!/)/(?!/)")
+_CONTEXT_RE = re.compile(r"\$[a-z]+[0-9]*\$\Z")
 _EQUALS_RE = re.compile("=")
 _CHOICE_RE = re.compile("[~=]")
 # Exact decimal arithmetic for weights and numerical answers (enough digits for any double).
@@ -116,6 +127,43 @@ def _text(raw: str) -> tuple[str | None, str]:
     """Moodle's parse_text_with_format: the format named at the start, if any, and the text."""
     fmt, rest = _split_format(raw.strip(_WS))
     return fmt, _unescape(rest).strip(_WS)
+
+
+def _split_category(path: str) -> list[str]:
+    return [n.replace("//", "/").strip(_WS) for n in _CATEGORY_SPLIT_RE.split(path.strip(_WS))]
+
+
+def _below_top(names: list[str]) -> list[str]:
+    """The names below Moodle's "top" category: Moodle puts every category under the context's
+    "top" and skips a name "top" on the way; the context ($course$...) is not a category."""
+    names = [n for n in names if n != "top"]
+    while names and _CONTEXT_RE.match(names[0]):
+        names = names[1:]
+    return names
+
+
+def _category_path(names: list[str]) -> str:
+    """Moodle's assemble_category_path: '/' in a name doubled, names joined with '/'."""
+    last = len(names) - 1
+    escaped = []
+    for i, name in enumerate(names):
+        name = name.replace("/", "//")
+        # Between two names, a space keeps a name's own '//' apart from the separating '/'.
+        if i > 0 and name.startswith("/"):
+            name = " " + name
+        if i < last and name.endswith("/"):
+            name += " "
+        escaped.append(name)
+    return "/".join(escaped)
+
+
+def category_name(path: str) -> str:
+    """The Amicus name of the category that Moodle would put questions in after
+    ``$CATEGORY: path``: the path below "top", without the context prefix (``$course$``,
+    ``$system$``, ``$module$``, ``$cat1$``...), nested names joined with '/' (a '/' inside a
+    name written '//'). ``""`` when the path names no category below "top"; empty names are
+    left out. ``category_name(category_name(p)) == category_name(p)``."""
+    return _category_path(_below_top([n for n in _split_category(path) if n]))
 
 
 def _plural(n: int, word: str) -> str:
@@ -161,12 +209,16 @@ def _choices_problem(kind: str, choices: list[Choice]) -> str | None:
     return None
 
 
-def _numeric_problem(answers: list[NumericAnswer]) -> str | None:
+def _numeric_problem(answers: list[NumericAnswer], other: OtherAnswer | None) -> str | None:
     if not answers:
+        if other is not None:
+            return "a numerical question needs at least one number besides '*' (any other answer)"
         return "a numerical question needs at least one answer"
     for a in answers:
         if not 0.0 <= a.fraction <= 1.0:
             return f"the weight {_percent(a.fraction)} of a numerical answer is outside 0% to 100%"
+    if other is not None and not 0.0 <= other.fraction <= 1.0:
+        return f"the weight {_percent(other.fraction)} of the answer '*' (any other answer) is outside 0% to 100%"
     if not any(a.fraction == 1.0 for a in answers):
         return "no answer gives full marks: at least one numerical answer must be worth 100%"
     return None
@@ -252,7 +304,19 @@ def _read_chunk(chunk: list[tuple[int, str]], category: str, questions: list[Que
                 "a $CATEGORY line must be followed by a blank line "
                 "(Moodle would read this line as part of the category's name)",
             )
-        return first[len("$CATEGORY:") :].strip(_WS)
+        path = first[len("$CATEGORY:") :].strip(_WS)
+        if not path:
+            return ""
+        names = _split_category(path)
+        if "" in names:
+            raise GiftError(
+                first_line,
+                f"the category path '{path}' has an empty name between two '/' (Moodle would make "
+                "a category with no name); write '//' for a '/' inside a name",
+            )
+        names = _below_top(names)
+        # Only the context and "top": Moodle finds no category to change to and keeps the current one.
+        return _category_path(names) if names else category
     if first.startswith("$question->"):
         raise GiftError(
             first_line,
@@ -264,26 +328,28 @@ def _read_chunk(chunk: list[tuple[int, str]], category: str, questions: list[Que
             raise GiftError(n, "a $CATEGORY line must have a blank line before it and after it")
     last_line = content[-1][0]
     parts = []
+    comments = []
     for n, s in chunk:
         if s.startswith("//"):
-            if _IDNUMBER_RE.search(s):
-                raise GiftError(
-                    n,
-                    "this comment gives the question an ID number ([id:...]), which Amicus cannot "
-                    "store; remove it from the comment",
-                )
-            if _TAG_RE.search(s):
-                raise GiftError(
-                    n,
-                    "this comment gives the question tags ([tag:...]), which Amicus cannot store; "
-                    "remove them from the comment",
-                )
+            comments.append(s)
             if first_line < n < last_line:
                 parts.append(" ")  # what Moodle puts in place of a comment line
         elif n <= last_line:
             parts.append(s)
-    questions.append(_Reader("\n".join(parts), first_line, category).question())
+    question = _Reader("\n".join(parts), first_line, category).question()
+    if comments:
+        question.idnumber, question.tags = _idnumber_and_tags("\n".join(comments))
+    questions.append(question)
     return category
+
+
+def _idnumber_and_tags(comments: str) -> tuple[str, list[str]]:
+    """Moodle's ID number (the first ``[id:...]``) and tags (every ``[tag:...]``, empty ones
+    left out) in a question's comment lines."""
+    found = _IDNUMBER_RE.search(comments)
+    idnumber = found.group(1).strip(_WS).replace("\\]", "]") if found else ""
+    tags = [m.group(1).strip(_WS).replace("\\]", "]") for m in _TAG_RE.finditer(comments)]
+    return idnumber, [t for t in tags if t]
 
 
 class _Reader:
@@ -312,18 +378,17 @@ class _Reader:
         a += len(piece) - len(left)
         return a, a + len(left.rstrip(_WS))
 
-    def formatted(self, a: int, b: int, what: str, strict: bool = True) -> str:
-        """The text between ``a`` and ``b``; a format tag must repeat the question's format
-        (Amicus keeps one format per question), unless ``strict`` is off (Moodle itself
-        drops the format of short and numerical answers)."""
+    def formatted(self, a: int, b: int) -> tuple[str, str]:
+        """The text between ``a`` and ``b`` and its own format: the format tag in front of it
+        when that differs from the question's, else "" (the question's, which is Moodle's
+        default for every part). An empty text has no format of its own."""
         fmt, value = _text(self.raw[a:b])
-        if strict and fmt is not None and fmt != self.format:
-            raise self.error(
-                a,
-                f"[{fmt}] before {what}: Amicus keeps one text format per question, and this "
-                f"question's text is [{self.format}]",
-            )
-        return value
+        return value, ("" if fmt is None or fmt == self.format or not value else fmt)
+
+    def plain(self, a: int, b: int) -> str:
+        """The text between ``a`` and ``b``, any format tag dropped: Moodle keeps no format for
+        a short answer or a numerical answer."""
+        return _text(self.raw[a:b])[1]
 
     def weight(self, s: int, e: int, default: float | None) -> tuple[float | None, int]:
         """A ``%n%`` weight at ``s``: (fraction, where the answer then starts), or
@@ -436,7 +501,7 @@ class _Reader:
             q.kind = kind
         q.text_format = self.format = fmt or "moodle"
         if gf_at >= 0:
-            q.general_feedback = self.formatted(gf_at + 4, closing, "the general feedback")
+            q.general_feedback, q.general_feedback_format = self.formatted(gf_at + 4, closing)
 
         if kind in ("single", "multi"):
             q.choices = self.choices(a, b, kind)
@@ -445,7 +510,7 @@ class _Reader:
         elif kind == "truefalse":
             q.choices = self.truefalse(a, b)
         elif kind == "numerical":
-            q.numeric = self.numeric(a, b)
+            q.numeric, q.other_answer = self.numeric(a, b)
         elif kind == "matching":
             q.pairs = self.pairs(a, b)
         return q
@@ -487,23 +552,22 @@ class _Reader:
                 fraction = 1.0
             else:
                 fraction, s = self.weight(s, e, 0.0)
-            text, feedback = self.answer(s, e, number, strict=True)
-            choices.append(Choice(text, fraction, feedback))
+            choices.append(self.answer(s, e, number, fraction, plain=False))
         problem = _choices_problem(kind, choices)
         if problem:
             raise self.error(self.block, problem)
         return choices
 
-    def answer(self, s: int, e: int, number: int, strict: bool) -> tuple[str, str]:
-        """An answer's text and its ``#feedback``."""
+    def answer(self, s: int, e: int, number: int, fraction: float, plain: bool) -> Choice:
+        """An answer and its ``#feedback``, each with its own format (``plain``: the answer's
+        format tag is dropped, as Moodle does for short answers)."""
         hash_at = self.skel.find("#", s, e)
-        text = self.formatted(s, hash_at if hash_at >= 0 else e, f"answer {number}", strict)
+        end = hash_at if hash_at >= 0 else e
+        text, text_format = (self.plain(s, end), "") if plain else self.formatted(s, end)
         if not text:
             raise self.error(s, f"answer {number} has no text")
-        feedback = ""
-        if hash_at >= 0:
-            feedback = self.formatted(hash_at + 1, e, f"the feedback of answer {number}")
-        return text, feedback
+        feedback, feedback_format = self.formatted(hash_at + 1, e) if hash_at >= 0 else ("", "")
+        return Choice(text, fraction, feedback, text_format, feedback_format)
 
     def short_answers(self, a: int, b: int) -> list[Choice]:
         pieces = self.pieces(a, b, _EQUALS_RE)
@@ -515,8 +579,7 @@ class _Reader:
             if s == e:
                 raise self.error(start, f"answer {number} is empty: nothing after '='")
             fraction, s = self.weight(s, e, 1.0)
-            text, feedback = self.answer(s, e, number, strict=False)
-            answers.append(Choice(text, fraction, feedback))
+            answers.append(self.answer(s, e, number, fraction, plain=True))
         problem = _choices_problem("short", answers)
         if problem:
             raise self.error(self.block, problem)
@@ -527,26 +590,28 @@ class _Reader:
         first = skel.find("#", a, b)
         head_end = first if first >= 0 else b
         correct = _TF_WORDS[self.raw[a:head_end].strip(_WS)]
-        wrong = right = ""
+        wrong = right = ("", "")
         if first >= 0:
             second = skel.find("#", first + 1, b)
-            wrong = self.formatted(first + 1, second if second >= 0 else b, "the first feedback")
+            wrong = self.formatted(first + 1, second if second >= 0 else b)
             if second >= 0:
-                right = self.formatted(second + 1, b, "the second feedback")
+                right = self.formatted(second + 1, b)
         # Moodle: the first feedback is shown for a wrong answer, the second for a right one.
-        if correct:
-            return [Choice("true", 1.0, right), Choice("false", 0.0, wrong)]
-        return [Choice("true", 0.0, wrong), Choice("false", 1.0, right)]
+        true, false = (right, wrong) if correct else (wrong, right)
+        return [
+            Choice("true", float(correct), true[0], feedback_format=true[1]),
+            Choice("false", float(not correct), false[0], feedback_format=false[1]),
+        ]
 
-    def numeric(self, a: int, b: int) -> list[NumericAnswer]:
+    def numeric(self, a: int, b: int) -> tuple[list[NumericAnswer], OtherAnswer | None]:
+        """The numerical answers and the "any other answer", if there is one."""
         a += 1  # the '#'
+        other = None
         tilde = self.skel.find("~", a, b)
         if tilde >= 0:
-            raise self.error(
-                tilde,
-                "'~' in a numerical question gives feedback for any other answer (Moodle's '*' "
-                "answer), which Amicus cannot store",
-            )
+            # As Moodle reads it: everything from the first '~' on is the "any other answer".
+            other = self.other_answer(tilde, b)
+            a, b = self.strip(a, tilde)
         pieces = self.pieces(a, b, _EQUALS_RE)
         if not self.raw[pieces[0][1] : pieces[0][2]].strip(_WS):
             pieces = pieces[1:]
@@ -559,22 +624,56 @@ class _Reader:
                 raise self.error(start, f"answer {number} is empty: nothing after '='")
             fraction, s = self.weight(s, e, 1.0)
             hash_at = self.skel.find("#", s, e)
-            value = self.formatted(s, hash_at if hash_at >= 0 else e, f"answer {number}", strict=False)
-            feedback = ""
-            if hash_at >= 0:
-                feedback = self.formatted(hash_at + 1, e, f"the feedback of answer {number}")
+            value = self.plain(s, hash_at if hash_at >= 0 else e)
+            feedback, feedback_format = self.formatted(hash_at + 1, e) if hash_at >= 0 else ("", "")
+            if value.startswith("*"):
+                self.check_star(value, s, other, last=number == len(pieces))
+                other = OtherAnswer(fraction, feedback, feedback_format)
+                continue
             low, high, written_as = self.number_range(value, s, number)
-            answers.append(NumericAnswer(low, high, fraction, feedback, written_as))
-        problem = _numeric_problem(answers)
+            answers.append(NumericAnswer(low, high, fraction, feedback, written_as, feedback_format))
+        problem = _numeric_problem(answers, other)
         if problem:
             raise self.error(self.block, problem)
-        return answers
+        return answers, other
+
+    def other_answer(self, tilde: int, b: int) -> OtherAnswer:
+        """``~#feedback`` ending a numerical question: Moodle stores it as an answer '*' worth 0%
+        with that feedback. Moodle drops whatever stands between '~' and '#', and reads a '~' or
+        an '=' after it as feedback text: both are refused here."""
+        skel = self.skel
+        for mark, problem in (
+            ("~", "a second '~': a numerical question has one 'any other answer'"),
+            ("=", "an answer after the '~' (any other answer), which Moodle would read as part of "
+                  "its feedback: put the '~' last"),
+        ):
+            at = skel.find(mark, tilde + 1, b)
+            if at >= 0:
+                raise self.error(at, f"{problem} (write \\{mark} for a literal '{mark}')")
+        hash_at = skel.find("#", tilde + 1, b)
+        head = self.raw[tilde + 1 : hash_at if hash_at >= 0 else b].strip(_WS)
+        if head:
+            raise self.error(
+                tilde,
+                f"Moodle would drop '{head}' after '~': in a numerical question '~' gives the "
+                "feedback for any other answer, after '#', as in ~#Sorry (write \\~ for a literal '~')",
+            )
+        feedback, feedback_format = self.formatted(hash_at + 1, b) if hash_at >= 0 else ("", "")
+        return OtherAnswer(0.0, feedback, feedback_format)
+
+    def check_star(self, value: str, pos: int, other: OtherAnswer | None, last: bool) -> None:
+        """An answer '*' (any other answer), as Moodle's editing form and importer take it."""
+        if value != "*":
+            raise self.error(pos, f"'{value}': '*' alone means any other answer; it takes no tolerance or range")
+        if other is not None:
+            raise self.error(pos, "two 'any other answer's, '*' and '~': keep one")
+        if not last:
+            raise self.error(
+                pos, "'*' (any other answer) matches every number, so Moodle would never reach the "
+                "answers after it: put it last"
+            )
 
     def number_range(self, value: str, pos: int, number: int) -> tuple[float, float, str]:
-        if value == "*":
-            raise self.error(
-                pos, "'*' (any answer) in a numerical question is not supported by Amicus"
-            )
         if not value:
             raise self.error(pos, f"answer {number} has no number")
         dots = value.find("..")
@@ -634,11 +733,11 @@ class _Reader:
             _, after_weight = self.weight(s, arrow, None)
             if after_weight != s:
                 raise self.error(s, "matching pairs cannot have weights")
-            left = self.formatted(s, arrow, f"matching pair {number}")
+            left, left_format = self.formatted(s, arrow)
             right = _unescape(self.raw[arrow + 2 : e].strip(_WS)).strip(_WS)
             if not right:
                 raise self.error(arrow, f"matching pair {number} has nothing after '->'")
-            pairs.append(MatchPair(left, right))
+            pairs.append(MatchPair(left, right, left_format))
         problem = _pairs_problem(pairs)
         if problem:
             raise self.error(self.block, problem)
@@ -659,11 +758,17 @@ def write_gift(questions: list[Question]) -> str:
     category = ""
     for index, q in enumerate(questions):
         try:
-            block = _write_question(q)
+            block = _idnumber_and_tags_line(q) + _write_question(q)
             if q.category != category:
                 _check_text(q.category, "the category")
                 if "\n" in q.category:
                     raise _Refused("the category has a line break; it must fit on one line")
+                read_as = category_name(q.category)
+                if read_as != q.category:
+                    raise _Refused(
+                        f"the category '{q.category}' would be read back as '{read_as}', the category "
+                        "Moodle would use (see quizzes.gift.category_name)"
+                    )
                 blocks.append(f"$CATEGORY: {q.category}" if q.category else "$CATEGORY:")
                 category = q.category
         except _Refused as exc:
@@ -685,6 +790,50 @@ def _check_text(value: object, what: str) -> None:
 
 def _esc(text: str) -> str:
     return text.translate(_ESCAPE_TABLE)
+
+
+def _idnumber_and_tags_line(q: Question) -> str:
+    """Moodle's ``// [id:...] [tag:...]`` comment line, or "" when the question has neither."""
+    if not isinstance(q, Question):
+        return ""
+    _check_text(q.idnumber, "the ID number")
+    if not isinstance(q.tags, list):
+        raise _Refused("the tags are not a list")
+    for tag in q.tags:
+        _check_text(tag, "a tag")
+        if not tag:
+            raise _Refused("a tag is empty")
+    if not q.idnumber and not q.tags:
+        return ""
+    bits = ["[id:" + q.idnumber.replace("]", "\\]") + "]"] if q.idnumber else []
+    bits += ["[tag:" + tag.replace("]", "\\]") + "]" for tag in q.tags]
+    line = "// " + " ".join(bits)
+    # What Moodle reads back is the proof: control characters, '<>`' in a tag, a backslash
+    # before ']' or an '[id:' inside a tag would be read otherwise.
+    if "\n" in line or _idnumber_and_tags(line) != (q.idnumber, q.tags):
+        raise _Refused(
+            "GIFT cannot write this ID number or these tags so that Moodle reads them back the same "
+            "(control characters, '<', '>' or '`' in a tag, '[id:' in a tag, '\\' before ']')"
+        )
+    return line + "\n"
+
+
+def _check_format(own: object, text: str, fmt: str, what: str) -> None:
+    """A part's own format: "" (the question's), or another of TEXT_FORMATS on a non-empty text."""
+    if own == "":
+        return
+    if own not in TEXT_FORMATS:
+        raise _Refused(f"unknown text format {own!r} of {what}; expected one of {', '.join(TEXT_FORMATS)}")
+    if own == fmt:
+        raise _Refused(f"the format of {what} is the question's own: leave it empty (\"\")")
+    if not text:
+        raise _Refused(f"{what} is empty, so it has no format of its own (Moodle keeps none)")
+
+
+def _part(text: str, own: str, fmt: str, weight_too: bool = False) -> str:
+    """A part's escaped text, after its own format tag when it has one (as Moodle's
+    write_questiontext writes it), else after :func:`_guarded`."""
+    return f"[{own}]{_esc(text)}" if own else _guarded(text, fmt, weight_too)
 
 
 def _guarded(text: str, fmt: str, weight_too: bool = False) -> str:
@@ -747,10 +896,12 @@ def _write_question(q: Question) -> str:
     uses_choices = kind in ("single", "multi", "truefalse", "short", "missingword")
     if q.choices and not uses_choices:
         raise _Refused(f"a {kind} question has no choices")
-    if q.numeric and kind != "numerical":
+    if (q.numeric or q.other_answer is not None) and kind != "numerical":
         raise _Refused(f"a {kind} question has no numerical answers")
     if q.pairs and kind != "matching":
         raise _Refused(f"a {kind} question has no matching pairs")
+    fmt = q.text_format
+    sub_kind = q.missingword_kind if kind == "missingword" else kind
     for number, c in enumerate(q.choices, 1):
         if not isinstance(c, Choice):
             raise _Refused(f"choice {number} is not a Choice")
@@ -759,8 +910,13 @@ def _write_question(q: Question) -> str:
         _check_fraction(c.fraction, f"the weight of answer {number}")
         if not c.text:
             raise _Refused(f"answer {number} is empty")
+        if c.text_format and sub_kind in ("short", "truefalse"):
+            raise _Refused(f"answer {number} cannot have a format of its own: Moodle keeps none for "
+                           "a short answer or a true/false answer")
+        _check_format(c.text_format, c.text, fmt, f"answer {number}")
+        _check_format(c.feedback_format, c.feedback, fmt, f"the feedback of answer {number}")
+    _check_format(q.general_feedback_format, q.general_feedback, fmt, "the general feedback")
 
-    fmt = q.text_format
     head = f"::{_esc(q.title)}::" if q.title else ""
     tag = "" if fmt == "moodle" else f"[{fmt}]"
     if not tag and (
@@ -770,7 +926,7 @@ def _write_question(q: Question) -> str:
         tag = "[moodle]"  # keeps the text from being read as a format tag, a comment or a BOM
     opening = head + tag + _esc(q.text)
     opening = opening + " {" if opening else "{"
-    gf = f"####{_guarded(q.general_feedback, fmt)}" if q.general_feedback else ""
+    gf = f"####{_part(q.general_feedback, q.general_feedback_format, fmt)}" if q.general_feedback else ""
 
     if kind == "description":
         if not q.text:
@@ -783,7 +939,7 @@ def _write_question(q: Question) -> str:
     if kind == "truefalse":
         return opening + _truefalse_block(q.choices, fmt) + gf + "}"
     if kind == "numerical":
-        return opening + _numeric_block(q.numeric, fmt, gf)
+        return opening + _numeric_block(q.numeric, q.other_answer, fmt, gf)
     if kind == "matching":
         return opening + _matching_block(q.pairs, fmt, gf)
     after = ""
@@ -804,8 +960,8 @@ def _write_question(q: Question) -> str:
     return opening + _choice_block(q.choices, sub, fmt, gf) + after
 
 
-def _feedback(text: str, fmt: str) -> str:
-    return f"#{_guarded(text, fmt)}" if text else ""
+def _feedback(text: str, own: str, fmt: str) -> str:
+    return f"#{_part(text, own, fmt)}" if text else ""
 
 
 def _truefalse_block(choices: list[Choice], fmt: str) -> str:
@@ -824,11 +980,11 @@ def _truefalse_block(choices: list[Choice], fmt: str) -> str:
     out = "TRUE" if right is true else "FALSE"
     # Moodle: {TRUE#feedback for a wrong answer#feedback for a right answer}
     if wrong.feedback:
-        out += "#" + _guarded(wrong.feedback, fmt)
+        out += "#" + _part(wrong.feedback, wrong.feedback_format, fmt)
     elif right.feedback:
         out += "#"
     if right.feedback:
-        out += "#" + _guarded(right.feedback, fmt)
+        out += "#" + _part(right.feedback, right.feedback_format, fmt)
     return out
 
 
@@ -844,8 +1000,9 @@ def _choice_block(choices: list[Choice], kind: str, fmt: str, gf: str) -> str:
     if "~" not in "".join(m[0] for m in marks):
         marks[-1] = "~%100%"  # every choice right: one '~' keeps it a multiple choice question
     lines = [
-        f"\t{mark}{_guarded(c.text, fmt, weight_too=True)}{_feedback(c.feedback, fmt)}"
-        for mark, c in zip(marks, choices)
+        f"\t{mark}{_part(c.text, c.text_format, fmt, weight_too=True)}"
+        f"{_feedback(c.feedback, c.feedback_format, fmt)}"
+        for mark, c in zip(marks, choices, strict=True)
     ]
     if gf:
         lines.append("\t" + gf)
@@ -863,22 +1020,36 @@ def _short_block(choices: list[Choice], fmt: str, gf: str) -> str:
                 "single answer worth 100% (otherwise Moodle reads a matching question)"
             )
         c = choices[0]
-        return f"[{fmt}]{_esc(c.text)}{_feedback(c.feedback, fmt)}{gf}}}"
+        return f"[{fmt}]{_esc(c.text)}{_feedback(c.feedback, c.feedback_format, fmt)}{gf}}}"
     return "\n" + _graded_lines(choices, lambda c: _guarded(c.text, fmt, weight_too=True), fmt, gf)
 
 
-def _graded_lines(answers, text_of, fmt: str, gf: str) -> str:
-    """One `=` line per graded answer (with its weight unless it is 100%), then general feedback."""
-    lines = []
-    for a in answers:
-        weight = "" if a.fraction == 1.0 else f"%{_weight_text(a.fraction)}%"
-        lines.append(f"\t={weight}{text_of(a)}{_feedback(a.feedback, fmt)}")
+def _graded_lines(answers, text_of, fmt: str, gf: str, last: str = "") -> str:
+    """One `=` line per graded answer (with its weight unless it is 100%), then ``last`` (a
+    numerical "any other answer"), then general feedback."""
+    lines = [f"\t={_weight_mark(a.fraction)}{text_of(a)}{_feedback(a.feedback, a.feedback_format, fmt)}"
+             for a in answers]
+    if last:
+        lines.append("\t" + last)
     if gf:
         lines.append("\t" + gf)
     return "\n".join(lines) + "\n}"
 
 
-def _numeric_block(answers: list[NumericAnswer], fmt: str, gf: str) -> str:
+def _weight_mark(fraction: float) -> str:
+    return "" if fraction == 1.0 else f"%{_weight_text(fraction)}%"
+
+
+def _other_line(other: OtherAnswer, fmt: str) -> str:
+    """The "any other answer": ``~#feedback`` as Moodle's export writes it when it is worth 0%
+    (always, in Moodle: its export loses any other weight), else ``=%n%*#feedback``, which
+    Moodle and Amicus both read with its weight."""
+    if other.fraction == 0:
+        return f"~#{_part(other.feedback, other.feedback_format, fmt)}"
+    return f"={_weight_mark(other.fraction)}*{_feedback(other.feedback, other.feedback_format, fmt)}"
+
+
+def _numeric_block(answers: list[NumericAnswer], other: OtherAnswer | None, fmt: str, gf: str) -> str:
     for number, a in enumerate(answers, 1):
         if not isinstance(a, NumericAnswer):
             raise _Refused(f"numerical answer {number} is not a NumericAnswer")
@@ -886,17 +1057,25 @@ def _numeric_block(answers: list[NumericAnswer], fmt: str, gf: str) -> str:
         _check_fraction(a.high, f"the high end of numerical answer {number}")
         _check_fraction(a.fraction, f"the weight of numerical answer {number}")
         _check_text(a.feedback, f"the feedback of numerical answer {number}")
+        _check_format(a.feedback_format, a.feedback, fmt, f"the feedback of numerical answer {number}")
         if a.low > a.high:
             raise _Refused(f"numerical answer {number} has its low end above its high end")
         if a.written_as not in ("tolerance", "range"):
             raise _Refused(f"numerical answer {number}: written_as must be 'tolerance' or 'range'")
-    problem = _numeric_problem(answers)
+    if other is not None:
+        if not isinstance(other, OtherAnswer):
+            raise _Refused("other_answer is not an OtherAnswer")
+        _check_fraction(other.fraction, "the weight of the answer '*' (any other answer)")
+        _check_text(other.feedback, "the feedback for any other answer")
+        _check_format(other.feedback_format, other.feedback, fmt, "the feedback for any other answer")
+    problem = _numeric_problem(answers, other)
     if problem:
         raise _Refused(problem)
-    if len(answers) == 1 and answers[0].fraction == 1.0:
+    if len(answers) == 1 and answers[0].fraction == 1.0 and other is None:
         a = answers[0]
-        return f"#{_numeric_text(a)}{_feedback(a.feedback, fmt)}{gf}}}"
-    return "#\n" + _graded_lines(answers, _numeric_text, fmt, gf)
+        return f"#{_numeric_text(a)}{_feedback(a.feedback, a.feedback_format, fmt)}{gf}}}"
+    last = _other_line(other, fmt) if other is not None else ""
+    return "#\n" + _graded_lines(answers, _numeric_text, fmt, gf, last)
 
 
 def _matching_block(pairs: list[MatchPair], fmt: str, gf: str) -> str:
@@ -909,11 +1088,12 @@ def _matching_block(pairs: list[MatchPair], fmt: str, gf: str) -> str:
             raise _Refused(f"the item of matching pair {number} contains '->', which GIFT cannot escape")
         if not p.right:
             raise _Refused(f"matching pair {number} has nothing to match")
+        _check_format(p.left_format, p.left, fmt, f"the item of matching pair {number}")
     problem = _pairs_problem(pairs)
     if problem:
         raise _Refused(problem)
     lines = [
-        f"\t={_guarded(p.left, fmt, weight_too=True)} -> {_esc(p.right)}" for p in pairs
+        f"\t={_part(p.left, p.left_format, fmt, weight_too=True)} -> {_esc(p.right)}" for p in pairs
     ]
     if gf:
         lines.append("\t" + gf)

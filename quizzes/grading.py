@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 
-from quizzes.model import Question
+from quizzes.model import NumericAnswer, OtherAnswer, Question
 
 MAX_TEXT_ANSWER = 20_000  # characters of an essay; short answers are far shorter in practice
 
@@ -95,9 +95,8 @@ def grade(question: Question, response) -> float | None:
                            if _matches(c.text, given, question.case_sensitive)), default=0.0))
     if kind == "numerical":
         value = parse_number(response)
-        if value is None:
-            return 0.0
-        return _clamp(max((n.fraction for n in question.numeric if n.low <= value <= n.high), default=0.0))
+        answer = _numeric_match(question, value) if value is not None else None
+        return _clamp(answer.fraction) if answer is not None else 0.0
     if kind == "matching":
         items = matching_items(question)
         if not isinstance(response, dict) or not items:
@@ -111,35 +110,62 @@ def grade(question: Question, response) -> float | None:
     raise ValueError(f"unknown question kind {question.kind!r}")
 
 
-def feedback_for(question: Question, response) -> list[str]:
-    """The per-answer feedback a participant earned with this response (may be empty)."""
+def _numeric_match(question: Question, value: float) -> NumericAnswer | OtherAnswer | None:
+    """The answer a number earns: the best of the answers it is within, else the question's
+    "any other answer" (Moodle's '*', which only a number matching no answer reaches)."""
+    best = max((n for n in question.numeric if n.low <= value <= n.high), key=lambda n: n.fraction, default=None)
+    return best if best is not None else question.other_answer
+
+
+def earned_answers(question: Question, response) -> list[tuple[str, int]]:
+    """Which answers this response earned, as places in the question: ("choice", i) in
+    ``question.choices``, ("numeric", i) in ``question.numeric``, ("other", 0) for its "any other
+    answer". The review shows their feedback as rendered at sync
+    (quizzes.services.rendered_feedback)."""
     kind = question.kind
     if kind == "missingword":
         kind = "single" if question.missingword_kind == "single" else "short"
-    out: list[str] = []
+    earned: list[tuple[str, int]] = []
     if kind in ("single", "truefalse"):
         i = _index(response, len(question.choices))
-        if i is not None and question.choices[i].feedback:
-            out.append(question.choices[i].feedback)
+        if i is not None:
+            earned.append(("choice", i))
     elif kind == "multi" and isinstance(response, list):
         for v in response:
             i = _index(v, len(question.choices))
-            if i is not None and question.choices[i].feedback:
-                out.append(question.choices[i].feedback)
+            if i is not None:
+                earned.append(("choice", i))
     elif kind == "short" and isinstance(response, str):
         given = normalise_text(response[:1000], question.case_sensitive)
-        best = max((c for c in question.choices if _matches(c.text, given, question.case_sensitive)),
-                   key=lambda c: c.fraction, default=None)
-        if best is not None and best.feedback:
-            out.append(best.feedback)
+        best = max((i for i, c in enumerate(question.choices) if _matches(c.text, given, question.case_sensitive)),
+                   key=lambda i: question.choices[i].fraction, default=None)
+        if best is not None:
+            earned.append(("choice", best))
     elif kind == "numerical":
         value = parse_number(response)
-        if value is not None:
-            best = max((n for n in question.numeric if n.low <= value <= n.high),
-                       key=lambda n: n.fraction, default=None)
-            if best is not None and best.feedback:
-                out.append(best.feedback)
-    return out
+        answer = _numeric_match(question, value) if value is not None else None
+        if answer is question.other_answer and answer is not None:
+            earned.append(("other", 0))
+        elif answer is not None:
+            earned.append(("numeric", next(i for i, n in enumerate(question.numeric) if n is answer)))
+    return earned
+
+
+def earned_answer(question: Question, place: tuple[str, int]):
+    """The answer at a place given by ``earned_answers``."""
+    part, i = place
+    if part == "choice":
+        return question.choices[i]
+    if part == "numeric":
+        return question.numeric[i]
+    return question.other_answer
+
+
+def feedback_for(question: Question, response) -> list[tuple[str, str]]:
+    """The per-answer feedback a participant earned with this response (may be empty), each as
+    (text, text format): the answer's own feedback format, else the question's."""
+    answers = [earned_answer(question, place) for place in earned_answers(question, response)]
+    return [(a.feedback, a.feedback_format or question.text_format) for a in answers if a.feedback]
 
 
 def clean_response(question: Question, raw) -> object:

@@ -22,7 +22,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from markupsafe import escape
 from sqlalchemy import select
 
 from courses.package import SLUG_RE, _localized, _unknown_keys, activity_parser
@@ -30,8 +29,8 @@ from courses.sync import content_writer
 from quizzes.gift import GiftError, parse_gift
 from quizzes.model import Question
 from quizzes.models import GRADING_METHODS, Quiz, QuizQuestion
+from quizzes.rendering import render_text
 from training.extensions import db
-from training.markdown import render_markdown, sanitise_html
 
 QUIZ_KEYS = {"quiz", "title", "content_warning", "pass_mark", "attempts", "grading", "shuffle_questions",
              "shuffle_answers", "time_limit", "review", "from_bank"}
@@ -96,9 +95,11 @@ def parse_quiz_entry(reader, ctx, entry, rel) -> QuizSpec | None:
 
 
 def _shape(q: Question) -> tuple:
-    """What a translation must keep: kind, answers' weights, numbers, how many pairs."""
+    """What a translation must keep: kind, answers' weights (a numerical "any other answer"
+    too), numbers, how many pairs."""
+    other = None if q.other_answer is None else q.other_answer.fraction
     return (q.kind, q.missingword_kind, [c.fraction for c in q.choices],
-            [(n.low, n.high, n.fraction) for n in q.numeric], len(q.pairs),
+            [(n.low, n.high, n.fraction) for n in q.numeric], other, len(q.pairs),
             [bool(p.left) for p in q.pairs])
 
 
@@ -163,33 +164,23 @@ def _settings(reader, rel, entry) -> dict:
     }
 
 
-def render_text(text: str, text_format: str) -> str:
-    """A question or answer text as safe HTML, by its GIFT format."""
-    if not text:
-        return ""
-    if text_format == "markdown":
-        return render_markdown(text)
-    if text_format == "plain":
-        return str(escape(text)).replace("\n", "<br>")
-    # html, and Moodle's own format (HTML allowed, line breaks kept)
-    html = text if text_format == "html" else text.replace("\n", "<br>\n")
-    if not any(c in text for c in "<>&"):
-        return html  # no markup at all: nothing to sanitise (most questions; saves the sanitiser)
-    return sanitise_html(html)
-
-
 def render_question(q: Question) -> dict:
+    """Every text of the question as safe HTML, each part by its own format (an empty part
+    format is the question's: GIFT lets an answer or a feedback have another, as Moodle does)."""
     fmt = q.text_format
-    return {
+    rendered = {
         "text": render_text(q.text, fmt),
         "text_after": render_text(q.text_after, fmt),
-        "choices": [render_text(c.text, fmt) for c in q.choices],
-        "choice_feedback": [render_text(c.feedback, fmt) for c in q.choices],
-        "numeric_feedback": [render_text(n.feedback, fmt) for n in q.numeric],
-        "left": [render_text(p.left, fmt) for p in q.pairs],
+        "choices": [render_text(c.text, c.text_format or fmt) for c in q.choices],
+        "choice_feedback": [render_text(c.feedback, c.feedback_format or fmt) for c in q.choices],
+        "numeric_feedback": [render_text(n.feedback, n.feedback_format or fmt) for n in q.numeric],
+        "left": [render_text(p.left, p.left_format or fmt) for p in q.pairs],
         "right": [render_text(p.right, fmt) for p in q.pairs],
-        "general_feedback": render_text(q.general_feedback, fmt),
+        "general_feedback": render_text(q.general_feedback, q.general_feedback_format or fmt),
     }
+    if q.other_answer is not None:
+        rendered["other_feedback"] = render_text(q.other_answer.feedback, q.other_answer.feedback_format or fmt)
+    return rendered
 
 
 def question_hash(q: Question | dict) -> str:
@@ -215,7 +206,14 @@ def with_translations(q: Question, translations: dict[str, Question]) -> tuple[d
             for choice in translated.choices:
                 if choice.text not in known:
                     known.add(choice.text)
-                    data["choices"].append({"text": choice.text, "fraction": choice.fraction, "feedback": choice.feedback})
+                    merged = {"text": choice.text, "fraction": choice.fraction, "feedback": choice.feedback}
+                    # Its feedback keeps the format it has in the translation (shown in the review).
+                    feedback_format = choice.feedback_format or translated.text_format
+                    if choice.feedback and feedback_format != q.text_format:
+                        merged["feedback_format"] = feedback_format
+                    data["choices"].append(merged)
+        # The merged answers' feedback rendered too: a review shows it without rendering (issue #22).
+        rendered = render_question(Question.from_dict(data))
     rendered["languages"] = {lang: {**render_question(t), "question": t.to_dict()} for lang, t in translations.items()}
     return data, rendered
 

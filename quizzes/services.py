@@ -4,25 +4,27 @@ Every function checks who is asking; views only translate exceptions into pages.
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from statistics import mean
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import escape
-from sqlalchemy import exists, select, update
+from markupsafe import Markup, escape
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from courses import services as course_services
 from courses.models import Activity, Course, localized
-from quizzes.grading import clean_response, feedback_for, grade, matching_items
+from quizzes.grading import clean_response, earned_answer, earned_answers, grade, matching_items, normalise_text
 from quizzes.model import Question
 from quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
+from quizzes.rendering import render_text
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember
-from training.db import utcnow
+from training.db import locked, utcnow
 from training.extensions import db
 from training.progress import mark_complete
 
@@ -101,6 +103,18 @@ def summary(quiz: Quiz, user: User) -> QuizSummary:
         pending=any(a.needs_marking for a in finished), in_progress=in_progress,
         attempts_left=left, can_start=in_progress is not None or left is None or left > 0,
     )
+
+
+@course_services.waiting_kind("quiz")
+def waiting_for_marks(user_id: int, activity_ids: list[int]) -> set[int]:
+    """Of these quiz activities, those she has submitted an attempt of whose only missing points
+    are essays waiting for a trainer's mark (one statement). Such a quiz opens the next module of
+    a sequential course; it is complete once marked and passed (docs/authoring.md)."""
+    return set(db.session.execute(
+        select(Quiz.activity_id).join(QuizAttempt, QuizAttempt.quiz_id == Quiz.id)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.state == "finished",
+               QuizAttempt.needs_marking.is_(True), Quiz.activity_id.in_(activity_ids))
+        .distinct()).scalars())
 
 
 def active_questions(quiz: Quiz) -> list[QuizQuestion]:
@@ -186,6 +200,9 @@ def save_answers(attempt: QuizAttempt, user: User, raw: dict[int, object]) -> in
     """
     if attempt.user_id != user.id:
         raise LookupError(attempt.id)
+    # Autosaves and the submit of one attempt take turns (another tab, a save still in flight):
+    # each sees what the one before it committed, so no answer is inserted twice or lost.
+    db.session.execute(locked(select(QuizAttempt).where(QuizAttempt.id == attempt.id))).scalar_one()
     if attempt.state != "in_progress":
         raise QuizError(_l("This attempt has been submitted; answers can no longer change."))
     if deadline_passed(attempt):
@@ -261,6 +278,21 @@ def finish(attempt: QuizAttempt, user: User) -> bool:
     return True
 
 
+def submit(attempt: QuizAttempt, user: User, raw: dict[int, object]) -> bool:
+    """Save the answers sent with "Submit and finish", then finish the attempt; True if this
+    call submitted it.
+
+    When another request submitted it first (a double click, another tab) or its time is over,
+    the answers saved before count and this is not an error. A tampered answer on an attempt
+    still open refuses the submit (QuizError), and nothing changes."""
+    try:
+        save_answers(attempt, user, raw)
+    except QuizError:
+        if attempt.state == "in_progress" and not deadline_passed(attempt):
+            raise
+    return finish(attempt, user)
+
+
 def close_if_expired(attempt: QuizAttempt, user: User) -> bool:
     """Submit an attempt whose time ran out; True if it was closed now."""
     if attempt.state == "in_progress" and deadline_passed(attempt):
@@ -284,7 +316,7 @@ class ShownQuestion:
     order: list[int]  # choice (or matching answer) indices in the order shown
     value: object = None  # the saved answer
     fraction: float | None = None
-    feedback: list[str] = field(default_factory=list)
+    feedback: list[str] = field(default_factory=list)  # safe HTML, each rendered by its own format
     marker_comment: str | None = None
 
 
@@ -295,6 +327,30 @@ def in_language(q: QuizQuestion, lang: str | None) -> tuple[Question, dict]:
     if variant is None:
         return Question.from_dict(q.data), q.rendered
     return Question.from_dict(variant["question"]), variant
+
+
+_RENDERED_FEEDBACK = {"choice": "choice_feedback", "numeric": "numeric_feedback", "other": "other_feedback"}
+
+
+def rendered_feedback(question: Question, rendered: dict, response) -> list[str]:
+    """The feedback this response earned, as the safe HTML made at sync (``rendered``), so a
+    review renders no Markdown: a worker serving quiz pages never loads Python-Markdown (issue
+    #22). A question stored before a part was rendered falls back to rendering it now."""
+    out = []
+    for place in earned_answers(question, response):
+        answer = earned_answer(question, place)
+        if not answer.feedback:
+            continue
+        part, i = place
+        html = rendered.get(_RENDERED_FEEDBACK[part])
+        if part == "other":
+            out.append(html if isinstance(html, str) else
+                       render_text(answer.feedback, answer.feedback_format or question.text_format))
+        elif isinstance(html, list) and i < len(html):
+            out.append(html[i])
+        else:
+            out.append(render_text(answer.feedback, answer.feedback_format or question.text_format))
+    return out
 
 
 def shown_questions(attempt: QuizAttempt, questions: dict[int, QuizQuestion] | None = None,
@@ -309,10 +365,10 @@ def shown_questions(attempt: QuizAttempt, questions: dict[int, QuizQuestion] | N
             number += 1
         response = responses.get(question_id)
         question, rendered = in_language(q, lang)
-        feedback = feedback_for(question, response.value) if response else []
+        feedback = rendered_feedback(question, rendered, response.value) if response else []
         if response and not feedback and rendered is not q.rendered:
             # Shown in translation: a short answer typed in the quiz's own language has its feedback there.
-            feedback = feedback_for(Question.from_dict(q.data), response.value)
+            feedback = rendered_feedback(Question.from_dict(q.data), q.rendered, response.value)
         shown.append(ShownQuestion(
             id=q.id, number=number, kind=q.kind, question=question, rendered=rendered,
             order=attempt.choice_orders.get(str(q.id), []),
@@ -335,14 +391,28 @@ def can_review(viewer: User, attempt: QuizAttempt) -> bool:
     return _trainer_covers(viewer, attempt.user_id, attempt.quiz_id)
 
 
+def _covers(trainer_id: int, participant_id, course_id):
+    """SQL: whether the trainer marks this participant's work in the course: he runs a cohort of
+    the course she is in; or she takes the course in none of its cohorts (self-enrolled) and he
+    runs any cohort of it. Admins mark everyone's (docs/authoring.md, "Who marks essays")."""
+    runs, member = aliased(CohortMember), aliased(CohortMember)
+    runs_cohort, member_cohort = aliased(Cohort), aliased(Cohort)
+    same_cohort = exists().where(
+        runs.user_id == trainer_id, runs.role == "trainer", member.cohort_id == runs.cohort_id,
+        member.user_id == participant_id, runs_cohort.id == runs.cohort_id, runs_cohort.course_id == course_id)
+    in_a_cohort = exists().where(
+        member.user_id == participant_id, member.role == "participant",
+        member_cohort.id == member.cohort_id, member_cohort.course_id == course_id)
+    runs_one = exists().where(
+        runs.user_id == trainer_id, runs.role == "trainer", runs_cohort.id == runs.cohort_id,
+        runs_cohort.course_id == course_id)
+    return or_(same_cohort, and_(~in_a_cohort, runs_one))
+
+
 def _trainer_covers(trainer: User, participant_id: int, quiz_id: int) -> bool:
-    trainer_member, participant_member = aliased(CohortMember), aliased(CohortMember)
-    return bool(db.session.execute(select(exists().where(
-        trainer_member.user_id == trainer.id, trainer_member.role == "trainer",
-        participant_member.cohort_id == trainer_member.cohort_id, participant_member.user_id == participant_id,
-        Cohort.id == trainer_member.cohort_id,
-        Activity.course_id == Cohort.course_id, Quiz.activity_id == Activity.id, Quiz.id == quiz_id,
-    ))).scalar())
+    course_id = select(Activity.course_id).join(Quiz, Quiz.activity_id == Activity.id).where(
+        Quiz.id == quiz_id).scalar_subquery()
+    return bool(db.session.execute(select(_covers(trainer.id, participant_id, course_id))).scalar())
 
 
 @dataclass
@@ -356,7 +426,8 @@ class MarkingItem:
 
 
 def marking_queue(trainer: User, locale: str) -> list[MarkingItem]:
-    """Essay answers waiting for a mark, from the participants this trainer may mark."""
+    """Essay answers waiting for a mark, from the participants this trainer may mark: those of
+    the cohorts he runs, and in a course he runs a cohort of, those who take it outside cohorts."""
     if not trainer.is_trainer:
         raise NotAllowed(_l("Only trainers mark answers."))
     query = (
@@ -371,11 +442,7 @@ def marking_queue(trainer: User, locale: str) -> list[MarkingItem]:
         .order_by(QuizAttempt.submitted_at)
     )
     if not trainer.is_admin:
-        trainer_member, participant_member = aliased(CohortMember), aliased(CohortMember)
-        query = query.where(exists().where(
-            trainer_member.user_id == trainer.id, trainer_member.role == "trainer",
-            participant_member.cohort_id == trainer_member.cohort_id, participant_member.user_id == User.id,
-            Cohort.id == trainer_member.cohort_id, Cohort.course_id == Course.id))
+        query = query.where(_covers(trainer.id, User.id, Course.id))
     items = []
     for response, attempt, participant, question, course, activity in db.session.execute(query):
         q, rendered = in_language(question, locale)
@@ -441,6 +508,85 @@ def answers_from_form(attempt: QuizAttempt, form) -> dict[int, object]:
 
 
 @dataclass
+class Unanswered:
+    number: int
+    excerpt: str  # the start of the question's text, plain
+
+
+def _is_empty(value) -> bool:
+    return value is None or value in ("", [], {}) or (isinstance(value, str) and not value.strip())
+
+
+def unanswered(attempt: QuizAttempt, lang: str | None = None) -> list[Unanswered]:
+    """The attempt's questions with no saved answer (a matching question: no pair chosen), in
+    the order shown, each with its number and the start of its text: what "Submit and finish"
+    asks her to confirm."""
+    out = []
+    for sq in shown_questions(attempt, lang=lang):
+        if sq.kind != "description" and _is_empty(sq.value):
+            text = " ".join(Markup(sq.rendered.get("text") or "").striptags().split())
+            out.append(Unanswered(number=sq.number, excerpt=text if len(text) <= 90 else text[:89] + "…"))
+    return out
+
+
+def answer_fields(attempt: QuizAttempt) -> list[tuple[str, str]]:
+    """The saved answers as the attempt form posts them (the inverse of answers_from_form).
+
+    The confirmation page carries them, so that its "Submit and finish" saves exactly the
+    answers she confirmed, whatever an autosave still under way stores meanwhile."""
+    responses = responses_of(attempt)
+    fields: list[tuple[str, str]] = []
+    for question_id in attempt.question_ids:
+        fields.append(("shown", str(question_id)))
+        response = responses.get(question_id)
+        value = response.value if response is not None else None
+        if isinstance(value, list):
+            fields += [(f"q{question_id}", str(v)) for v in value]
+        elif isinstance(value, dict):
+            fields += [(f"q{question_id}-{key}", str(v)) for key, v in value.items()]
+        elif value is not None:
+            fields.append((f"q{question_id}", str(value)))
+    return fields
+
+
+@dataclass
+class NextStep:
+    """What the review tells her about the quiz as a whole after this attempt."""
+
+    passed: bool
+    not_passed: bool  # marked, below the pass mark, and no other attempt passed
+    can_retry: bool
+    attempts_left: int | None  # None: unlimited
+
+
+def next_step(quiz: Quiz, state: QuizSummary) -> NextStep:
+    """Whether the quiz is passed or, once every answer is marked, not passed, and whether she may
+    try again and how many attempts are left."""
+    not_passed = (not state.passed and not state.pending and quiz.pass_mark is not None
+                  and state.grade is not None)
+    return NextStep(passed=state.passed, not_passed=not_passed,
+                    can_retry=not_passed and state.in_progress is None and state.can_start,
+                    attempts_left=state.attempts_left)
+
+
+@dataclass
+class ScoreShown:
+    points: float  # scored, over the marked questions
+    total: float  # possible
+    percent: int  # whole percent, rounded down: never shown as reaching a pass mark it missed
+
+
+def score_shown(attempt: QuizAttempt, lines: list[ReviewLine]) -> ScoreShown | None:
+    """The attempt's score as points of the possible points and a whole percent (one point of 24
+    is "1 of 24 points (4%)", not "4.2%"); None while an answer waits for marking."""
+    if attempt.score is None or any(line.fraction is None for line in lines if line.points):
+        return None
+    points = sum(line.fraction * line.points for line in lines if line.points)
+    total = sum(line.points for line in lines if line.points)
+    return ScoreShown(points=round(points, 2), total=round(total, 2), percent=math.floor(attempt.score + 1e-9))
+
+
+@dataclass
 class ReviewLine:
     question: ShownQuestion
     given: list[str]  # safe HTML, one entry per part of the answer
@@ -481,9 +627,21 @@ def review_lines(attempt: QuizAttempt, lang: str | None = None) -> list[ReviewLi
                 answer = r["right"][chosen] if isinstance(chosen, int) and chosen < len(r["right"]) else "—"
                 given.append(f"{r['left'][i]} → {answer}")
             right = [f"{r['left'][i]} → {r['right'][i]}" for i in matching_items(q)]
-        lines.append(ReviewLine(question=sq, given=given, right=right, fraction=sq.fraction,
+        lines.append(ReviewLine(question=sq, given=given, right=_once(right, q.case_sensitive), fraction=sq.fraction,
                                 points=questions[sq.id].points))
     return lines
+
+
+def _once(answers: list[str], case_sensitive: bool) -> list[str]:
+    """Each right answer once: variants that read the same (case, width, spacing, as grading
+    compares them) and equal ranges are listed by their first spelling."""
+    seen, out = set(), []
+    for answer in answers:
+        key = normalise_text(Markup(answer).striptags(), case_sensitive)
+        if key not in seen:
+            seen.add(key)
+            out.append(answer)
+    return out
 
 
 def _format_range(low: float, high: float) -> str:

@@ -8,8 +8,10 @@ from training import activities
 
 
 def register(app: Flask) -> None:
-    from quizzes import cli, package, personal_data, views  # noqa: F401 - they register readers and exporters
+    from courses import setup as courses_setup
+    from quizzes import cli, demo, matrix, personal_data, views  # noqa: F401 - they register exporters, demo parts, matrix states
 
+    courses_setup.reader_module("quizzes.package")  # the `quiz:` reader, imported when packages are read
     activities.register(activities.ActivityKind(name="quiz", label=_l("Quiz"), endpoint="quizzes.show"))
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.quizzes_cli)

@@ -16,8 +16,8 @@ Conventions shared by all functions:
   project runs pytest with warnings as errors, so numerical ``RuntimeWarning``s from scipy are
   silenced around the calls (after the degenerate cases have been handled explicitly);
 - tests of significance come from scipy: ``scipy.stats`` for the exact and permutation tests,
-  and for the normal, t and chi-square tails its ``scipy.special`` functions (``ndtr``,
-  ``stdtr``, ``stdtrit``, ``chdtrc``: what ``scipy.stats.norm``, ``t`` and ``chi2`` call, without
+  and for the normal, t and binomial tails its ``scipy.special`` functions (``ndtr``,
+  ``stdtr``, ``stdtrit``, ``bdtr``: what ``scipy.stats.norm``, ``t`` and ``binom`` call, without
   their per-call overhead of about 0.2 ms); the effect sizes are computed here.
 
 Results are plain dicts (typed with ``TypedDict``) so that they can go straight to a template
@@ -30,13 +30,14 @@ import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
-import numpy as np
-from scipy import special, stats
+# numpy and scipy are imported in the functions that use them: the app imports this module when
+# it starts, and only the results pages need them (issue #22). Annotations are not evaluated
+# (`from __future__ import annotations`), so the type checker's import below costs nothing.
+if TYPE_CHECKING:
+    import numpy as np
 
-#: McNemar: below this many discordant pairs (b + c) the exact binomial test is used.
-MCNEMAR_EXACT_BELOW = 25
 #: Wilcoxon: the exact null distribution (no ties) is used up to this many non-zero differences.
 WILCOXON_EXACT_MAX = 50
 #: Wilcoxon: with tied differences, an exact sign-flip permutation test up to this many
@@ -49,6 +50,8 @@ K = TypeVar("K", bound=Hashable)
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Silence numerical RuntimeWarnings from scipy/numpy (degenerate cases are handled first)."""
+    import numpy as np
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with np.errstate(all="ignore"):
@@ -61,6 +64,8 @@ def _finite_or_none(x: float) -> float | None:
 
 
 def _check_number(x: object) -> float:
+    import numpy as np
+
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
         raise TypeError(f"expected a number or None, got {x!r}")
     value = float(x)
@@ -134,6 +139,8 @@ class Counted:
     n_pairs: int = field(init=False)
 
     def __post_init__(self) -> None:
+        import numpy as np
+
         clean: dict[tuple[float, float], int] = {}
         for (a, b), n in self.counts.items():
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
@@ -162,6 +169,8 @@ class Counted:
 
     def expanded_differences(self) -> np.ndarray:
         """The differences one per person (for the exact tests, which run on small n only)."""
+        import numpy as np
+
         diffs = self.differences()
         return np.repeat(np.array(list(diffs), dtype=float), list(diffs.values()))
 
@@ -206,6 +215,8 @@ def change_summary(pairs: Pairs | Counted) -> ChangeSummary:
 
     With no pairs, every statistic is ``None`` (n = 0).
     """
+    from scipy import special
+
     counted = Counted.of(pairs)
     n = counted.n_pairs
     if n == 0:
@@ -308,6 +319,9 @@ def wilcoxon_signed_rank(pairs: Pairs | Counted) -> WilcoxonResult:
         below += tie_counts_of[size]
     w_plus = float(sum(rank_of[d] * w for d, w in nonzero.items() if d > 0))
     w_minus = float(sum(rank_of[-d] * w for d, w in nonzero.items() if d < 0))
+    import numpy as np
+    from scipy import special, stats
+
     tie_counts = np.array(list(tie_counts_of.values()), dtype=float)
     has_ties = bool((tie_counts > 1).any())
     mean_w = n_used * (n_used + 1) / 4
@@ -401,6 +415,8 @@ def paired_t(pairs: Pairs | Counted) -> PairedTResult:
                              **{**none, "df": n - 1})
     sd_diff = _weighted_sd(diffs, mean_diff, n)
     # What stats.ttest_rel(post, pre) computes (the tests check it), from the counts.
+    from scipy import special
+
     t = mean_diff / (sd_diff / math.sqrt(n))
     with _quiet():
         p = float(2 * special.stdtr(n - 1, -abs(t)))
@@ -433,12 +449,12 @@ def mcnemar(pre_right: Sequence[bool | None], post_right: Sequence[bool | None])
     ``b`` = right before and wrong after, ``c`` = wrong before and right after (the discordant
     pairs; people right or wrong both times do not enter the test). ``None`` drops the pair.
 
-    - ``b + c < 25``: ``method="exact"``, the exact binomial test of ``c`` successes in
-      ``b + c`` trials with p = 0.5 (``scipy.stats.binomtest``, two-sided);
-      ``statistic = min(b, c)`` (the statsmodels convention);
-    - ``b + c >= 25``: ``method="chi2"``, the chi-square statistic with continuity correction
-      ``max(|b - c| - 1, 0)² / (b + c)`` on 1 degree of freedom (``scipy.stats.chi2``);
-      the ``max`` keeps the corrected difference from going negative when b = c.
+    Whatever the counts, ``method="exact"``: the exact conditional test, i.e. the two-sided
+    exact binomial test of ``c`` successes in ``b + c`` trials with p = 1/2, the p-value of
+    ``scipy.stats.binomtest(c, b + c)`` (statsmodels' ``mcnemar(exact=True)``, R's
+    ``binom.test``); ``statistic = min(b, c)`` (the statsmodels convention). The counts are
+    cheap to sum over at any size, so there is no switch to the chi-square approximation;
+    docs/surveys.md says why this variant and not the mid-p one.
 
     Effects (both positive for improvement):
 
@@ -448,7 +464,7 @@ def mcnemar(pre_right: Sequence[bool | None], post_right: Sequence[bool | None])
       b = 0 (it would be infinite, or undefined when c = 0 too).
 
     No pairs: everything ``None`` (b = c = 0). Pairs but no discordant ones: p = 1.0,
-    ``method="exact"``, statistic 0.
+    statistic 0.
     """
     if len(pre_right) != len(post_right):
         raise ValueError(f"pre has {len(pre_right)} values but post has {len(post_right)}")
@@ -478,19 +494,15 @@ def mcnemar_counted(counts: dict[tuple[bool | None, bool | None], int]) -> McNem
         return McNemarResult(n=0, n_dropped=dropped, b=0, c=0, statistic=None, p=None,
                              method=None, share_right_pre=None, share_right_post=None,
                              difference=None, odds_ratio=None)
-    discordant = b + c
-    if discordant == 0:
-        statistic, p, method = 0.0, 1.0, "exact"
-    elif discordant < MCNEMAR_EXACT_BELOW:
-        method = "exact"
-        statistic = float(min(b, c))
-        p = float(stats.binomtest(c, discordant, p=0.5, alternative="two-sided").pvalue)
-    else:
-        method = "chi2"
-        statistic = max(abs(b - c) - 1, 0) ** 2 / discordant
-        p = float(special.chdtrc(1, statistic))
+    statistic, p = float(min(b, c)), 1.0
+    if b != c:
+        from scipy import special
+
+        # Bin(b + c, 1/2) is symmetric: the two-sided p-value is twice the smaller tail (with
+        # b = c every outcome is as likely or less, and p = 1).
+        p = 2 * float(special.bdtr(min(b, c), b + c, 0.5))
     return McNemarResult(
-        n=n, n_dropped=dropped, b=b, c=c, statistic=statistic, p=min(1.0, p), method=method,
+        n=n, n_dropped=dropped, b=b, c=c, statistic=statistic, p=min(1.0, p), method="exact",
         share_right_pre=(both_right + b) / n, share_right_post=(both_right + c) / n,
         difference=(c - b) / n, odds_ratio=c / b if b else None,
     )
@@ -635,6 +647,8 @@ def suppress(cells: dict[K, int], k: int = 5) -> dict[K, int | None]:
     """
     if k < 1:
         raise ValueError("k must be at least 1")
+    import numpy as np
+
     for key, count in cells.items():
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
             raise ValueError(f"count for {key!r} must be a non-negative integer, got {count!r}")

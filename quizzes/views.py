@@ -5,20 +5,18 @@ import csv
 import io
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from courses import services as course_services
-from courses.views import open_activity
 from courses.models import Activity, Course, localized
-from quizzes import bank as bank_service
+from courses.views import open_activity
 from quizzes import results as results_service
 from quizzes import services
 from quizzes.forms import MarkForm, UploadForm
 from quizzes.models import QuestionImport, Quiz, QuizAttempt
-from quizzes.package import render_question
-from training import audit
+from training import audit, timezones
 from training.cohorts import Cohort
 from training.csv_export import csv_cell
 from training.db import utcnow
@@ -87,7 +85,8 @@ def attempt(attempt_id: int):
 
 
 def _wants_json() -> bool:
-    return request.headers.get("X-Amicus-Autosave") == "1"
+    # A save sent as the page closes (sendBeacon) cannot set a header: it says so in the form.
+    return request.headers.get("X-Amicus-Autosave") == "1" or request.form.get("autosave") == "1"
 
 
 @bp.post("/quizzes/attempts/<int:attempt_id>/save")
@@ -106,7 +105,7 @@ def save(attempt_id: int):
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     db.session.commit()
     if _wants_json():
-        return jsonify(saved=True, at=utcnow().strftime("%H:%M:%S"))
+        return jsonify(saved=True, at=format_time(utcnow(), "HH:mm:ss"))  # in the reader's zone
     flash(_("Your answers are saved."), "success")
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
@@ -119,13 +118,26 @@ def submit(attempt_id: int):
         abort(400)
     if attempt.state == "in_progress":
         try:
-            services.save_answers(attempt, current_user, services.answers_from_form(attempt, request.form))
+            raw = services.answers_from_form(attempt, request.form)
+            if request.form.get("confirmed") != "1" and not services.deadline_passed(attempt):
+                # Her answers are saved first; with questions left empty she confirms on a page
+                # that lists them and carries the answers, so its submit sends what she confirmed.
+                services.save_answers(attempt, current_user, raw)
+                empty = services.unanswered(attempt, current_language())
+                if empty:
+                    fields = services.answer_fields(attempt)
+                    db.session.commit()
+                    course, activity = _where(attempt)
+                    return render_template("quizzes/confirm.html", attempt=attempt, course=course,
+                                           title=localized(activity.titles, current_language()),
+                                           unanswered=empty, fields=fields, form=ConfirmForm())
+            services.submit(attempt, current_user, raw)
         except services.QuizError as problem:
             db.session.rollback()
-            if not services.deadline_passed(attempt):
-                flash(str(problem.message), "error")
-                return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
-        services.finish(attempt, current_user)
+            if attempt.state != "in_progress":  # submitted meanwhile (another tab): her review
+                return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+            flash(str(problem.message), "error")
+            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
         db.session.commit()
     return redirect(url_for("quizzes.review", attempt_id=attempt.id))
 
@@ -148,10 +160,12 @@ def review(attempt_id: int):
         "answers": quiz.show_answers or not is_owner,
         "feedback": quiz.show_feedback or not is_owner,
     }
+    state = services.summary(quiz, current_user) if is_owner else None
+    lines = services.review_lines(attempt, current_language())
     return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, course=course, activity=activity,
                            title=localized(activity.titles, current_language()), show=show, is_owner=is_owner,
-                           lines=services.review_lines(attempt, current_language()),
-                           state=services.summary(quiz, current_user) if is_owner else None)
+                           lines=lines, score=services.score_shown(attempt, lines), state=state,
+                           next_step=services.next_step(quiz, state) if state else None, form=ConfirmForm())
 
 
 @bp.get("/quizzes/marking")
@@ -196,6 +210,8 @@ def mark(response_id: int):
 @login_required
 def bank(slug: str):
     """The course's question bank: categories, GIFT upload with a preview, export."""
+    from quizzes import bank as bank_service  # here: the GIFT reader is for trainers, not every worker (#22)
+
     course = _bank_course(slug)
     form = UploadForm()
     if form.validate_on_submit():
@@ -213,6 +229,8 @@ def bank(slug: str):
 
 def _bank_course(slug: str):
     """The course whose bank the current user manages; 404 or 403 otherwise."""
+    from quizzes import bank as bank_service  # here: the GIFT reader is for trainers, not every worker (#22)
+
     course = course_services.get_course(slug)
     if course is None:
         abort(404)
@@ -234,6 +252,9 @@ def _staged(slug: str, import_id: int):
 @bp.get("/courses/<slug>/questions/imports/<int:import_id>")
 @login_required
 def bank_preview(slug: str, import_id: int):
+    from quizzes import bank as bank_service  # here: the GIFT reader is for trainers, not every worker (#22)
+    from quizzes.package import render_question
+
     course, staged = _staged(slug, import_id)
     questions = bank_service.read_questions(staged.text)
     return render_template("quizzes/bank_preview.html", course=course, staged=staged, form=ConfirmForm(),
@@ -244,6 +265,8 @@ def bank_preview(slug: str, import_id: int):
 @bp.post("/courses/<slug>/questions/imports/<int:import_id>")
 @login_required
 def bank_confirm(slug: str, import_id: int):
+    from quizzes import bank as bank_service  # here: the GIFT reader is for trainers, not every worker (#22)
+
     course, staged = _staged(slug, import_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -262,6 +285,8 @@ def bank_confirm(slug: str, import_id: int):
 @bp.get("/courses/<slug>/questions.gift")
 @login_required
 def bank_export(slug: str):
+    from quizzes import bank as bank_service  # here: the GIFT reader is for trainers, not every worker (#22)
+
     course = _bank_course(slug)
     return Response(bank_service.export_course(course), mimetype="text/plain",
                     headers={"Content-Disposition": f'attachment; filename="{course.slug}-questions.gift"'})
@@ -293,11 +318,12 @@ def cohort_results_csv(cohort_id: int, activity: str):
     data = _cohort_results(cohort_id, activity)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["handle", "attempt", "submitted_at", "score", "waiting_for_marking",
+    zone = timezones.zone_of(current_user)  # the reader's, named in the header
+    writer.writerow(["handle", "attempt", timezones.csv_header("submitted_at", zone), "score", "waiting_for_marking",
                      *[f"q{n}" for n in range(1, len(data.question_ids) + 1)]])
     for user, attempt, fractions in data.attempts:
         writer.writerow([csv_cell(user.handle), attempt.number,
-                         attempt.submitted_at.isoformat(timespec="seconds") if attempt.submitted_at else "",
+                         timezones.csv_moment(attempt.submitted_at, zone),
                          "" if attempt.score is None else attempt.score, int(attempt.needs_marking),
                          *["" if fractions.get(qid) is None else round(fractions[qid], 4) for qid in data.question_ids]])
     audit.record(current_user, "export.quiz_attempts", f"cohort {data.cohort.id}, quiz {data.activity.slug}",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-
 from datetime import date
 
 import click
@@ -27,8 +26,9 @@ surveys_cli = AppGroup("surveys", help="Survey results for scripts, and deleting
               help="Keep this many months of answers (default: AMICUS_SURVEY_RETENTION_MONTHS).")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
 def purge(months: int | None, dry_run: bool) -> None:
-    """Delete survey answers older than the retention period (submitted answers by their date;
-    unsubmitted drafts of cohorts that ended before it)."""
+    """Delete survey answers older than the retention period (submitted answers by their month;
+    unsubmitted drafts of cohorts that ended before it), then rewrite the rest in the order of
+    their random ids (PostgreSQL), so that nothing shows the order they were written in."""
     months = months or current_app.config["AMICUS_SURVEY_RETENTION_MONTHS"]
     cutoff = services.months_before(date.today(), months)
     count = services.purge_responses(cutoff, dry_run=dry_run)
@@ -36,6 +36,8 @@ def purge(months: int | None, dry_run: bool) -> None:
         db.session.rollback()
         click.echo(f"{count} survey response(s) from before {cutoff.isoformat()} would be deleted.")
         return
+    db.session.commit()
+    services.reorder_responses()
     db.session.commit()
     click.echo(f"Deleted {count} survey response(s) from before {cutoff.isoformat()}.")
 

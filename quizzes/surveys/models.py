@@ -45,8 +45,12 @@ class SurveyAdjustment(db.Model):
 class SurveyResponse(db.Model):
     __tablename__ = "survey_responses"
     # The second index answers "how many submitted, per cohort" from the index alone (tallies.py).
+    # On SQLite the rows are kept in the order of their random ids (no rowid), not in the order
+    # they were written, which would line up with anything else written at the time (a
+    # certificate issued by the submission); PostgreSQL: services.reorder_responses.
     __table_args__ = (UniqueConstraint("survey_id", "respondent_key"),
-                      Index("ix_survey_responses_counted", "survey_id", "state", "cohort_id"))
+                      Index("ix_survey_responses_counted", "survey_id", "state", "cohort_id"),
+                      {"sqlite_with_rowid": False})
 
     # A random id: an auto-increment would order responses like the completions they follow.
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
@@ -55,10 +59,12 @@ class SurveyResponse(db.Model):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     # Only in a cohort with identified surveys (participants were told); otherwise always empty.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    profession: Mapped[str | None] = mapped_column(String(16))  # coarse, for breakdowns with suppression
+    # Coarse, for breakdowns with suppression; set on submission, and None (withheld) when fewer
+    # than k of the people the response could come from share it (services.generalised).
+    profession: Mapped[str | None] = mapped_column(String(16))
     region: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="draft")  # draft, submitted
-    submitted_on: Mapped[date | None] = mapped_column(Date)  # the day only
+    submitted_on: Mapped[date | None] = mapped_column(Date)  # the month only: its first day
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
@@ -71,6 +77,7 @@ class SurveyAnswer(db.Model):
     """
 
     __tablename__ = "survey_answers"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # kept in the order of the responses' random ids
 
     response_id: Mapped[str] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True)
     item: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -19,8 +20,9 @@ from quizzes.surveys import tallies
 from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, cohorts_run_by
-from training.progress import Enrolment
 from training.extensions import db
+from training.i18n import list_join
+from training.progress import Enrolment
 
 
 @dataclass
@@ -28,7 +30,7 @@ class ItemResult:
     id: str
     kind: str  # knowledge, likert, self, retro
     label: str
-    test: str  # "McNemar", "Wilcoxon", ...
+    test: str  # "McNemar, exact conditional", "Wilcoxon", ...
     n: int
     pre: float | None  # share right, or mean on the scale
     post: float | None
@@ -37,6 +39,7 @@ class ItemResult:
     p_adjusted: float | None = None
     effect: float | None = None
     effect_name: str = ""
+    reversed: bool = False  # a negatively worded item: its score is turned so that higher is better
     # Before and after: counts per answer (labels in order), for the stacked bars and their table.
     labels: list[str] = field(default_factory=list)
     counts_pre: list[int] = field(default_factory=list)
@@ -89,7 +92,7 @@ class SurveyResults:
     people: list[tuple[str, int | None, int | None, int]] = field(default_factory=list)
     # dimension -> rows (label, matched n or None when suppressed, knowledge % before, after)
     breakdowns: dict[str, list[tuple[str, int | None, float | None, float | None]]] = field(default_factory=dict)
-    pairs: list[tuple[str, str, object, object]] = field(default_factory=list)  # for the de-identified CSV
+    pairs: list[tuple[str, str, str, object, object]] = field(default_factory=list)  # for the de-identified CSV
 
     def to_dict(self) -> dict:
         """Everything shown, for `flask surveys report --format json`."""
@@ -103,6 +106,29 @@ class SurveyResults:
             "breakdowns": {d: [{"group": g, "n": n, "knowledge_pre_percent": a, "knowledge_post_percent": b}
                                for g, n, a, b in rows] for d, rows in self.breakdowns.items()},
         }
+
+
+def rounded(x: float | None, digits: int = 0, scale: int = 1) -> Decimal | None:
+    """``x`` (times ``scale``) rounded half up from the decimal it stands for (2.275 -> 2.28,
+    0.425 as a percentage -> 43), not from its binary float (2.27499...): the same on the page,
+    the CSV and the PDF."""
+    if x is None:
+        return None
+    return (Decimal(repr(float(x))) * scale).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def percent(share: float | None, digits: int = 0) -> Decimal | None:
+    """A share (0..1) as a percentage, rounded as ``rounded`` rounds."""
+    return rounded(share, digits, 100)
+
+
+def direction(before: float | None, after: float | None, digits: int = 0) -> str:
+    """"up", "down" or "same", as the two numbers read once rounded (a sentence saying "rose"
+    must not print 31% and 31%)."""
+    a, b = rounded(before, digits), rounded(after, digits)
+    if a is None or b is None or a == b:
+        return "same"
+    return "up" if b > a else "down"
 
 
 def _scale_value(item: dict, value):
@@ -172,7 +198,7 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     else:
         enrolled = db.session.execute(select(func.count(distinct(CohortMember.user_id))).where(
             CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == "participant")).scalar_one()
-        scope_text = ", ".join(c.name for c in cohorts)
+        scope_text = list_join(c.name for c in cohorts)
     result = SurveyResults(
         cohort=cohorts[0] if cohorts is not None and len(cohorts) == 1 else None, scope=scope_text, course=course,
         instrument=found.name, title=localized(course.titles, locale), k=k,
@@ -201,7 +227,9 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items
                  and counts.pairs.get(i["id"])]
     # Translated once, not per item.
-    mcnemar, difference, wrong, right_word = (str(_l("McNemar")), str(_l("difference in the share right")),
+    # The variant is named wherever the test is (page, PDF, CSV): survey_stats.mcnemar_counted.
+    mcnemar, difference, wrong, right_word = (str(_l("McNemar, exact conditional")),
+                                              str(_l("difference in the share right")),
                                               str(_l("wrong")), str(_l("right")))
     wilcoxon, then_now, rank_biserial = (str(_l("Wilcoxon")), str(_l("Wilcoxon (then vs now)")),
                                          str(_l("rank-biserial correlation")))
@@ -230,8 +258,10 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     for item, adjusted in zip(result.items, st.holm([i.p for i in result.items]), strict=True):
         item.p_adjusted = adjusted
     if with_pairs:
-        result.pairs = _matched_answers(scope, [pre_items[i.id] for i in result.items
-                                                if i.kind in ("knowledge", "likert", "self")])
+        both = [i for i in pre_items.values() if i["id"] in post_items and i["type"] != "text"]
+        single = [(i, "pre") for i in pre_items.values() if i["id"] not in post_items and i["type"] != "text"] + \
+                 [(i, later) for i in post_items.values() if i["id"] not in pre_items and i["type"] != "text"]
+        result.pairs = _matched_answers(scope, both, single)
 
     if knowledge and counts.scores:
         # A score counts the knowledge items answered right; every item anyone here answered
@@ -253,10 +283,12 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
             "mastery_pre": st.mastery_share(percent["pre"], mastery),
             "mastery_post": st.mastery_share(percent["post"], mastery),
         }
+        result.score["direction"] = direction(result.score["pre_percent"], result.score["post_percent"])
         names = {} if result.cohort is not None else dict(db.session.execute(  # only the "by cohort" table names them
             select(Cohort.id, Cohort.name).where(Cohort.course_id == course.id)).all())
+        present = _groups_present(scope, names if result.cohort is None else {})
         result.breakdowns = {
-            dimension: _breakdown(counts.groups, dimension, names, top, k)
+            dimension: _breakdown(counts.groups, dimension, names, top, k, present[dimension])
             for dimension in ("profession", "region") + (("cohort",) if result.cohort is None else ())
         }
     return result
@@ -318,20 +350,35 @@ def _right_counts(counts: dict[tuple, int], total: int, item: dict) -> dict[tupl
     return out
 
 
-def _matched_answers(scope: _Scope, items: list[dict]) -> list[tuple[str, str, object, object]]:
-    """Every matched person's answers to the analysed items (pair id, item, before, after)."""
-    ids = [i["id"] for i in items]
-    answers: dict[tuple[str, str], dict[str, int]] = {}
+def _matched_answers(scope: _Scope, both: list[dict], single: list[tuple[dict, str]]) -> list[tuple]:
+    """Rows (pair id, item, phases, before, after) for the de-identified CSV: items asked in both
+    phases for every matched person; items asked in one phase only (the self-report headline,
+    behaviour items) for everyone who answered that phase, so that what the page reports can be
+    rebuilt from the file."""
+    ids = [i["id"] for i in both] + [i["id"] for i, _phase in single]
+    multiple = {i["id"] for i in [*both, *(i for i, _phase in single)] if i["type"] == "multiple"}
+    answers: dict[tuple[str, str], dict[str, object]] = {}
     keys = sorted(db.session.execute(scope.matched(select(scope.A.respondent_key))).scalars())
     for phase, survey_id in (("pre", scope.pre_id), ("post", scope.post_id)):
         r = aliased(SurveyResponse)
-        query = scope.where(select(r.respondent_key, SurveyAnswer.item, SurveyAnswer.value).select_from(r).join(
-            SurveyAnswer, SurveyAnswer.response_id == r.id), r).where(
-            r.survey_id == survey_id, SurveyAnswer.item.in_(ids), SurveyAnswer.position == 0)
+        query = scope.where(select(r.respondent_key, SurveyAnswer.item, SurveyAnswer.value)
+                            .select_from(r).join(SurveyAnswer, SurveyAnswer.response_id == r.id), r).where(
+            r.survey_id == survey_id, SurveyAnswer.item.in_(ids), SurveyAnswer.value.is_not(None))
         for key, item, value in db.session.execute(query):
-            answers.setdefault((phase, key), {})[item] = value
-    return [(_pair_id(key), item["id"], _export_value(item, answers.get(("pre", key), {})),
-             _export_value(item, answers.get(("post", key), {}))) for item in items for key in keys]
+            given = answers.setdefault((phase, key), {})
+            if item in multiple:  # every choice ticked
+                given.setdefault(item, []).append(value)
+            else:
+                given[item] = value
+    rows = [(_pair_id(key), item["id"], "pre+post", _export_value(item, answers.get(("pre", key), {})),
+             _export_value(item, answers.get(("post", key), {}))) for item in both for key in keys]
+    for item, phase in single:
+        side = "pre" if phase == "pre" else "post"
+        for key in sorted(k for (p, k), given in answers.items() if p == side and item["id"] in given):
+            value = _export_value(item, answers[(side, key)])
+            rows.append((_pair_id(key), item["id"], phase, value if side == "pre" else None,
+                         value if side == "post" else None))
+    return rows
 
 
 def _export_value(item: dict, answers: dict):
@@ -341,6 +388,8 @@ def _export_value(item: dict, answers: dict):
         return None
     if item["type"] == "knowledge":
         return int(value == item["answer"])
+    if item["type"] in ("single", "multiple"):
+        return " ".join(str(v) for v in sorted(value)) if isinstance(value, list) else value  # choices, from 0
     return _scale_value(item, value)
 
 
@@ -349,12 +398,23 @@ def _pair_id(respondent_key: str) -> str:
     return hashlib.sha256(respondent_key.encode()).hexdigest()[:16]
 
 
+def _groups_present(scope: _Scope, names: dict[int, str]) -> dict[str, set[str]]:
+    """The groups that answered either survey in scope, matched or not (so that a group with
+    fewer than k matched people still has its row, marked as hidden): dimension -> groups."""
+    r = aliased(SurveyResponse)
+    rows = db.session.execute(scope.where(select(r.profession, r.region, r.cohort_id).distinct(), r).where(
+        r.survey_id.in_([i for i in (scope.pre_id, scope.post_id) if i]))).all()
+    return {"profession": {p or "" for p, _r, _c in rows}, "region": {region or "" for _p, region, _c in rows},
+            "cohort": {names.get(c or 0, "") for _p, _r, c in rows}}
+
+
 def _breakdown(groups: dict[tuple[int, str, str], list[int]], dimension: str, names: dict[int, str], top: int,
-               k: int):
-    """Knowledge score before/after per group; groups under k (and what would reveal them) hidden."""
-    members: dict[str, list[int]] = {}
+               k: int, present: set[str] = frozenset()):
+    """Knowledge score before/after per group; groups under k (and what would reveal them) hidden,
+    with a row each (n None), also groups that answered but have nobody matched."""
+    members: dict[str, list[int]] = {group: [0, 0, 0] for group in present}
     for (cohort_id, profession, region), (n, sum_pre, sum_post) in groups.items():
-        group = {"profession": profession or "other", "region": region, "cohort": names.get(cohort_id, "")}[dimension]
+        group = {"profession": profession or "", "region": region, "cohort": names.get(cohort_id, "")}[dimension]
         totals = members.setdefault(group or "", [0, 0, 0])
         totals[0] += n
         totals[1] += sum_pre
@@ -362,7 +422,7 @@ def _breakdown(groups: dict[tuple[int, str, str], list[int]], dimension: str, na
     shown = st.suppress({group: totals[0] for group, totals in sorted(members.items())}, k)
     rows = []
     for group, count in shown.items():
-        if count is None:
+        if not count:  # hidden, or nobody matched: "fewer than k" either way
             rows.append((group, None, None, None))
             continue
         rows.append((group, count, 100 * members[group][1] / (top * count), 100 * members[group][2] / (top * count)))
@@ -373,12 +433,17 @@ def _scale_result(item: dict, pairs: st.Counted, test: str, effect_name: str, lo
     w = st.wilcoxon_signed_rank(pairs)
     change = st.change_summary(pairs)
     points = item["points"]
+    reverse = bool(item.get("reversed"))
+    # The answer table counts the answers as given (1..points as asked), not as turned for the score.
+    as_asked = (lambda v: points + 1 - v) if reverse else (lambda v: v)
     return ItemResult(id=item["id"], kind=item["type"], label=localized(item["text"], locale), test=test,
                       n=pairs.n_pairs, pre=change["mean_pre"], post=change["mean_post"], change=change, p=w["p"],
-                      effect=w["rank_biserial"], effect_name=effect_name,
+                      effect=w["rank_biserial"], effect_name=effect_name, reversed=reverse,
                       labels=[str(v) for v in range(1, points + 1)],
-                      counts_pre=[sum(n for (a, _b), n in pairs.counts.items() if a == v) for v in range(1, points + 1)],
-                      counts_post=[sum(n for (_a, b), n in pairs.counts.items() if b == v) for v in range(1, points + 1)])
+                      counts_pre=[sum(n for (a, _b), n in pairs.counts.items() if a == as_asked(v))
+                                  for v in range(1, points + 1)],
+                      counts_post=[sum(n for (_a, b), n in pairs.counts.items() if b == as_asked(v))
+                                   for v in range(1, points + 1)])
 
 
 def _people(cohort: Cohort, surveys: dict, later: str, items: dict) -> list:
@@ -429,27 +494,40 @@ def _self_report(post_items: dict, counts: dict[str, dict[int, int]], locale: st
 
 
 def results_table(r: SurveyResults) -> list[list]:
-    """The results as rows, for CSV (the same whether downloaded or printed by the CLI)."""
-    rows = [["measure", "item", "test", "n", "pre", "post", "p", "p_holm", "effect", "effect_name"],
-            ["counts", "enrolled", "", r.enrolled, "", "", "", "", "", ""],
-            ["counts", "answered_pre", "", r.pre, "", "", "", "", "", ""],
-            ["counts", "answered_post", "", r.post, "", "", "", "", "", ""],
-            ["counts", "matched", "", r.matched, "", "", "", "", "", ""]]
+    """The results as rows, for CSV (the same whether downloaded or printed by the CLI).
+
+    Numbers are rounded half up from their decimal value (``rounded``: 4 places, p-values 4 too);
+    a suppressed group's n reads "fewer than k" with the reason in ``note``."""
+    def num(x, digits=4):
+        return "" if x is None or x == "" else rounded(x, digits)
+
+    blank = [""] * 3
+    rows = [["measure", "item", "test", "n", "pre", "post", "p", "p_holm", "effect", "effect_name",
+             "mean_change", "ci95_low", "ci95_high", "note"],
+            ["counts", "enrolled", "", r.enrolled, "", "", "", "", "", "", *blank, ""],
+            ["counts", "answered_pre", "", r.pre, "", "", "", "", "", "", *blank, ""],
+            ["counts", "answered_post", "", r.post, "", "", "", "", "", "", *blank, ""],
+            ["counts", "matched", "", r.matched, "", "", "", "", "", "", *blank, ""]]
     if r.self_report:
-        rows.append(["self_report", r.self_report["label"], "", r.self_report["n"], "", r.self_report["share"],
-                     "", "", "", "share agreeing"])
+        rows.append(["self_report", r.self_report["label"], "", r.self_report["n"], "", num(r.self_report["share"]),
+                     "", "", "", "share agreeing", *blank, "self-report"])
     if r.score:
         t = r.score["t"]
-        rows.append(["knowledge_score_percent", "", "paired t", t["n"], r.score["pre_percent"], r.score["post_percent"],
-                     t["p"], "", t["d_z"], "d_z"])
-        rows.append(["hake_gain", "class_average", "", r.score["hake"]["n"], "", r.score["hake"]["class_average_gain"],
-                     "", "", "", ""])
+        rows.append(["knowledge_score_percent", "", "paired t", t["n"], num(r.score["pre_percent"]),
+                     num(r.score["post_percent"]), num(t["p"]), "", num(t["d_z"]), "d_z", *blank, ""])
+        rows.append(["hake_gain", "class_average", "", r.score["hake"]["n"], "",
+                     num(r.score["hake"]["class_average_gain"]), "", "", "", "", *blank, ""])
         rows.append(["hake_gain", "mean_of_individuals", "", r.score["hake"]["n_individual"], "",
-                     r.score["hake"]["mean_individual_gain"], "", "", "", ""])
+                     num(r.score["hake"]["mean_individual_gain"]), "", "", "", "", *blank, ""])
     for i in r.items:
-        rows.append(["item", i.id, i.test, i.n, i.pre, i.post, i.p, i.p_adjusted, i.effect, i.effect_name])
+        change = i.change or {}
+        ci = change.get("ci95") or (None, None)
+        rows.append(["item", i.id, i.test, i.n, num(i.pre), num(i.post), num(i.p), num(i.p_adjusted), num(i.effect),
+                     i.effect_name, num(change.get("mean_change")), num(ci[0]), num(ci[1]),
+                     "reversed item: score turned so that higher is better" if i.reversed else ""])
     for dimension, groups in r.breakdowns.items():
         for group, n, before, after in groups:
-            rows.append([f"knowledge_by_{dimension}", group or "-", "", n if n is not None else "suppressed",
-                         before, after, "", "", "", ""])
+            rows.append([f"knowledge_by_{dimension}", group or "-", "", n if n is not None else f"fewer than {r.k}",
+                         num(before), num(after), "", "", "", "", *blank,
+                         "" if n is not None else f"suppressed: fewer than {r.k} matched people in this group"])
     return rows

@@ -1,31 +1,36 @@
 """Answering surveys anonymously: answers are stored under a keyed hash of the person, never her id.
 
 The key is ``HMAC(survey secret, course id : instrument : account id)``. The survey secret lives
-in the environment (AMICUS_SURVEY_SECRET, else derived from SECRET_KEY), not in the database, so
-nobody holding the database, any page or any export can go from a response to an account;
-the same person still produces the same key for the pre- and the post-survey.
+in the environment (AMICUS_SURVEY_SECRET, else derived from SECRET_KEY), not in the database.
+Nothing else stored says who answered: a survey's completion is not recorded per account but
+derived from the pseudonym when progress is read (``answered``), the profession and region copied
+onto a response are withheld when too few of the people it could come from share them
+(``generalised``), and the date is the month only. docs/surveys.md says what someone holding
+the database, the secret or a trainer's pages can still learn.
 """
 from __future__ import annotations
 
 import calendar
 import hashlib
 import hmac
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 
 from courses import services as course_services
-from courses.models import Activity, Course
+from courses.models import Activity, Course, localized
 from quizzes.surveys import tallies
 from quizzes.surveys.models import Survey, SurveyAdjustment, SurveyAnswer, SurveyResponse, answer_rows
+from training import progress
 from training.accounts import User
-from training.cohorts import Cohort, require_manager
-from training.db import utcnow
+from training.cohorts import Cohort, CohortMember, require_manager
+from training.db import first_or_create, utcnow
 from training.extensions import db
-from training.progress import enrolment, mark_complete
+from training.progress import Enrolment, enrolment
 
 TEXT_MAX = 2000
 
@@ -52,13 +57,24 @@ def purge_responses(cutoff: date, dry_run: bool = False) -> int:
     from training import audit
 
     ended = select(Cohort.id).where(Cohort.ends_on.is_not(None), Cohort.ends_on < cutoff)
-    condition = or_(SurveyResponse.submitted_on < cutoff,
+    # A response is dated by its month: the cut-off's month is kept whole.
+    condition = or_(SurveyResponse.submitted_on < cutoff.replace(day=1),
                     and_(SurveyResponse.submitted_on.is_(None), SurveyResponse.cohort_id.in_(ended)))
     count = db.session.execute(select(func.count()).select_from(SurveyResponse).where(condition)).scalar_one()
     if count and not dry_run:
         db.session.execute(delete(SurveyResponse).where(condition))
         audit.record(None, "survey.purge", f"survey answers before {cutoff.isoformat()}", None, responses=count)
     return count
+
+
+def reorder_responses() -> None:
+    """Rewrite the responses and their answers in the order of their random ids (PostgreSQL's
+    CLUSTER), so that the order in which they were written (which lines up with anything else
+    written then, such as a certificate issued by a submission) no longer shows in the tables
+    or a dump. Run with the monthly purge. SQLite keeps them in that order already (no rowid)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("CLUSTER survey_responses USING pk_survey_responses"))
+        db.session.execute(text("CLUSTER survey_answers USING pk_survey_answers"))
 
 
 def survey_secret() -> bytes:
@@ -70,7 +86,80 @@ def survey_secret() -> bytes:
 
 def respondent_key(user: User, course_id: int, instrument: str) -> str:
     """The pseudonym under which this person's answers to this instrument are stored."""
-    return hmac.new(survey_secret(), f"{course_id}:{instrument}:{user.id}".encode(), hashlib.sha256).hexdigest()
+    return _key(survey_secret(), user.id, course_id, instrument)
+
+
+def _key(secret: bytes, user_id: int, course_id: int, instrument: str) -> str:
+    return hmac.new(secret, f"{course_id}:{instrument}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+@progress.derived_kind("survey")
+def answered(user_ids: list[int], activity_ids: list[int]) -> set[tuple[int, int]]:
+    """Which of these survey activities each person has answered: {(user id, activity id)}.
+
+    A survey's completion is never stored per account (that row would tell whoever holds the
+    database who answered, and line up with the responses): it is a submitted response under
+    her pseudonym, recomputed here with the secret. Two statements, whatever the numbers.
+    """
+    surveys = db.session.execute(
+        select(Survey.id, Survey.activity_id, Survey.instrument, Activity.course_id)
+        .join(Activity, Activity.id == Survey.activity_id).where(Survey.activity_id.in_(activity_ids))).all()
+    if not surveys:
+        return set()
+    secret = survey_secret()
+    wanted = {(s.id, _key(secret, user_id, s.course_id, s.instrument)): (user_id, s.activity_id)
+              for s in surveys for user_id in user_ids}
+    found = db.session.execute(select(SurveyResponse.survey_id, SurveyResponse.respondent_key).where(
+        SurveyResponse.survey_id.in_([s.id for s in surveys]),
+        SurveyResponse.respondent_key.in_(sorted({key for _id, key in wanted})),
+        SurveyResponse.state == "submitted"))
+    return {wanted[(survey_id, key)] for survey_id, key in found if (survey_id, key) in wanted}
+
+
+def _kept(counts: dict, k: int) -> set:
+    """The values of one attribute that may be stored: each shared by at least k of the people;
+    the rest are withheld together, and when fewer than k people are withheld, the smallest kept
+    value is withheld as well, until the withheld make k or nothing is kept (a withheld value
+    must not point at fewer than k people either)."""
+    kept = {value for value, n in counts.items() if n >= k}
+    withheld = sum(n for value, n in counts.items() if value not in kept)
+    while kept and 0 < withheld < k:
+        smallest = min(kept, key=lambda value: (counts[value], str(value)))
+        kept.discard(smallest)
+        withheld += counts[smallest]
+    return kept
+
+
+def generalised(people: list[tuple[str | None, str | None]], k: int) -> dict[tuple, tuple]:
+    """(profession, region) -> what a response of such a person stores, given everyone the
+    response could come from (``people``): each stored combination is shared by at least k of
+    them, otherwise the region, then the profession, is withheld (None). With fewer than k
+    people in all, nothing is stored."""
+    professions = _kept(Counter(p for p, _r in people), k)
+    stored_profession = {p: (p if p in professions else None) for p, _r in people}
+    regions: dict = {}
+    for p, r in people:
+        regions.setdefault(stored_profession[p], Counter())[r] += 1
+    kept_regions = {group: _kept(counts, k) for group, counts in regions.items()}
+    return {(p, r): (stored_profession[p], r if r in kept_regions[stored_profession[p]] else None)
+            for p, r in people}
+
+
+def attributes_to_store(user: User, course_id: int, cohort: Cohort | None) -> tuple[str | None, str | None]:
+    """Her profession and region as her response may carry them: generalised over the people it
+    could come from (the cohort's participants, or those taking the course without a cohort)
+    so that neither points at fewer than k people (AMICUS_MIN_CELL)."""
+    if cohort is not None:
+        query = select(User.profession, User.region).join(CohortMember, CohortMember.user_id == User.id).where(
+            CohortMember.cohort_id == cohort.id, CohortMember.role == "participant")
+    else:
+        query = select(User.profession, User.region).join(Enrolment, Enrolment.user_id == User.id).where(
+            Enrolment.course_id == course_id, Enrolment.cohort_id.is_(None))
+    people = [tuple(row) for row in db.session.execute(query)]
+    if (user.profession, user.region) not in people:
+        people.append((user.profession, user.region))
+    return generalised(people, int(current_app.config["AMICUS_MIN_CELL"])).get((user.profession, user.region),
+                                                                                (None, None))
 
 
 @dataclass
@@ -159,10 +248,7 @@ def answers_from_form(items: list[dict], form) -> dict:
     return out
 
 
-def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
-    """Store her answers as given (a draft); all or nothing; refused once submitted."""
-    if not ctx.outline.enrolled:
-        raise SurveyError(_l("Enrol in the course to answer its surveys."))
+def _clean_answers(ctx: SurveyContext, raw: dict) -> dict:
     items = {item["id"]: item for item in ctx.items}
     cleaned = {}
     for item_id, value in raw.items():
@@ -172,30 +258,50 @@ def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
             cleaned[item_id] = clean_answer(items[item_id], value)
         except ValueError:
             raise SurveyError(_l("An answer did not fit its question. Nothing was saved; reload the page.")) from None
-    response = my_response(ctx, user)
-    if response is not None and response.state == "submitted":
+    return cleaned
+
+
+def _own_response_locked(ctx: SurveyContext, user: User) -> SurveyResponse:
+    """Her response, made (as an empty draft) if she has none, and locked: her saves and submits
+    take turns, and the first save of two racing ones makes the row for both."""
+    key = respondent_key(user, ctx.course.id, ctx.survey.instrument)
+    cohort = cohort_of(user, ctx.course)
+    return first_or_create(db.session, SurveyResponse, {"survey_id": ctx.survey.id, "respondent_key": key}, {
+        "cohort_id": cohort.id if cohort else None,
+        "user_id": user.id if cohort and cohort.identified_surveys else None, "answers": {}})
+
+
+def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
+    """Store her answers as given (a draft); all or nothing; refused once submitted."""
+    if not ctx.outline.enrolled:
+        raise SurveyError(_l("Enrol in the course to answer its surveys."))
+    cleaned = _clean_answers(ctx, raw)
+    response = _own_response_locked(ctx, user)
+    if response.state == "submitted":
         raise SurveyError(_l("You have already submitted this survey; answers can no longer change."))
-    if response is None:
-        cohort = cohort_of(user, ctx.course)
-        response = SurveyResponse(
-            survey_id=ctx.survey.id, respondent_key=respondent_key(user, ctx.course.id, ctx.survey.instrument),
-            cohort_id=cohort.id if cohort else None, user_id=user.id if cohort and cohort.identified_surveys else None,
-            profession=user.profession, region=user.region, answers={})
-        db.session.add(response)
     response.answers = {**(response.answers or {}), **cleaned}
     return response
 
 
 def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
-    """Save and submit; True if this call submitted it. A second submit changes nothing."""
-    response = my_response(ctx, user)
-    if response is not None and response.state == "submitted":
+    """Save and submit; True if this call submitted it. A second submit (a double click, another
+    tab, racing the first) changes nothing and is not an error."""
+    if not ctx.outline.enrolled:
+        raise SurveyError(_l("Enrol in the course to answer its surveys."))
+    cleaned = _clean_answers(ctx, raw)
+    response = _own_response_locked(ctx, user)
+    if response.state == "submitted":
         return False
-    response = save(ctx, user, raw)
-    db.session.flush()
+    # The profession and region are decided now, over the people she is among (not when the
+    # draft was made), and the date is the month only (docs/surveys.md).
+    profession, region = attributes_to_store(user, ctx.course.id, db.session.get(Cohort, response.cohort_id)
+                                             if response.cohort_id else None)
+    # Conditional as well as locked: SQLite has no row locks (training.db.locked).
     result = db.session.execute(
         update(SurveyResponse).where(SurveyResponse.id == response.id, SurveyResponse.state == "draft")
-        .values(state="submitted", submitted_on=utcnow().date()).execution_options(synchronize_session=False))
+        .values(state="submitted", submitted_on=utcnow().date().replace(day=1), profession=profession,
+                region=region, answers={**(response.answers or {}), **cleaned})
+        .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return False
     db.session.refresh(response)
@@ -203,8 +309,29 @@ def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
     if rows:
         db.session.execute(insert(SurveyAnswer), rows)
     tallies.count_submitted(response, ctx.course.id, ctx.survey.instrument)
-    mark_complete(user, ctx.activity.id)
+    progress.completed(user, ctx.activity.id)  # no row: her progress reads it from her pseudonym
     return True
+
+
+def unanswered(ctx: SurveyContext, response: SurveyResponse, locale: str) -> list[tuple[int, str]]:
+    """The survey's questions her response leaves empty, as (number shown, text in her language):
+    what submitting asks her to confirm."""
+    answers = response.answers or {}
+    return [(number, localized(item["text"], locale)) for number, item in enumerate(ctx.items, 1)
+            if answers.get(item["id"]) in (None, "", [])]
+
+
+def answer_fields(ctx: SurveyContext, response: SurveyResponse) -> list[tuple[str, str]]:
+    """Her saved answers as the survey form posts them (the inverse of answers_from_form): the
+    confirmation page carries them, so that its Submit sends the answers she confirmed, whatever
+    an autosave still under way stores meanwhile."""
+    answers = response.answers or {}
+    fields = []
+    for item in ctx.items:
+        value = answers.get(item["id"])
+        values = value if isinstance(value, list) else ([] if value is None else [value])
+        fields += [(f"i-{item['id']}", str(v)) for v in values]
+    return fields
 
 
 class AdjustmentError(SurveyError):
@@ -248,12 +375,12 @@ def adjust(trainer: User, cohort: Cohort, instrument: str, hidden: list[str], te
             raise AdjustmentError(_l("Every survey needs at least one question left."))
     cleaned = {}
     for item_id, by_lang in texts.items():
-        for lang, text in by_lang.items():
-            text = " ".join((text or "").split())
-            if len(text) > 500:
+        for lang, typed in by_lang.items():
+            wording = " ".join((typed or "").split())
+            if len(wording) > 500:
                 raise AdjustmentError(_l("A question has at most 500 characters."))
-            if text and text != items[item_id]["text"].get(lang):
-                cleaned.setdefault(item_id, {})[lang] = text
+            if wording and wording != items[item_id]["text"].get(lang):
+                cleaned.setdefault(item_id, {})[lang] = wording
     row = adjustment_for(cohort, instrument)
     if row is None:
         row = SurveyAdjustment(cohort_id=cohort.id, instrument=instrument)

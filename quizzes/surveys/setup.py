@@ -1,15 +1,29 @@
 """Registers the survey activity kind, its course.yaml reader and its pages."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from training import activities
 
+#: training/config.py's stand-in when SECRET_KEY is unset in development (public: it is in the code).
+DEVELOPMENT_SECRET_KEY = "development-only-not-secret"
+
 
 def register(app: Flask) -> None:
-    from quizzes.surveys import cli, package, views  # noqa: F401 - package registers the `survey:` reader
+    from courses import setup as courses_setup
+    from quizzes.surveys import cli, views
 
+    courses_setup.reader_module("quizzes.surveys.package")  # the `survey:` reader, imported when packages are read
     activities.register(activities.ActivityKind(name="survey", label=_l("Survey"), endpoint="surveys.answer"))
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.surveys_cli)
+    if app.config.get("AMICUS_ENV") == "development" and not app.config.get("AMICUS_SURVEY_SECRET") \
+            and app.config.get("SECRET_KEY") == DEVELOPMENT_SECRET_KEY:
+        # Derived from the public development SECRET_KEY: anyone can recompute the pseudonyms.
+        logging.getLogger("amicus").warning(
+            "Development mode: the survey secret is derived from a public default key, so survey answers "
+            "are not anonymous here. Set AMICUS_SURVEY_SECRET (`make run` keeps a random one in "
+            "instance/survey-secret).")

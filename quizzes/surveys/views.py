@@ -12,7 +12,7 @@ from courses import services as course_services
 from courses.models import Course, localized
 from courses.views import open_activity
 from quizzes.surveys import results, services
-from training import audit
+from training import audit, timezones
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort, can_manage
 from training.csv_export import csv_cell
@@ -20,9 +20,13 @@ from training.db import utcnow
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
+from training.params import whole_number
 from training.pdf import render_pdf
 
 bp = Blueprint("surveys", __name__)
+# Numbers on the results page and in the PDF, rounded as the CSV rounds them.
+bp.add_app_template_filter(results.rounded, "half_up")
+bp.add_app_template_filter(results.percent, "percent")
 
 
 def _items_for_display(ctx, response, locale):
@@ -51,9 +55,21 @@ def answer(slug: str, activity: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        autosave = request.headers.get("X-Amicus-Autosave") == "1"
+        # A save sent as the page closes (sendBeacon) cannot set a header: it says so in the form.
+        autosave = request.headers.get("X-Amicus-Autosave") == "1" or request.form.get("autosave") == "1"
         try:
             raw = services.answers_from_form(ctx.items, request.form)
+            if request.form.get("action") == "submit" and request.form.get("confirmed") != "1" \
+                    and (response is None or response.state != "submitted"):
+                # Saved first; with questions left empty she confirms on a page that lists them
+                # and carries the answers, so its Submit sends what she confirmed.
+                saved = services.save(ctx, current_user, raw)
+                empty = services.unanswered(ctx, saved, current_language())
+                if empty:
+                    fields = services.answer_fields(ctx, saved)
+                    db.session.commit()
+                    return render_template("surveys/confirm.html", ctx=ctx, unanswered=empty, fields=fields,
+                                           form=form)
             if request.form.get("action") == "submit":
                 services.submit(ctx, current_user, raw)
             else:
@@ -83,11 +99,8 @@ def _results(slug: str, activity: str, with_pairs: bool = False):
     course = course_services.get_course(slug)
     if course is None:
         abort(404)
-    try:
-        mastery = min(100.0, max(0.0, float(request.args.get("mastery", 75))))
-    except ValueError:
-        mastery = 75.0
-    cohort_id = request.args.get("cohort", type=int)
+    mastery = float(whole_number(request.args, "mastery", default=75, high=100))
+    cohort_id = whole_number(request.args, "cohort")
     later = "followup" if request.args.get("compare") == "followup" else "post"
     try:
         data = results.course_survey_results(current_user, course, activity, current_language(), cohort_id, mastery, later,
@@ -106,7 +119,7 @@ def _log(data, action: str, **detail) -> None:
 
 
 def _links(slug: str, activity: str) -> dict:
-    args = {"slug": slug, "activity": activity, "cohort": request.args.get("cohort", type=int),
+    args = {"slug": slug, "activity": activity, "cohort": whole_number(request.args, "cohort"),
             "compare": "followup" if request.args.get("compare") == "followup" else None}
     return {name: url_for(f"surveys.{name}", **args) for name in ("results_csv", "responses_csv", "report_pdf")}
 
@@ -120,7 +133,7 @@ def results_page(slug: str, activity: str):
     visible = results.visible_cohorts(current_user, data.course)
     return render_template("surveys/results.html", r=data, links=_links(slug, activity),
                            cohort_choices=visible if visible is not None else course_services.cohorts_of(data.course),
-                           selected=request.args.get("cohort", type=int),
+                           selected=whole_number(request.args, "cohort"),
                            profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
 
 
@@ -148,12 +161,13 @@ def results_csv(slug: str, activity: str):
 @bp.get("/courses/<slug>/surveys/<activity>/responses.csv")
 @login_required
 def responses_csv(slug: str, activity: str):
-    """Matched pairs, de-identified: a pair id, the item, before, after. Only from k pairs up."""
+    """De-identified answers: a pair id, the item, the phases it was asked in, before, after (items
+    of one phase for everyone who answered it). Only from k matched pairs up."""
     data = _results(slug, activity, with_pairs=True)
     if not data.shown:
         abort(404)
     _log(data, "export.survey_responses", rows=len(data.pairs))
-    rows = [["pair", "item", "pre", "post"], *[list(p) for p in data.pairs]]
+    rows = [["pair", "item", "phases", "pre", "post"], *[list(p) for p in data.pairs]]
     return _csv(rows, _filename(data, "responses.csv"))
 
 
@@ -163,7 +177,7 @@ def report_pdf(slug: str, activity: str):
     """The results as a PDF for funders: the same numbers, the same suppression."""
     data = _results(slug, activity)
     _log(data, "export.survey_report")
-    html = render_template("surveys/report_pdf.html", r=data, today=utcnow().date(),
+    html = render_template("surveys/report_pdf.html", r=data, today=utcnow(),  # |date: her day, in her zone
                            profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
     return Response(render_pdf(html), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(data, "report.pdf")}"'})
@@ -182,7 +196,7 @@ def adjust(cohort_id: int, activity: str):
         abort(404)
     items = services.instrument_items(course, instrument)
     form = ConfirmForm()
-    today = utcnow().date()
+    today = timezones.today_in(cohort.timezone)  # "before the cohort starts": its first day where it is
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

@@ -5,13 +5,14 @@
   if (!form || !window.fetch || !window.FormData) { return; }
   var status = document.getElementById("save-status");
   var url = form.getAttribute("data-autosave-url");
-  var timer = null, inFlight = false, again = false, dirty = false;
+  var timer = null, inFlight = false, again = false, dirty = false, leaving = false;
 
   function msg(name) { return form.getAttribute("data-msg-" + name) || ""; }
   function say(text) { if (status) { status.textContent = text; } }
 
   function save() {
     dirty = false;
+    if (leaving) { return; }
     if (inFlight) { again = true; return; }
     inFlight = true;
     say(msg("saving"));
@@ -37,10 +38,23 @@
       clearTimeout(timer); timer = setTimeout(save, 800);
     }
   });
+  // Submitting (either button) posts the whole form, what was typed last included, and no save
+  // starts after it. A save still under way carries older values: arriving after the submit it
+  // is refused (409: the attempt is submitted); arriving while she reads the confirmation page,
+  // it is overwritten by that page's submit, which sends the confirmed answers again.
+  form.addEventListener("submit", function () {
+    leaving = true; dirty = false; clearTimeout(timer);
+  });
   // Leaving the page with typing not yet sent: send it anyway.
   window.addEventListener("pagehide", function () {
-    if (dirty && navigator.sendBeacon) { navigator.sendBeacon(url, new FormData(form)); dirty = false; }
+    if (dirty && !leaving && navigator.sendBeacon) {
+      var data = new FormData(form);
+      data.append("autosave", "1");
+      navigator.sendBeacon(url, data); dirty = false;
+    }
   });
+  // Back on this page from the browser's cache (after the confirmation page): saving resumes.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { leaving = false; } });
 
   var clock = document.getElementById("quiz-timer");
   if (clock) {

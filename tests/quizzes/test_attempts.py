@@ -196,7 +196,7 @@ def test_essays_wait_for_a_trainer_and_then_count(client, app, make_course, make
     mei = app.test_client()
     login(mei, "mei")
     review = mei.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
-    assert "Good start." in review and "Score: 87.5" in review
+    assert "Good start." in review and "Score: 87% (3.5 of 4 points)" in review  # not 87.5%: whole percent, and points
 
 
 def test_review_hides_what_the_quiz_settings_hide(client, make_course, make_user):
@@ -214,6 +214,64 @@ def test_review_hides_what_the_quiz_settings_hide(client, make_course, make_user
     page = client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
     assert "Score:" not in page and "Right answer:" not in page and "No." not in page
     assert "A district court" in page  # her own answer is always shown
+
+
+def test_review_shows_each_feedback_rendered_by_its_format_and_sanitised(client, make_course, make_user):
+    make_course(modules=1, lessons=1, sequential=False, quiz="""
+::Court:: Which court issues a protection order? {
+    =The people's court#[markdown]**Right**: article 27.
+    ~The police#[html]<p class\\="x">No<script>alert(1)</script>, they <em>enforce</em> it.</p>
+}
+""")
+    user = make_user("mei")
+    enrol(user, get_course("test-course").id)
+    db.session.commit()
+    attempt = services.start_attempt(context(user), user)
+    q = ids(attempt)
+    services.save_answers(attempt, user, {q["Court"]: 1})
+    services.finish(attempt, user)
+    db.session.commit()
+    assert attempt.score == 0.0
+    login(client, "mei")
+    page = client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert '<div class="feedback"><p>No, they <em>enforce</em> it.</p></div>' in page
+    assert "alert(" not in page and "&lt;em&gt;" not in page
+    # The right answer's Markdown feedback, in a second attempt.
+    second = services.start_attempt(context(user), user)
+    services.save_answers(second, user, {q["Court"]: 0})
+    services.finish(second, user)
+    db.session.commit()
+    page = client.get(f"/quizzes/attempts/{second.id}/review").get_data(as_text=True)
+    assert '<div class="feedback"><p><strong>Right</strong>: article 27.</p></div>' in page
+    assert "**Right**" not in page
+
+
+def test_review_shows_the_feedback_for_any_other_number(client, make_course, make_user):
+    make_course(modules=1, lessons=1, sequential=False, quiz="""
+::Hours:: Within how many hours must the court decide? {#
+    =72:0#Right.
+    =%50%24#That is for urgent cases.
+    ~#[markdown]**Sorry**: read *article 28*.<script>alert(2)</script>
+}
+""")
+    user = make_user("mei")
+    enrol(user, get_course("test-course").id)
+    db.session.commit()
+    login(client, "mei")
+    pages = {}
+    for typed in ("13", "24", "72"):
+        attempt = services.start_attempt(context(user), user)
+        services.save_answers(attempt, user, {ids(attempt)["Hours"]: typed})
+        services.finish(attempt, user)
+        db.session.commit()
+        pages[typed] = (attempt.score, client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True))
+    sorry = '<div class="feedback"><p><strong>Sorry</strong>: read <em>article 28</em>.</p></div>'
+    score, page = pages["13"]
+    assert score == 0.0 and sorry in page and "alert(" not in page
+    score, page = pages["24"]
+    assert score == 50.0 and "That is for urgent cases." in page and "Sorry" not in page
+    score, page = pages["72"]
+    assert score == 100.0 and "Right." in page and "Sorry" not in page
 
 
 @pytest.mark.parametrize("method, expected", [("highest", 80), ("last", 40), ("first", 60), ("average", 60)])
@@ -301,6 +359,56 @@ def test_a_translated_quiz_shows_its_texts_and_grades_the_same(client, app, tmp_
     login(client, "mei")
     page = client.get(f"/quizzes/attempts/{attempt.id}/review", headers={"Accept-Language": "zh-CN"})
     assert "最高人民法院" in page.get_data(as_text=True) and "Supreme People" not in page.get_data(as_text=True)
+    # Her two choices of a multiple-answer question are listed as Chinese lists them, not "A, B".
+    evidence = [line for line in lines.values() if len(line.given) == 2][0]
+    assert f"{evidence.given[0]}和{evidence.given[1]}" in page.get_data(as_text=True)
+    english = client.get(f"/quizzes/attempts/{attempt.id}/review", headers={"Accept-Language": "en"})
+    assert "Score: 100% (" in english.get_data(as_text=True)
+
+
+def test_a_translations_own_short_answer_keeps_the_format_of_its_feedback():
+    # Its answers count in every language, so its feedback may be shown to a reader of another.
+    from quizzes.gift import parse_gift
+    from quizzes.model import Question
+    from quizzes.package import with_translations
+    from quizzes.services import rendered_feedback
+
+    base = parse_gift("[markdown]Hours? {=72 hours#**Right**}")[0]
+    zh = parse_gift("[plain]小时？{=七十二小时#<对>}")[0]
+    data, rendered = with_translations(base, {"zh": zh})
+    q = Question.from_dict(data)
+    assert rendered_feedback(q, rendered, "72 hours") == ["<p><strong>Right</strong></p>"]
+    assert rendered_feedback(q, rendered, "七十二小时") == ["&lt;对&gt;"]
+
+
+def test_a_review_shows_the_feedback_rendered_at_sync_without_rendering_again(client, make_course, make_user,
+                                                                             monkeypatch):
+    """A worker serving quiz pages never loads Python-Markdown (issue #22): the review takes each
+    answer's feedback, also a number's "any other answer", from what sync rendered."""
+    from quizzes import services as quiz_services
+
+    make_course(modules=1, lessons=1, sequential=False, quiz="""
+::Court:: Which court? {=The people's court#[markdown]**Right**: article 27. ~The police#[markdown]*No*.}
+
+::Hours:: How many hours? {#=72:0#[markdown]**Yes** ~#[markdown]**Sorry**}
+""")
+    user = make_user("mei")
+    enrol(user, get_course("test-course").id)
+    db.session.commit()
+    attempt = services.start_attempt(context(user), user)
+    q = ids(attempt)
+    services.save_answers(attempt, user, {q["Court"]: 0, q["Hours"]: "13"})
+    services.finish(attempt, user)
+    db.session.commit()
+
+    def no_rendering(*args):
+        raise AssertionError("the review rendered a text again")
+
+    monkeypatch.setattr(quiz_services, "render_text", no_rendering)
+    login(client, "mei")
+    page = client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
+    assert "<p><strong>Right</strong>: article 27.</p>" in page and "<p><strong>Sorry</strong></p>" in page
+    assert "<em>No</em>" not in page and "<strong>Yes</strong>" not in page
 
 
 def test_a_translation_that_differs_from_the_quiz_stops_the_sync(app, tmp_path):

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quizzes.gift import GiftError, GiftWriteError, parse_gift, write_gift
-from quizzes.model import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, Question
+from quizzes.gift import GiftError, GiftWriteError, category_name, parse_gift, write_gift
+from quizzes.model import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 
 SAMPLES = Path(__file__).parent / "gift_samples"
 
@@ -113,7 +113,7 @@ def test_title_with_escapes_and_on_its_own_line():
 
 def test_categories_apply_to_the_following_questions():
     questions = parse_gift("A?{T}\n\n$CATEGORY: $course$/top/Law\n\nB?{T}\n\nC?{T}\n\n$CATEGORY: other\n\nD?{T}")
-    assert [q.category for q in questions] == ["", "$course$/top/Law", "$course$/top/Law", "other"]
+    assert [q.category for q in questions] == ["", "Law", "Law", "other"]
 
 
 @pytest.mark.parametrize("fmt", TEXT_FORMATS)
@@ -270,8 +270,9 @@ def test_the_examples_in_docs_gift_md():
         ("numerical", ""), ("numerical", ""), ("numerical", ""), ("matching", ""),
         ("missingword", "single"), ("missingword", "short"), ("essay", ""),
     ]
-    assert {q.category for q in questions} == {"$course$/top/Protection orders"}
+    assert {q.category for q in questions} == {"Protection orders"}
     assert [a.written_as for a in questions[6].numeric] == ["range"]
+    assert questions[7].other_answer == OtherAnswer(0.0, "It took effect on 1 March 2016.")
     assert questions[3].choices == [Choice("true", 1.0, "Yes."), Choice("false", 0.0, "Read article 23 again.")]
     assert_round_trip(questions)
 
@@ -383,11 +384,11 @@ def test_moodle_documentation_matching_q4_has_two_pairs_which_amicus_refuses():
     assert exc.line == 2 and "at least 3 pairs" in exc.message
 
 
-def test_moodle_documentation_id_and_tags_comment_is_refused():
-    exc = error("//  [id:123] [tag:basic] [tag:set 1]\n::Q1:: 1+1=2 {T}")
-    assert exc.line == 1 and "ID number" in exc.message
-    exc = error("// question: 1  name: x\n// [tag:basic]\n::Q1:: 1+1=2 {T}")
-    assert exc.line == 2 and "tags" in exc.message
+def test_moodle_documentation_id_and_tags_comment_gives_the_id_number_and_tags():
+    q = one("//  [id:123] [tag:basic] [tag:set 1]\n::Q1:: 1+1=2 {T}")
+    assert (q.idnumber, q.tags, q.line) == ("123", ["basic", "set 1"], 2)
+    q = one("// question: 1  name: x\n// [tag:basic]\n::Q1:: 1+1=2 {T}")
+    assert (q.idnumber, q.tags) == ("", ["basic"])
 
 
 def test_moodle_documentation_usecase_line_is_refused():
@@ -433,11 +434,9 @@ def test_moodle_documentation_usecase_line_is_refused():
         ("Q {#3:-1}", 1, "negative"),
         ("Q {#1e999}", 1, "too large"),
         ("Q {#}", 1, "at least one answer"),
-        ("Q {#3:1 ~#any other}", 1, "any other answer"),
-        ("Q {#=*#anything}", 1, "'*'"),
+        ("Q {#3:1 ~x#any other}", 1, "Moodle would drop 'x'"),
+        ("Q {#=*#anything}", 1, "one number besides '*'"),
         ("Q {#=%50%3}", 1, "full marks"),
-        ("[html]Q {=a ~[markdown]b}", 1, "one text format per question"),
-        ("Q {T####[html]gf}", 1, "one text format per question"),
         ("::only a title::", 1, "no text"),
         ("$CATEGORY: a\nQ {T}", 2, "followed by a blank line"),
         ("Q {T}\n$CATEGORY: a", 2, "blank line before it"),
@@ -532,6 +531,9 @@ def test_writer_writes_weights_as_integers_when_it_can_else_exactly():
         (Question("matching", "Q", pairs=[MatchPair("a", "1"), MatchPair("b", "2")]), "at least 3 pairs"),
         (Question("numerical", "Q", numeric=[NumericAnswer(5.0, 2.0)]), "low end above"),
         (Question("numerical", "Q", numeric=[NumericAnswer(1.0, 2.0, 1.0, "", "exact")]), "written_as"),
+        (Question("numerical", "Q", numeric=[NumericAnswer(1.0, 2.0)], other_answer=OtherAnswer(-0.5)), "'*'"),
+        (Question("numerical", "Q", other_answer=OtherAnswer()), "one number besides '*'"),
+        (Question("essay", "Q", other_answer=OtherAnswer()), "no numerical answers"),
         (Question("missingword", "Q", missingword_kind="short", choices=[Choice("a", 1.0)]), "text after the blank"),
         (Question("missingword", "Q", text_after="x", missingword_kind="multi", choices=[]), "missingword_kind"),
         (Question("single", "Q", text_after="x", choices=[Choice("a", 1.0), Choice("b", 0.0)]), "only a missingword"),
@@ -587,7 +589,8 @@ QUESTIONISH = st.builds(
     tokens("Q", "", "[html]Q", "问题", "a\\{b"),
     st.one_of(
         st.lists(ANSWER_UNIT, max_size=6).map("".join),
-        st.lists(NUMERIC_UNIT, max_size=3).map(lambda units: "#" + "".join(units)),
+        st.builds(lambda units, other: "#" + "".join(units) + other, st.lists(NUMERIC_UNIT, max_size=3),
+                  tokens("", "", "~#other", "~", "~#[markdown]*x*", "~x#y", "~#a =3")),
         st.lists(PAIR_UNIT, max_size=5).map("".join),
     ),
     tokens("", "", "", "####gf", "####[html]x"),
@@ -641,6 +644,32 @@ def no_arrow(s: str) -> str:
     return s
 
 
+def own_format(draw, value: str, fmt: str) -> str:
+    """A part's own format: "" (the question's) or, for a part with text, another one."""
+    return draw(st.sampled_from([""] + [f for f in TEXT_FORMATS if f != fmt])) if value else ""
+
+
+def with_formats(draw, question: Question) -> Question:
+    """The question with random formats of its own on its parts (as Moodle allows)."""
+    fmt = question.text_format
+    sub = question.missingword_kind or question.kind
+    for c in question.choices:
+        if sub not in ("short", "truefalse"):
+            c.text_format = own_format(draw, c.text, fmt)
+        c.feedback_format = own_format(draw, c.feedback, fmt)
+    for n in question.numeric:
+        n.feedback_format = own_format(draw, n.feedback, fmt)
+    if question.other_answer is not None:
+        question.other_answer.feedback_format = own_format(draw, question.other_answer.feedback, fmt)
+    for p in question.pairs:
+        p.left_format = own_format(draw, p.left, fmt)
+    question.general_feedback_format = own_format(draw, question.general_feedback, fmt)
+    return question
+
+
+moodle_id = one_line.map(lambda s: s.replace("\\", "").replace("[", "").strip(WS))
+
+
 @st.composite
 def common(draw, kind):
     return dict(
@@ -648,8 +677,10 @@ def common(draw, kind):
         text=draw(text),
         title=draw(text),
         text_format=draw(st.sampled_from(TEXT_FORMATS)),
-        category=draw(one_line),
+        category=draw(one_line.map(category_name)),
         general_feedback=draw(text),
+        idnumber=draw(moodle_id),
+        tags=draw(st.lists(moodle_id.map(lambda s: s.replace(">", "").strip(WS)).filter(bool), max_size=2)),
     )
 
 
@@ -694,6 +725,10 @@ def numeric_answers(draw):
     return answers
 
 
+other_answers = st.one_of(st.none(), st.builds(OtherAnswer, st.sampled_from([0.0, 0.0, 0.5, 1.0]), text),
+                          st.builds(OtherAnswer, st.floats(0.0, 1.0), text))
+
+
 @st.composite
 def pairs(draw):
     left = nonempty.map(lambda s: no_arrow(s).strip(WS)).filter(bool)
@@ -718,6 +753,7 @@ def questions(draw):
         fields["choices"] = [Choice("true", float(right), draw(text)), Choice("false", float(not right), draw(text))]
     elif kind == "numerical":
         fields["numeric"] = draw(numeric_answers())
+        fields["other_answer"] = draw(other_answers)
     elif kind == "matching":
         fields["pairs"] = draw(pairs())
     elif kind == "missingword":
@@ -727,7 +763,7 @@ def questions(draw):
     elif kind == "description":
         fields["text"] = draw(nonempty)
         fields["general_feedback"] = ""
-    return Question(**fields)
+    return with_formats(draw, Question(**fields))
 
 
 @settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

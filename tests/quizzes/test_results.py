@@ -2,6 +2,7 @@
 import csv
 import io
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -52,7 +53,13 @@ def test_results_page_and_csv(client, cohort):
     # Court: right for ada and dan -> facility 50%; wrong answers: District court (bob, cyd).
     assert "District court <span class=\"meta\">(2)</span>" in page
     rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/{cohort.id}/quizzes/check.csv").get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["handle", "attempt", "submitted_at", "score", "waiting_for_marking", "q1", "q2"]
+    # Times in the reader's zone, named in the header: the coach has chosen none, so the site's.
+    assert rows[0] == ["handle", "attempt", "submitted_at (Asia/Shanghai)", "score", "waiting_for_marking", "q1", "q2"]
+    from quizzes.models import QuizAttempt
+
+    first = db.session.execute(db.select(QuizAttempt).order_by(QuizAttempt.id)).scalars().first()
+    shanghai = first.submitted_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
+    assert shanghai in [r[2] for r in rows[1:]]
     by_attempt = {(r[0], r[1]): (r[3], r[5], r[6]) for r in rows[1:]}
     assert by_attempt[("dan", "1")] == ("0.0", "0.0", "0.0")
     assert by_attempt[("dan", "2")] == ("50.0", "1.0", "0.0")

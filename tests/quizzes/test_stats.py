@@ -19,7 +19,7 @@ def test_pearson_edge_cases():
 def test_discrimination_uses_the_rest_of_the_quiz():
     # Four people, three questions (fractions); totals are sums.
     items = [[1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 1, 0]]
-    totals = [sum(col) for col in zip(*items)]  # [3, 2, 2, 0]
+    totals = [sum(col) for col in zip(*items, strict=True)]  # [3, 2, 2, 0]
     # Question 1 against the rest: rest = [2, 1, 2, 0]; by hand r = 0.5 / sqrt(1 * 2.75) = 0.3015...
     assert stats.discrimination(items[0], totals) == pytest.approx(0.301511, abs=1e-6)
     assert stats.discrimination(items[0], totals) == pytest.approx(pearsonr(items[0], [2, 1, 2, 0]).statistic)

@@ -23,15 +23,6 @@ PLAN = {
 }
 
 
-@pytest.fixture
-def cohort(make_course, make_user):
-    course = make_course(modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
-    trainer = make_user("coach", role="trainer")
-    group = cohorts.create_cohort(trainer, course.id, "Spring", date.today(), None)
-    db.session.commit()
-    return group
-
-
 def answer(handle, plan, phases=("pre", "post")):
     user = find_user(handle)
     course = get_course("test-course")
@@ -66,6 +57,7 @@ def test_results_on_a_fixed_dataset(client, cohort, make_user):
     assert "<td class=\"num\">33%</td><td class=\"num\">83%</td>" in page
     exact_p = binomtest(0, 3, 0.5).pvalue  # 0.25
     assert f"{exact_p:.3f}" in page
+    assert "<td>McNemar, exact conditional</td>" in page  # the variant, named
     # Self-report: 4 of 6 answered 4 or 5.
     assert "67% of 6 respondents agreed" in page
     # Comments: five non-empty, shown sorted.
@@ -98,23 +90,30 @@ def test_exports_breakdowns_and_the_cli(app, client, cohort, make_user):
     import io
     import json
 
-    for handle, plan in PLAN.items():
+    for handle in PLAN:  # the cohort is formed, then answers
         join(cohort, make_user, handle, profession="journalist" if handle == "fay" else "lawyer")
+    for handle, plan in PLAN.items():
         answer(handle, plan)
     db.session.commit()
     login(client, "coach")
     page = client.get(f"/courses/test-course/surveys/pre/results?cohort={cohort.id}").get_data(as_text=True)
-    # One journalist among six: hidden, and the lawyers too, or 6 - 5 would reveal her.
-    assert page.count("hidden: too few people") == 2
+    # One journalist among six: her profession was withheld when she answered, and the lawyers'
+    # too, or 6 - 5 would reveal her (quizzes/surveys/services.generalised); one group of six.
+    assert "not given, or withheld (small group)" in page and "Journalist" not in page
     rows = list(csv.reader(io.StringIO(client.get(f"/courses/test-course/surveys/pre/results.csv?cohort={cohort.id}")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
-    assert ["counts", "matched", "", "6", "", "", "", "", "", ""] in rows
-    assert sum(1 for r in rows if r[0] == "knowledge_by_profession" and r[3] == "suppressed") == 2
+    assert ["counts", "matched", "", "6", "", "", "", "", "", "", "", "", "", ""] in rows
+    assert [r[1:4] for r in rows if r[0] == "knowledge_by_profession"] == [["-", "", "6"]]
+    assert [r[2] for r in rows if r[:2] == ["item", "year"]] == ["McNemar, exact conditional"]
     pairs = list(csv.reader(io.StringIO(client.get(f"/courses/test-course/surveys/pre/responses.csv?cohort={cohort.id}")
                                         .get_data(as_text=True).lstrip("\ufeff"))))
-    assert pairs[0] == ["pair", "item", "pre", "post"]
+    assert pairs[0] == ["pair", "item", "phases", "pre", "post"]
     year = [r for r in pairs[1:] if r[1] == "year"]
-    assert len(year) == 6 and sorted((r[2], r[3]) for r in year).count(("0", "1")) == 3
+    assert len(year) == 6 and sorted((r[3], r[4]) for r in year).count(("0", "1")) == 3
+    assert {r[2] for r in year} == {"pre+post"}
+    # Items of the post-survey only are there too, with their phase: the headline can be rebuilt.
+    increased = [r for r in pairs[1:] if r[1] == "increased"]
+    assert len(increased) == 6 and {(r[2], r[3]) for r in increased} == {("post", "")}
     assert all(len(r[0]) == 16 for r in pairs[1:]) and "ada" not in str(pairs)
     assert "comment" not in {r[1] for r in pairs[1:]}  # free text is never exported per person
 
@@ -123,7 +122,7 @@ def test_exports_breakdowns_and_the_cli(app, client, cohort, make_user):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["matched"] == 6 and report["self_report"]["n"] == 6
-    assert [g["n"] for g in report["breakdowns"]["profession"]] == [None, None]
+    assert [g["n"] for g in report["breakdowns"]["profession"]] == [6]
     result = runner.invoke(args=["surveys", "report", "--cohort", str(cohort.id), "--format", "csv"])
     assert result.exit_code == 0 and "counts,matched,,6" in result.output
     assert runner.invoke(args=["surveys", "report", "--cohort", "999"]).exit_code == 1
@@ -152,9 +151,11 @@ def test_the_pdf_report_in_english_and_chinese(client, cohort, make_user):
     text = _pdf_text(response.data)
     assert "What changed" in text and "Matched (both)" in text and "67% of 6 respondents agreed" in text
     assert "Evidence first." in text
+    assert "McNemar, exact conditional" in " ".join(text.split())  # a table cell may wrap
     client.post("/language", data={"lang": "zh"})
     text_zh = _pdf_text(client.get(f"/courses/test-course/surveys/pre/report.pdf?cohort={cohort.id}").data)
     assert "培训带来的变化" in text_zh and "前后匹配" in text_zh
+    assert "McNemar检验（精确条件检验）" in "".join(text_zh.split())
 
 
 def test_pdfs_read_only_static_files(app):
@@ -185,9 +186,9 @@ def test_course_view_across_cohorts(app, client, cohort, make_user):
 
     login(client, "coach")
     page = client.get("/courses/test-course/surveys/pre/results").get_data(as_text=True)
-    assert "Who: Spring, Autumn" in page or "Who: Autumn, Spring" in page
+    assert "Who: Spring and Autumn" in page or "Who: Autumn and Spring" in page
     assert '<th scope="row">Matched (both)</th><td class="num">9</td>' in page
-    assert "Knowledge score by cohort" in page and page.count("hidden: too few people") >= 2  # Autumn, and Spring with it
+    assert "Knowledge score by cohort" in page and page.count("hidden so that nobody can be recognised") >= 2  # Autumn, and Spring with it
     filtered = client.get(f"/courses/test-course/surveys/pre/results?cohort={second.id}").get_data(as_text=True)
     assert "Fewer than 5 matched pairs" in filtered
     admin = app.test_client()

@@ -5,7 +5,10 @@ the reference it is called here on the raw data, independently of the module.
 """
 import itertools
 import math
+import subprocess
+import sys
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -15,6 +18,13 @@ from quizzes import survey_stats as ss
 from quizzes.survey_stats import Pairs, paired
 
 approx = pytest.approx
+
+
+def test_importing_the_module_imports_neither_numpy_nor_scipy():
+    # The app imports this module when it starts; only the results pages need them (issue #22).
+    code = "import sys, quizzes.survey_stats; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 # ------------------------------------------------------------------------------------------
@@ -91,8 +101,8 @@ def brute_force_signed_rank_p(diffs):
     """Exact two-sided p by enumerating every sign pattern of the non-zero differences."""
     d = [x for x in diffs if x != 0]
     ranks = stats.rankdata(np.abs(d))
-    observed = sum(r for r, x in zip(ranks, d) if x > 0)
-    null = [sum(r for r, s in zip(ranks, signs) if s) for signs in
+    observed = sum(r for r, x in zip(ranks, d, strict=True) if x > 0)
+    null = [sum(r for r, s in zip(ranks, signs, strict=True) if s) for signs in
             itertools.product([False, True], repeat=len(d))]
     low = sum(w <= observed + 1e-9 for w in null) / len(null)
     high = sum(w >= observed - 1e-9 for w in null) / len(null)
@@ -200,7 +210,7 @@ def test_wilcoxon_matches_scipy_on_random_likert_items():
         pre = rng.integers(1, 6, size=n).tolist()
         post = np.clip(np.array(pre) + rng.integers(-1, 3, size=n), 1, 5).tolist()
         result = ss.wilcoxon_signed_rank(paired(pre, post))
-        d = [b - a for a, b in zip(pre, post) if b != a]
+        d = [b - a for a, b in zip(pre, post, strict=True) if b != a]
         if not d:
             assert result["p"] == 1.0
             continue
@@ -209,7 +219,7 @@ def test_wilcoxon_matches_scipy_on_random_likert_items():
         else:
             expected = stats.wilcoxon(d, method=result["method"], correction=False).pvalue
             assert result["p"] == approx(expected)
-        r_plus = sum(r for r, x in zip(stats.rankdata(np.abs(d)), d) if x > 0)
+        r_plus = sum(r for r, x in zip(stats.rankdata(np.abs(d)), d, strict=True) if x > 0)
         assert result["rank_biserial"] == approx((2 * r_plus - len(d) * (len(d) + 1) / 2)
                                                  / (len(d) * (len(d) + 1) / 2))
 
@@ -273,19 +283,38 @@ def test_mcnemar_exact_by_hand():
     assert result["odds_ratio"] == 6.0  # c / b
 
 
-def test_mcnemar_switches_to_chi_square_at_25_discordant_pairs():
+def exact_conditional_p(b: int, c: int) -> float:
+    """The exact conditional McNemar p-value, independently: twice the smaller tail of
+    Bin(b + c, 1/2), summed from binomial coefficients in exact fractions, at most 1."""
+    n = b + c
+    tail = Fraction(sum(math.comb(n, i) for i in range(min(b, c) + 1)), 2 ** n)
+    return float(min(Fraction(1), 2 * tail))
+
+
+@pytest.mark.parametrize("b,c", [
+    (0, 1), (1, 0), (2, 2), (5, 19), (5, 20), (20, 5), (12, 13), (15, 15), (30, 49), (3, 200),
+    (140, 160), (480, 520), (1000, 1100), (2500, 2500),
+])
+def test_mcnemar_is_the_exact_conditional_test_at_every_size(b, c):
+    # No switch to the chi-square approximation at 25 discordant pairs (issue #17): the same
+    # test at every size, checked against exact fractions and against scipy's binomial test.
+    result = ss.mcnemar_counted({(True, False): b, (False, True): c, (True, True): 7, (False, False): 4})
+    assert result["method"] == "exact" and result["statistic"] == min(b, c)
+    assert result["p"] == approx(exact_conditional_p(b, c), rel=1e-9, abs=1e-300)
+    assert result["p"] == approx(stats.binomtest(c, b + c, 0.5).pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_mcnemar_at_25_discordant_pairs_and_beyond():
     below = ss.mcnemar([True] * 5 + [False] * 19, [False] * 5 + [True] * 19)  # b + c = 24
     # 2 * sum(C(24, i), i <= 5) / 2^24 = 2 * 55455 / 16777216 = 0.0066108
     assert below["method"] == "exact"
     assert below["p"] == approx(2 * 55455 / 2 ** 24)
-    assert below["p"] == approx(stats.binomtest(19, 24, 0.5).pvalue)
 
     at = ss.mcnemar([True] * 5 + [False] * 20, [False] * 5 + [True] * 20)  # b + c = 25
-    # (|5 - 20| - 1)^2 / 25 = 196 / 25 = 7.84; 1 df: p = erfc(sqrt(7.84 / 2)) = 0.005110.
-    assert at["method"] == "chi2"
-    assert at["statistic"] == approx(7.84)
-    assert at["p"] == approx(math.erfc(math.sqrt(7.84 / 2)))
-    assert at["p"] == approx(stats.chi2.sf(7.84, 1))
+    # 2 * sum(C(25, i), i <= 5) / 2^25 = 2 * 68406 / 33554432 = 0.0040773 (the chi-square
+    # approximation with continuity correction said 0.005110).
+    assert at["method"] == "exact" and at["statistic"] == 5
+    assert at["p"] == approx(2 * 68406 / 2 ** 25)
     assert at["odds_ratio"] == 4.0 and at["difference"] == approx(15 / 25)
 
 
@@ -303,7 +332,7 @@ def test_mcnemar_edge_cases():
     assert only_gains["p"] == approx(0.25)  # 2 * (1/2)^3
 
     balanced = ss.mcnemar([True] * 15 + [False] * 15, [False] * 15 + [True] * 15)
-    assert balanced["method"] == "chi2" and balanced["statistic"] == 0 and balanced["p"] == 1.0
+    assert balanced["method"] == "exact" and balanced["statistic"] == 15 and balanced["p"] == 1.0
     with pytest.raises(ValueError):
         ss.mcnemar([True], [])
 
@@ -327,7 +356,7 @@ def test_holm_none_monotone_and_cap():
         with pytest.raises(ValueError):
             ss.holm([0.01, bad])
     adjusted = ss.holm([0.2, 0.001, 0.04, 0.04, 0.3])
-    assert all(a >= p for a, p in zip(adjusted, [0.2, 0.001, 0.04, 0.04, 0.3]))
+    assert all(a >= p for a, p in zip(adjusted, [0.2, 0.001, 0.04, 0.04, 0.3], strict=True))
     order = sorted(range(5), key=[0.2, 0.001, 0.04, 0.04, 0.3].__getitem__)
     assert [adjusted[i] for i in order] == sorted(adjusted)
 
@@ -500,11 +529,20 @@ def test_counted_pairs_from_counts_directly():
         ss.Counted({("1", 2): 2})
 
 
+def test_counted_pairs_expand_to_one_difference_per_person():
+    # What the exact and permutation Wilcoxon tests run on: post - pre, once per person.
+    counted = ss.Counted({(1, 3): 2, (2, 2): 1, (5, 4): 1})
+    differences = counted.expanded_differences()
+    assert isinstance(differences, np.ndarray) and differences.dtype == np.float64
+    assert sorted(differences.tolist()) == [-1.0, 0.0, 2.0, 2.0]
+    assert ss.Counted({}).expanded_differences().tolist() == []
+
+
 def test_mcnemar_hake_and_mastery_from_counts():
     pre = [True, True, False, False, False, None, True]
     post = [True, False, True, True, None, True, True]
     counts = {}
-    for key in zip(pre, post):
+    for key in zip(pre, post, strict=True):
         counts[key] = counts.get(key, 0) + 1
     assert ss.mcnemar_counted(counts) == ss.mcnemar(pre, post)
     assert ss.mcnemar_counted({(False, True): 30, (True, False): 5}) == ss.mcnemar(
