@@ -12,7 +12,14 @@ from sqlalchemy import bindparam, exists, select
 
 from courses.cases import scoring
 from courses.cases.models import (
-    CaseExercise, CaseJudge, CasePeerReview, CaseRun, CaseScore, CaseSubmission, CaseTeam, CaseTeamMember,
+    CaseExercise,
+    CaseJudge,
+    CasePeerReview,
+    CaseRun,
+    CaseScore,
+    CaseSubmission,
+    CaseTeam,
+    CaseTeamMember,
 )
 from courses.cases.services import CaseError, RunState, find_submission
 from courses.models import Activity, localized

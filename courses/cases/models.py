@@ -111,7 +111,9 @@ class CaseSubmission(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("case_teams.id", ondelete="CASCADE"), unique=True)
     text: Mapped[str] = mapped_column(Text, default="")
-    version: Mapped[int] = mapped_column(Integer, default=0)  # the latest saved version's number
+    # The number of the version holding ``text``; any save of the team's text gives it a new one.
+    # Versions numbered above it are texts kept aside in a conflict (courses/cases/services.save_draft).
+    version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -122,6 +124,9 @@ class CaseSubmission(db.Model):
 
 
 class CaseSubmissionVersion(db.Model):
+    """One saved state of a team's text, by one member: the team's at the time, or hers kept
+    aside when a teammate had saved since her editor loaded (a conflict she then merges)."""
+
     __tablename__ = "case_submission_versions"
     __table_args__ = (UniqueConstraint("submission_id", "number"),)
 

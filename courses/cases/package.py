@@ -11,7 +11,16 @@ import yaml
 from sqlalchemy import delete, select
 
 from courses.cases.models import ROLES, SIDES, CaseDocument, CaseExercise
-from courses.package import LESSON_MAX_BYTES, SLUG_RE, _Loader, _localized, _Map, _split_title, _unknown_keys, activity_parser
+from courses.package import (
+    LESSON_MAX_BYTES,
+    SLUG_RE,
+    _Loader,
+    _localized,
+    _Map,
+    _split_title,
+    _unknown_keys,
+    activity_parser,
+)
 from courses.sync import asset_prefix, content_writer
 from training.extensions import db
 from training.markdown import render_markdown

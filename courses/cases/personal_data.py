@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from courses.cases.models import (
-    CaseAttachment, CaseClarification, CaseReflection, CaseScore, CaseSubmissionVersion, CaseTeam, CaseTeamMember,
+    CaseAttachment,
+    CaseClarification,
+    CaseReflection,
+    CaseScore,
+    CaseSubmissionVersion,
+    CaseTeam,
+    CaseTeamMember,
 )
 from training.accounts import User
 from training.extensions import db

@@ -1,23 +1,37 @@
 """The trainer's run of a case exercise (/case-runs/<id>) and the judges' pages, on the cases blueprint."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import wraps
+from typing import TypeVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses.cases import judging, runs, services
-from courses.cases.forms import ScheduleForm
+from courses.cases.forms import (
+    AnswerForm,
+    GuestJudgeForm,
+    JudgeForm,
+    MemberForm,
+    NewTeamForm,
+    PenaltyForm,
+    PublishForm,
+    RunForm,
+    ScheduleForm,
+    TeamsOpenForm,
+)
 from courses.cases.models import CaseRun, CaseTeam
 from courses.cases.services import CaseError
-from courses.cases.views import bp, csrf, download, refuse, rubric_view
-from training import audit
+from courses.cases.views import bp, download, refuse, rubric_view
+from training import audit, timezones
 from training.cohorts import Cohort, can_manage, participants
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
-
+from training.params import whole_number
+from training.public_links import public_url
 
 # --- the trainer's run --------------------------------------------------------------------------
 
@@ -43,7 +57,6 @@ def set_up(cohort_id: int, activity: str):
     if not can_manage(current_user, cohort):
         abort(403)
     exercise = runs.exercise_by_slug(cohort.course_id, activity) or abort(404)
-    csrf()
     try:
         run = runs.set_up(current_user, cohort, exercise)
     except CaseError as error:
@@ -52,15 +65,16 @@ def set_up(cohort_id: int, activity: str):
     return redirect(url_for("cases.run", run_id=run.id))
 
 
-def _utc_naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value else None
-
-
 @bp.get("/case-runs/<int:run_id>")
 @login_required
 def run(run_id: int):
     state = _managed_run(run_id)
-    form = ScheduleForm(data={"due": _utc_naive(state.run.submissions_due), "late_until": _utc_naive(state.run.late_until)})
+    # The trainer sees and types the schedule in her own time zone; it is stored in UTC.
+    zone = timezones.zone_of(current_user)
+    form = ScheduleForm(data={"due": timezones.to_local_naive(state.run.submissions_due, zone),
+                              "late_until": timezones.to_local_naive(state.run.late_until, zone)})
+    stage_inputs = {s.slug: timezones.to_local_naive(s.opens_at, zone).strftime("%Y-%m-%dT%H:%M")
+                    for s in state.stages if s.opens_at is not None}
     every = services.results(state)
     team_rows = runs.teams(state.run)
     placed = {m.id for row in team_rows for m in row.members}
@@ -68,122 +82,191 @@ def run(run_id: int):
         "cases/run.html", state=state, teams=team_rows, judges=runs.judges(state.run),
         free=[p for p in participants(state.cohort) if p.id not in placed], trainers_and_people=runs.cohort_people(state.cohort),
         clarifications=runs.clarifications(state.run), results=every, form=ConfirmForm(), schedule_form=form,
-        course_slug=state.course.slug,
+        course_slug=state.course.slug, stage_inputs=stage_inputs, your_zone=timezones.zone_label(zone),
     )
 
 
-def _int(name: str) -> int | None:
-    return request.form.get(name, type=int)
+# --- the trainer's changes: one route each, back to the run page ---------------------------------
+
+Form = TypeVar("Form", bound=RunForm)
 
 
-@bp.post("/case-runs/<int:run_id>/manage")
-@login_required
-def manage(run_id: int):
-    """Every change a trainer makes to a run, named by the form's ``action``."""
-    state = _managed_run(run_id)
-    csrf()
-    here = url_for("cases.run", run_id=run_id)
-    action = request.form.get("action", "")
-    if action == "invite_guest":
-        return _invite_guest(state)
-    team = None
-    if _int("team") is not None:
-        team = db.session.get(CaseTeam, _int("team"))
-        if team is None or team.run_id != state.run.id:
-            abort(404)
-    try:
-        message = _do(action, state, team)
-    except CaseError as error:
-        return refuse(error, here)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(here + request.form.get("anchor", ""))
+def _posted(form: Form, refusal: str | None = None) -> Form:
+    """``form`` as the run page posts it. What she types and the page cannot read (a deadline,
+    points) is refused with ``refusal``; what the page fills in itself (ids in its lists and
+    hidden fields) is wrong only in a forged request: 400, as for any id that does not read."""
+    if not form.validate():
+        if refusal is None:
+            abort(400)
+        raise CaseError(refusal)
+    return form
 
 
-def _invite_guest(state: services.RunState):
-    """A guest judge's account and its one-time link, shown once to the trainer."""
-    try:
-        guest, token = runs.invite_guest_judge(current_user, state, request.form.get("handle", ""))
-    except CaseError as error:
-        return refuse(error, url_for("cases.run", run_id=state.run.id) + "#judges")
-    audit.record(current_user, "case.guest_judge", f"case run {state.run.id}, guest {guest.handle}", request.remote_addr)
-    db.session.commit()
-    return render_template("admin/reset_link.html", user=guest, hours=runs.GUEST_LINK_HOURS,
-                           link=url_for("accounts.reset", token=token, _external=True),
-                           back=url_for("cases.run", run_id=state.run.id))
+def run_change(rule: str, anchor: str = ""):
+    """Register ``change(state, **path_args) -> message`` as ``POST /case-runs/<run_id><rule>``,
+    for the trainer who manages the run (403 for anyone else). A CaseError undoes the change and
+    says why at the top of the run page; else it is saved, said, and the page opens at ``anchor``
+    (the section of the button)."""
+    def register(change):
+        @bp.post("/case-runs/<int:run_id>" + rule, endpoint=change.__name__)
+        @login_required
+        @wraps(change)
+        def view(run_id: int, **args):
+            state = _managed_run(run_id)
+            here = url_for("cases.run", run_id=run_id)
+            try:
+                message = change(state, **args)
+            except CaseError as error:
+                return refuse(error, here)
+            db.session.commit()
+            flash(message, "success")
+            return redirect(here + anchor)
+        return view
+    return register
 
 
-def _do(action: str, state: services.RunState, team: CaseTeam | None) -> str:
-    form, user = request.form, current_user
-    if action == "start":
-        runs.start(user, state)
-        return _("The exercise has started: the case file is open to the teams.")
-    if action == "open_stage":
-        runs.open_stage(user, state, form.get("stage", ""))
-        return _("The stage is open.")
-    if action == "schedule":
-        schedule = ScheduleForm()
-        if not schedule.validate():
-            raise CaseError(_("Give the deadline as a date and time."))
-        stage_times = {}
-        for stage in state.stages:
-            raw = form.get(f"stage-{stage.slug}")
-            if raw is not None:
-                stage_times[stage.slug] = _parse_local(raw)
-        runs.schedule(user, state, _aware(schedule.due.data), _aware(schedule.late_until.data), stage_times)
-        return _("The schedule is saved.")
-    if action == "add_team":
-        new = runs.add_team(user, state, form.get("side", ""))
-        return _("Team %(n)d is formed.", n=new.number)
-    if action == "add_member" and team is not None:
-        runs.assign_member(user, state, team, _int("user") or 0)
-        return _("Added to team %(n)d.", n=team.number)
-    if action == "remove_member" and team is not None:
-        runs.remove_member(user, state, team, _int("user") or 0)
-        return _("Removed from team %(n)d.", n=team.number)
-    if action == "teams_open":
-        runs.set_teams_open(user, state, form.get("value") == "1")
-        return _("Saved.")
-    if action == "add_judge":
-        runs.add_judge(user, state, _int("user") or 0, form.get("presiding") == "1")
-        return _("The judge is added.")
-    if action == "remove_judge":
-        runs.remove_judge(user, state, _int("user") or 0)
-        return _("The judge is removed.")
-    if action == "penalty" and team is not None:
-        try:
-            points = float(form.get("points", "").replace(",", "."))
-        except ValueError:
-            raise CaseError(_("A penalty is from 0 to 100 points.")) from None
-        runs.set_penalty(user, state, team, points, form.get("reason", ""))
-        audit.record(user, "case.penalty", f"case run {state.run.id}, team {team.number}", request.remote_addr,
-                     points=points)
-        return _("The penalty for team %(n)d is saved.", n=team.number)
-    if action == "answer":
-        runs.answer(user, state, _int("clarification") or 0, form.get("question", ""), form.get("answer", ""))
-        return _("The answer is published to everyone in the exercise.")
-    if action == "peer_reviews":
-        n = judging.assign_peer_reviews(state)
-        return _("Peer reviews are assigned to %(n)d teams.", n=n)
-    if action == "publish":
-        runs.publish(user, state, form.get("show_rank") == "1")
-        audit.record(user, "case.publish", f"case run {state.run.id} ({state.cohort.name})", request.remote_addr)
-        return _("The results are published to the teams.")
-    abort(400)
+def _team(state: services.RunState, number: int) -> CaseTeam:
+    return judging.team_by_number(state, number) or abort(404)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None else None
+@run_change("/start")
+def start_run(state: services.RunState) -> str:
+    runs.start(current_user, state)
+    return _("The exercise has started: the case file is open to the teams.")
 
 
-def _parse_local(raw: str) -> datetime | None:
+@run_change("/stages/<stage>/open")
+def open_stage(state: services.RunState, stage: str) -> str:
+    runs.open_stage(current_user, state, stage)
+    return _("The stage is open.")
+
+
+@run_change("/schedule")
+def save_schedule(state: services.RunState) -> str:
+    form = _posted(ScheduleForm(), _("Give the deadline as a date and time."))
+    zone = timezones.zone_of(current_user)
+    stage_times = {}
+    for stage in state.stages:
+        raw = request.form.get(f"stage-{stage.slug}")  # one field per scheduled stage, named by its slug
+        if raw is not None:
+            stage_times[stage.slug] = _parse_local(raw, zone)
+    runs.schedule(current_user, state, timezones.from_local(form.due.data, zone),
+                  timezones.from_local(form.late_until.data, zone), stage_times)
+    return _("The schedule is saved.")
+
+
+def _parse_local(raw: str, zone: str) -> datetime | None:
+    """A stage's opening time as typed (a datetime-local value) in the trainer's ``zone``, in UTC."""
     raw = (raw or "").strip()
     if not raw:
         return None
     try:
-        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+        return timezones.from_local(datetime.fromisoformat(raw).replace(tzinfo=None), zone)
     except ValueError:
         raise CaseError(_("Give each stage's opening time as a date and time, or leave it empty.")) from None
+
+
+@run_change("/teams", anchor="#teams")
+def add_team(state: services.RunState) -> str:
+    form = _posted(NewTeamForm(), _("Choose the applicant's or the respondent's side."))
+    team = runs.add_team(current_user, state, form.side.data)
+    return _("Team %(n)d is formed.", n=team.number)
+
+
+@run_change("/teams/<int:number>/members", anchor="#teams")
+def add_member(state: services.RunState, number: int) -> str:
+    team = _team(state, number)
+    form = _posted(MemberForm())
+    runs.assign_member(current_user, state, team, form.user.data or 0)
+    return _("Added to team %(n)d.", n=team.number)
+
+
+@run_change("/teams/<int:number>/members/<int:user_id>/remove", anchor="#teams")
+def remove_member(state: services.RunState, number: int, user_id: int) -> str:
+    team = _team(state, number)
+    runs.remove_member(current_user, state, team, user_id)
+    return _("Removed from team %(n)d.", n=team.number)
+
+
+@run_change("/teams/<int:number>/penalty", anchor="#teams")
+def set_penalty(state: services.RunState, number: int) -> str:
+    team = _team(state, number)
+    form = _posted(PenaltyForm(), _("A penalty is from 0 to 100 points."))
+    runs.set_penalty(current_user, state, team, form.points.data, form.reason.data)
+    audit.record(current_user, "case.penalty", f"case run {state.run.id}, team {team.number}", request.remote_addr,
+                 points=form.points.data)
+    return _("The penalty for team %(n)d is saved.", n=team.number)
+
+
+@run_change("/teams-open")
+def set_teams_open(state: services.RunState) -> str:
+    runs.set_teams_open(current_user, state, _posted(TeamsOpenForm()).open.data)
+    return _("Saved.")
+
+
+@run_change("/judges", anchor="#judges")
+def add_judge(state: services.RunState) -> str:
+    form = _posted(JudgeForm())
+    runs.add_judge(current_user, state, form.user.data or 0, form.presiding.data)
+    return _("The judge is added.")
+
+
+@run_change("/judges/<int:user_id>/remove", anchor="#judges")
+def remove_judge(state: services.RunState, user_id: int) -> str:
+    runs.remove_judge(current_user, state, user_id)
+    return _("The judge is removed.")
+
+
+@run_change("/clarifications/<int:clarification_id>/answer", anchor="#clarifications")
+def answer_clarification(state: services.RunState, clarification_id: int) -> str:
+    form = _posted(AnswerForm())
+    runs.answer(current_user, state, clarification_id, form.question.data, form.answer.data)
+    return _("The answer is published to everyone in the exercise.")
+
+
+@run_change("/peer-reviews")
+def assign_peer_reviews(state: services.RunState) -> str:
+    n = judging.assign_peer_reviews(state)
+    return _("Peer reviews are assigned to %(n)d teams.", n=n)
+
+
+@bp.post("/case-runs/<int:run_id>/guest-judges")
+@login_required
+def invite_guest_judge(run_id: int):
+    """A guest judge's account and its one-time link, shown once to the trainer."""
+    state = _managed_run(run_id)
+    here = url_for("cases.run", run_id=run_id)
+    form = _posted(GuestJudgeForm())
+    try:
+        guest, token = runs.invite_guest_judge(current_user, state, form.handle.data)
+    except CaseError as error:
+        return refuse(error, here)
+    audit.record(current_user, "case.guest_judge", f"case run {state.run.id}, guest {guest.handle}", request.remote_addr)
+    db.session.commit()
+    return render_template("admin/reset_link.html", user=guest, hours=runs.GUEST_LINK_HOURS,
+                           link=public_url("accounts.reset", token=token), back=here)
+
+
+@bp.post("/case-runs/<int:run_id>/publish")
+@login_required
+def publish_results(run_id: int):
+    """Publishing is final: the first press shows a page saying what becomes final (or exactly what
+    is missing); the button there, with ``confirmed``, publishes."""
+    state = _managed_run(run_id)
+    here = url_for("cases.run", run_id=run_id)
+    form = _posted(PublishForm())
+    try:
+        if not form.confirmed.data:
+            teams = runs.check_publishable(current_user, state)
+            return render_template("cases/publish_confirm.html", state=state, teams=teams, form=ConfirmForm(),
+                                   show_rank=form.show_rank.data)
+        runs.publish(current_user, state, form.show_rank.data)
+    except CaseError as error:
+        return refuse(error, here)
+    audit.record(current_user, "case.publish", f"case run {state.run.id} ({state.cohort.name})", request.remote_addr)
+    db.session.commit()
+    flash(_("The results are published to the teams."), "success")
+    return redirect(here)
 
 
 @bp.get("/case-runs/<int:run_id>/teams/<int:number>")
@@ -266,7 +349,6 @@ def score(run_id: int, number: int):
     team = judging.team_by_number(state, number) or abort(404)
     back = url_for("cases.judging_list", run_id=run_id)
     if request.method == "POST":
-        csrf()
         try:
             judging.score_written(state, current_user, team, request.form, request.form.get("feedback", ""))
         except CaseError as error:
@@ -284,6 +366,10 @@ def score(run_id: int, number: int):
                            attachment=services.attachment_of(sheet.submission))
 
 
+def _int(name: str) -> int | None:
+    return whole_number(request.form, name)
+
+
 @bp.route("/case-runs/<int:run_id>/hearing/<int:number>", methods=["GET", "POST"])
 @login_required
 def hearing(run_id: int, number: int):
@@ -291,7 +377,6 @@ def hearing(run_id: int, number: int):
     team = judging.team_by_number(state, number) or abort(404)
     here = url_for("cases.hearing", run_id=run_id, number=number)
     if request.method == "POST":
-        csrf()
         try:
             judging.score_speaker(state, current_user, team, _int("speaker") or 0, request.form,
                                   request.form.get("feedback", ""))

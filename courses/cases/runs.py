@@ -14,8 +14,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from courses.cases.models import (
-    SIDES, CaseClarification, CaseExercise, CaseJudge, CaseRun, CaseScore, CaseStage, CaseSubmission,
-    CaseTeam, CaseTeamMember,
+    SIDES,
+    CaseClarification,
+    CaseExercise,
+    CaseJudge,
+    CaseRun,
+    CaseScore,
+    CaseStage,
+    CaseSubmission,
+    CaseTeam,
+    CaseTeamMember,
 )
 from courses.cases.services import CaseError, RunState, day_start, default_due, results
 from courses.models import Activity
@@ -23,6 +31,7 @@ from training.accounts import AccountError, Role, User, create_user, issue_passw
 from training.cohorts import Cohort, CohortMember, require_manager
 from training.db import utcnow
 from training.extensions import db
+from training.i18n import list_join, sentences_join
 
 PENALTY_MAX = 100.0
 ANSWER_MAX = 2000
@@ -292,21 +301,64 @@ def answer(trainer: User, state: RunState, clarification_id: int, question: str,
     row.published_at = row.published_at or utcnow()
 
 
+def missing_scores(state: RunState) -> list[str]:
+    """What keeps each submitted team from a final score, one sentence per team and stage, naming
+    the judges who may give the missing score (not members of that team): why publishing waits."""
+    every = results(state)
+    submitted = [row.team for row in teams(state.run) if row.submission and row.submission.submitted_at]
+    scored = set(db.session.execute(select(CaseScore.team_id, CaseScore.kind).where(
+        CaseScore.run_id == state.run.id)).all())
+    own_team = dict(db.session.execute(select(CaseTeamMember.user_id, CaseTeamMember.team_id).where(
+        CaseTeamMember.run_id == state.run.id)).all())
+    bench = judges(state.run)
+    stages = ["written"]
+    if state.settings.get("oral_rubric") and state.settings["weights"].get("oral"):  # as scoring.team_result
+        stages.append("oral")
+    out = []
+    for team in submitted:
+        if every[team.id].final is not None:
+            continue
+        able = list_join([user.handle for _judge, user in bench if own_team.get(user.id) != team.id], "or")
+        for kind in stages:
+            if (team.id, kind) in scored:
+                continue
+            if kind == "written" and able:
+                message = _l("Team %(n)d has no score for its written submission from any of its judges (%(judges)s).",
+                             n=team.number, judges=able)
+            elif kind == "written":
+                message = _l("Team %(n)d has no score for its written submission, and no judge may give one: add a judge.",
+                             n=team.number)
+            elif able:
+                message = _l("Team %(n)d has no oral-hearing score from any of its judges (%(judges)s).",
+                             n=team.number, judges=able)
+            else:
+                message = _l("Team %(n)d has no oral-hearing score, and no judge may give one: add a judge.",
+                             n=team.number)
+            out.append(str(message))
+    return out
+
+
+def check_publishable(trainer: User, state: RunState) -> int:
+    """How many submitted teams the results would be published to; CaseError saying exactly what
+    is missing (each team, stage and judge) when they cannot be yet. Changes nothing."""
+    require_manager(trainer, state.cohort)
+    if state.published:
+        raise CaseError(_l("The results are already published."))
+    submitted = sum(1 for row in teams(state.run) if row.submission and row.submission.submitted_at)
+    if not submitted:
+        raise CaseError(_l("No team has submitted yet."))
+    missing = missing_scores(state)
+    if missing:
+        raise CaseError(_l("The results cannot be published yet. %(missing)s", missing=sentences_join(missing)))
+    return submitted
+
+
 def publish(trainer: User, state: RunState, show_rank: bool) -> int:
     """Publish the results to the teams; returns how many teams have a final score.
 
     Refused while a submitted team has no judge's score: its members would see nothing.
     """
-    require_manager(trainer, state.cohort)
-    if state.published:
-        raise CaseError(_l("The results are already published."))
-    every = results(state)
-    submitted = {row.team.id for row in teams(state.run) if row.submission and row.submission.submitted_at}
-    if not submitted:
-        raise CaseError(_l("No team has submitted yet."))
-    missing = [tid for tid in submitted if every[tid].final is None]
-    if missing:
-        raise CaseError(_l("%(n)d submitted team(s) have no complete score yet.", n=len(missing)))
+    submitted = check_publishable(trainer, state)
     state.run.results_published_at = utcnow()
     state.run.show_rank = show_rank
-    return len(submitted)
+    return submitted

@@ -9,25 +9,37 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import defer
 
 from courses import services as course_services
 from courses.cases import scoring, uploads
 from courses.cases.models import (
-    CaseAttachment, CaseClarification, CaseDocument, CaseExercise, CaseJudge, CasePeerReview,
-    CaseReflection, CaseRun, CaseScore, CaseStage, CaseSubmission, CaseSubmissionVersion, CaseTeam,
+    CaseAttachment,
+    CaseClarification,
+    CaseDocument,
+    CaseExercise,
+    CaseJudge,
+    CasePeerReview,
+    CaseReflection,
+    CaseRun,
+    CaseScore,
+    CaseStage,
+    CaseSubmission,
+    CaseSubmissionVersion,
+    CaseTeam,
     CaseTeamMember,
 )
 from courses.models import Activity, Course, localized
+from training import timezones
 from training.accounts import User
 from training.cohorts import Cohort
-from training.db import utcnow
+from training.db import first_or_create, utcnow
 from training.extensions import db
-from training.progress import mark_complete
+from training.progress import Enrolment, mark_complete
 
 QUESTION_MAX = 1000
 REFLECTION_MIN, REFLECTION_MAX = 50, 5000
@@ -128,6 +140,18 @@ def run_for_cohort(exercise: CaseExercise, cohort_id: int | None) -> CaseRun | N
         return None
     return db.session.execute(select(CaseRun).where(
         CaseRun.exercise_id == exercise.id, CaseRun.cohort_id == cohort_id)).scalar_one_or_none()
+
+
+@course_services.waiting_kind("case")
+def not_running_for(user_id: int, activity_ids: list[int]) -> set[int]:
+    """Of these case exercises, those not running for her (one statement): her cohort has not
+    started a run of it, or she takes the course in no cohort. Her course goes on past them."""
+    running = exists().where(CaseRun.exercise_id == CaseExercise.id, CaseRun.cohort_id == Enrolment.cohort_id,
+                             CaseRun.started_at.is_not(None)).correlate(CaseExercise, Enrolment)
+    return set(db.session.execute(
+        select(CaseExercise.activity_id).join(Activity, Activity.id == CaseExercise.activity_id)
+        .outerjoin(Enrolment, (Enrolment.course_id == Activity.course_id) & (Enrolment.user_id == user_id))
+        .where(CaseExercise.activity_id.in_(activity_ids), ~running)).scalars())
 
 
 def team_of(run: CaseRun, user: User) -> CaseTeam | None:
@@ -236,20 +260,31 @@ def draft_of(team: CaseTeam) -> CaseSubmission:
 
 
 def submission_of(team: CaseTeam) -> CaseSubmission:
-    """The team's submission row, created empty when the team first writes."""
-    row = find_submission(team)
-    if row is None:
-        row = CaseSubmission(team_id=team.id, text="", version=0)
-        db.session.add(row)
-        db.session.flush()
-    return row
+    """The team's submission row, created empty when the team first writes, and locked until the
+    transaction ends: teammates' saves take turns, so each numbers its version after the last."""
+    return first_or_create(db.session, CaseSubmission, {"team_id": team.id}, {"text": "", "version": 0})
+
+
+def read_submission(team: CaseTeam) -> CaseSubmission | None:
+    """The team's submission as it is now (None before anyone wrote), without a lock: for reading
+    only. A lock taken by a read would keep teammates' saves waiting until the reader's
+    transaction ends."""
+    return db.session.execute(select(CaseSubmission).filter_by(team_id=team.id)
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+# Chinese, Japanese and Korean characters: each counts as a word, as Chinese readers count 字.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
+_CJK_CHARACTER = re.compile(f"[{_CJK}]")
+# Any other run of letters, digits and marks, joined by an apostrophe or hyphen ("don't",
+# "survivor-centred"); punctuation of any width (，。、—) is no word.
+_WORD = re.compile(f"(?:(?![{_CJK}])[^\\W_])+(?:['’-](?:(?![{_CJK}])[^\\W_])+)*")
 
 
 def count_words(text: str) -> int:
-    """Words as a reader counts them: Latin words, plus each Chinese, Japanese or Korean character."""
-    cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]", text))
-    latin = len(re.findall(r"[^\s\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+", text))
-    return cjk + latin
+    """Words as a reader counts them: each Chinese, Japanese or Korean character, plus each word
+    of other scripts ("保护令 order 申请" is 6; "申请保护令。" is 5; "2022年" is 2)."""
+    return len(_CJK_CHARACTER.findall(text)) + len(_WORD.findall(text))
 
 
 def _check_can_write(state: RunState, team: CaseTeam | None, submission: CaseSubmission | None) -> None:
@@ -263,38 +298,92 @@ def _check_can_write(state: RunState, team: CaseTeam | None, submission: CaseSub
         raise CaseError(_l("The deadline for submissions has passed."))
 
 
-def save_draft(state: RunState, team: CaseTeam | None, user: User, text: str, base_version: int | None) -> tuple[CaseSubmission, bool]:
-    """Save the team's draft text; returns (submission, conflict).
+@dataclass
+class Conflict:
+    """A save that would have replaced text a teammate saved since her editor loaded it: the
+    team's text stays the teammate's, hers is kept aside as a version of its own."""
 
-    ``base_version`` is the version her editor started from. If a teammate saved since, her text
-    is still kept (as a version of its own) and ``conflict`` is True so she can compare: no one's
-    words are lost.
+    their_text: str  # the team's text now
+    their_version: int  # its version: what her editor starts from once she has merged
+    their_author: str  # the handle of the teammate who saved it
+    kept_version: int  # the number of the version holding her text
+
+
+def save_draft(state: RunState, team: CaseTeam | None, user: User, text: str,
+               base_version: int | None) -> tuple[CaseSubmission, Conflict | None]:
+    """Save the team's draft text; returns (submission, conflict or None).
+
+    ``base_version`` is the version her editor started from. If a teammate saved since, the
+    team's text is not replaced: hers is kept as a version of its own above the team's
+    (``Conflict``), so that she can compare both and merge, then save from the teammate's
+    version. No one's words are lost and nothing is replaced unseen.
+
+    Her saves within VERSION_WINDOW update her latest version instead of adding one, but every
+    save of the team's text gives it a new number (the updated version is renumbered): a number
+    is what an editor started from, so a teammate's save after any change is seen as a conflict.
     """
     text = (text or "").replace("\r\n", "\n")
     if len(text) > SUBMISSION_MAX_CHARS:
         raise CaseError(_l("The submission is too long."))
     submission = submission_of(team) if team is not None else None
     _check_can_write(state, team, submission)
-    # Only a teammate's newer version is a conflict; her own (another tab, a save in flight) is not.
-    conflict = base_version is not None and base_version != submission.version and db.session.execute(
-        select(CaseSubmissionVersion.id).where(
-            CaseSubmissionVersion.submission_id == submission.id, CaseSubmissionVersion.number > base_version,
-            CaseSubmissionVersion.author_id != user.id)).first() is not None
-    if text == submission.text and not conflict:
-        return submission, False
-    now = utcnow()
+    if text == submission.text:
+        return submission, None
     latest = db.session.execute(select(CaseSubmissionVersion).where(
         CaseSubmissionVersion.submission_id == submission.id,
         CaseSubmissionVersion.number == submission.version)).scalar_one_or_none()
-    if (latest is not None and not conflict and latest.author_id == user.id
-            and now - latest.saved_at < VERSION_WINDOW):
+    # The team's text is a teammate's, saved after her editor loaded: hers must not replace it
+    # unseen. Her own newer version (another tab, a save in flight) is no conflict.
+    conflict = (base_version is not None and base_version < submission.version and latest is not None
+                and latest.author_id != user.id)
+    now = utcnow()
+    if conflict:
+        # Her text kept aside since her editor loaded, saved within minutes, is updated (and
+        # numbered above the team's again) rather than joined by another.
+        kept = db.session.execute(select(CaseSubmissionVersion).where(
+            CaseSubmissionVersion.submission_id == submission.id, CaseSubmissionVersion.author_id == user.id,
+            CaseSubmissionVersion.number > base_version, CaseSubmissionVersion.number != submission.version,
+        ).order_by(CaseSubmissionVersion.number.desc()).limit(1)).scalar_one_or_none()
+        if kept is not None and now - kept.saved_at < VERSION_WINDOW:
+            kept.number = _next_number(submission)
+            kept.text, kept.saved_at = text, now
+        else:
+            kept = CaseSubmissionVersion(submission_id=submission.id, number=_next_number(submission),
+                                         author_id=user.id, text=text, saved_at=now)
+            db.session.add(kept)
+        author = db.session.get(User, latest.author_id) if latest.author_id is not None else None
+        return submission, Conflict(their_text=submission.text, their_version=submission.version,
+                                    their_author=author.handle if author is not None else "—",
+                                    kept_version=kept.number)
+    if latest is not None and latest.author_id == user.id and now - latest.saved_at < VERSION_WINDOW:
+        submission.version = latest.number = _next_number(submission)
         latest.text, latest.saved_at = text, now
     else:
-        submission.version += 1
+        submission.version = _next_number(submission)
         db.session.add(CaseSubmissionVersion(submission_id=submission.id, number=submission.version,
                                              author_id=user.id, text=text, saved_at=now))
     submission.text, submission.updated_at = text, now
-    return submission, conflict
+    return submission, None
+
+
+def _next_number(submission: CaseSubmission) -> int:
+    """The number of a new version: after every saved one, the team's and those kept aside (the
+    submission's row lock makes teammates' saves take turns)."""
+    return (db.session.execute(select(func.max(CaseSubmissionVersion.number)).where(
+        CaseSubmissionVersion.submission_id == submission.id)).scalar_one() or 0) + 1
+
+
+def is_kept_aside(submission: CaseSubmission, version: CaseSubmissionVersion) -> bool:
+    """Whether the version holds text kept aside in a conflict and not merged since (numbered
+    above the team's text)."""
+    return version.number > submission.version
+
+
+def kept_version(submission: CaseSubmission, versions: list[tuple[CaseSubmissionVersion, str]], user: User,
+                 number: int | None) -> CaseSubmissionVersion | None:
+    """Her version ``number`` if it is still kept aside (she has not merged it since); else None."""
+    return next((v for v, _who in versions if v.number == number and v.author_id == user.id
+                 and is_kept_aside(submission, v)), None)
 
 
 def versions(submission: CaseSubmission) -> list[tuple[CaseSubmissionVersion, str]]:
@@ -325,6 +414,8 @@ def attach(state: RunState, team: CaseTeam | None, user: User, filename: str, da
                             "cannot be removed from it. Save a copy without protection and attach that."),
             "unreadable": _l("This file could not be read to remove the author's name from it; it may be "
                              "damaged. Save it again as PDF or Word (.docx) and attach the new copy."),
+            "too_complex": _l("This Word document unpacks to too much (over 100 MB, more than 2,000 parts, or "
+                              "documents embedded in embedded documents). Save it as PDF and attach that."),
         }[refused.reason]) from None
     row = db.session.execute(select(CaseAttachment).where(
         CaseAttachment.submission_id == submission.id)).scalar_one_or_none()
@@ -352,6 +443,16 @@ def submit(state: RunState, team: CaseTeam | None, user: User, version: int | No
     ``version`` is the version she saw when she pressed Submit: if a teammate changed the text
     since, she is asked to look again rather than submit words she has not read.
     """
+    submission = check_submittable(state, team, version)
+    now = utcnow()
+    submission.submitted_at, submission.submitted_by_id = now, user.id
+    submission.late = now > state.run.submissions_due
+    return submission
+
+
+def check_submittable(state: RunState, team: CaseTeam | None, version: int | None) -> CaseSubmission:
+    """The team's submission if ``submit`` would accept it now (what the confirmation page asks
+    her to make final); CaseError saying why not otherwise. Changes nothing."""
     submission = submission_of(team) if team is not None else None
     _check_can_write(state, team, submission)
     if version is not None and version != submission.version:
@@ -362,9 +463,6 @@ def submit(state: RunState, team: CaseTeam | None, user: User, version: int | No
     if limit and count_words(submission.text) > limit:
         raise CaseError(_l("The submission has %(words)d words; at most %(limit)d are allowed.",
                            words=count_words(submission.text), limit=limit))
-    now = utcnow()
-    submission.submitted_at, submission.submitted_by_id = now, user.id
-    submission.late = now > state.run.submissions_due
     return submission
 
 
@@ -507,9 +605,11 @@ def team_members(team: CaseTeam) -> list[User]:
 
 
 def default_due(cohort: Cohort, days: int) -> datetime:
-    """The end (23:59 UTC) of the day ``days`` after the cohort starts."""
-    return datetime.combine(cohort.starts_on + timedelta(days=days), time(23, 59), tzinfo=UTC)
+    """"Due day N": the end (23:59:59 in the cohort's time zone) of the day ``days`` after the
+    cohort starts, in UTC."""
+    return timezones.end_of_day(cohort.starts_on + timedelta(days=days), cohort.timezone)
 
 
 def day_start(cohort: Cohort, days: int) -> datetime:
-    return datetime.combine(cohort.starts_on + timedelta(days=days), time(0, 0), tzinfo=UTC)
+    """The beginning (00:00 in the cohort's time zone) of the day ``days`` after it starts, in UTC."""
+    return timezones.start_of_day(cohort.starts_on + timedelta(days=days), cohort.timezone)

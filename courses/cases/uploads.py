@@ -9,28 +9,36 @@ import io
 import logging
 import posixpath
 import re
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, TextStringObject
+import defusedxml.ElementTree as defused
+from defusedxml import DefusedXmlException
 
 MAX_BYTES = 10 * 1024 * 1024
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXTENSIONS = {PDF: ".pdf", DOCX: ".docx"}
-# A DOCX holding more than this once unpacked is refused (a "zip bomb" would fill the memory of
-# anyone's tool that opens it, not ours: we never unpack more than the directory).
+# Limits over the whole DOCX, the documents embedded in it included: a "zip bomb" is small
+# outside and huge inside, and nested packages multiply. Unpacked bytes (the entries' declared
+# sizes, which zipfile never reads past), entries, levels of packages inside packages (a chart's
+# workbook is one level), and the time spent cleaning it. Past any of them it is refused.
 DOCX_MAX_UNPACKED = 100 * 1024 * 1024
+DOCX_MAX_ENTRIES = 2000
+DOCX_MAX_DEPTH = 1
+CLEAN_SECONDS = 10.0
 
 log = logging.getLogger("amicus")
 
 
 class UploadRefused(ValueError):
     """``reason`` is one of: empty, too_large, not_allowed, encrypted (a password-protected PDF or
-    zip entry), unreadable (its metadata could not be removed: a damaged file)."""
+    zip entry), unreadable (its metadata could not be removed: a damaged file), too_complex (past
+    the limits on what a DOCX unpacks to)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -67,7 +75,8 @@ def safe_filename(name: str, mimetype: str) -> str:
 
 
 def strip_metadata(data: bytes, mimetype: str) -> bytes:
-    """``data`` (which ``sniff`` found to be ``mimetype``) without the metadata that could name its author.
+    """``data`` (which ``sniff`` found to be ``mimetype``) without the metadata that could name its
+    author, and a PDF without what a reader could run (scripts, actions, embedded files).
 
     DOCX: the document properties (core, extended, custom), the names on comments, tracked changes
     and the list of people, local file paths of external links (the attached template's path holds
@@ -77,10 +86,10 @@ def strip_metadata(data: bytes, mimetype: str) -> bytes:
     ("unreadable") for any file that cannot be cleaned, ("too_large") if the result would be.
     """
     try:
-        cleaned = _clean_pdf(data) if mimetype == PDF else _clean_package(data, embedded=False)
+        cleaned = _clean_pdf(data) if mimetype == PDF else _clean_package(data, _Budget(), depth=0)
         again = sniff(cleaned)
     except UploadRefused as refused:
-        if refused.reason in ("encrypted", "too_large"):
+        if refused.reason in ("encrypted", "too_large", "too_complex"):
             raise
         log.warning("an attachment could not be cleaned of its metadata: %s", refused.reason)
         raise UploadRefused("unreadable") from None
@@ -115,15 +124,33 @@ _ATTRIBUTE = re.compile(r"""(\s+)([^\s=/<>"']+)(\s*=\s*)("[^"]*"|'[^']*')""")
 _NETWORK_URL = re.compile(r"(?i)(https?|mailto|ftp|ftps|tel|news|urn|data):")
 
 
-def _clean_package(data: bytes, embedded: bool) -> bytes:
+@dataclass
+class _Budget:
+    """What is left to unpack of one upload, across all its nested packages."""
+
+    unpacked: int = DOCX_MAX_UNPACKED
+    entries: int = DOCX_MAX_ENTRIES
+    deadline: float = field(default_factory=lambda: time.monotonic() + CLEAN_SECONDS)
+
+    def spend(self, infos: list[zipfile.ZipInfo]) -> None:
+        self.entries -= len(infos)
+        self.unpacked -= sum(info.file_size for info in infos)
+        if self.entries < 0 or self.unpacked < 0:
+            raise UploadRefused("too_complex")
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise UploadRefused("too_complex")
+
+
+def _clean_package(data: bytes, budget: _Budget, depth: int) -> bytes:
     """An Office (OPC) zip package rewritten, entry by entry in the same order and compression."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
+        budget.spend(infos)  # before anything is unpacked
         names = [info.filename.lower() for info in infos]
         if len(set(names)) != len(names):
             raise UploadRefused("unreadable")  # two entries of one name: which one a reader takes varies
-        if sum(info.file_size for info in infos) > DOCX_MAX_UNPACKED:
-            raise UploadRefused("unreadable")
         if any(info.flag_bits & 0x1 for info in infos):
             raise UploadRefused("encrypted")
         is_word = "word/document.xml" in names
@@ -131,7 +158,8 @@ def _clean_package(data: bytes, embedded: bool) -> bytes:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w") as cleaned:
             for info in infos:
-                content = _clean_part(info.filename.lower(), archive.read(info), properties, is_word, embedded)
+                budget.check_time()
+                content = _clean_part(info.filename.lower(), archive.read(info), properties, is_word, budget, depth)
                 entry = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE)
                 entry.compress_type = (info.compress_type if info.compress_type in (zipfile.ZIP_STORED,
                                                                                    zipfile.ZIP_DEFLATED)
@@ -156,7 +184,8 @@ def _property_parts(archive: zipfile.ZipFile, names: list[str]) -> dict[str, str
     return {name: kind for name, kind in parts.items() if name in names}
 
 
-def _clean_part(name: str, content: bytes, properties: dict[str, str], is_word: bool, embedded: bool) -> bytes:
+def _clean_part(name: str, content: bytes, properties: dict[str, str], is_word: bool, budget: _Budget,
+                depth: int) -> bytes:
     kind = properties.get(name)
     if kind == "core":
         return _CORE_XML
@@ -170,10 +199,18 @@ def _clean_part(name: str, content: bytes, properties: dict[str, str], is_word: 
         if name == "word/people.xml":
             return _edit_xml(content, _only_root)
         return _edit_xml(content, _neutral_authors)
-    if (not embedded and name.startswith("word/embeddings/") and content.startswith(b"PK\x03\x04")
-            and _is_package(content)):
-        return _clean_package(content, embedded=True)  # a chart's workbook has its own author
+    if content.startswith(b"PK\x03\x04") and _is_package(content):
+        if depth >= DOCX_MAX_DEPTH:
+            raise UploadRefused("too_complex")  # a package in a package in a package
+        if name.startswith("word/embeddings/"):
+            return _clean_package(content, budget, depth + 1)  # a chart's workbook has its own author
+        budget.spend(_entries(content))  # kept as it is, but what it would unpack to still counts
     return content
+
+
+def _entries(content: bytes) -> list[zipfile.ZipInfo]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return archive.infolist()
 
 
 def _is_package(content: bytes) -> bool:
@@ -185,10 +222,12 @@ def _is_package(content: bytes) -> bool:
 
 
 def _parse(content: bytes) -> ET.Element:
-    probe = content.decode("utf-16" if content[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", "replace")
-    if "<!DOCTYPE" in probe or "<!ENTITY" in probe:
-        raise UploadRefused("unreadable")  # never in an Office document; entities could explode
-    return ET.fromstring(content)
+    """An uploaded XML part, parsed by defusedxml: a DOCTYPE (never in an Office document),
+    entities and external references are refused, so nothing can explode or be fetched."""
+    try:
+        return defused.fromstring(content, forbid_dtd=True)
+    except DefusedXmlException:
+        raise UploadRefused("unreadable") from None
 
 
 def _empty_properties(content: bytes, default_ns: str, kept: set[str]) -> bytes:
@@ -281,7 +320,35 @@ _MARKUP = {"/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/Po
            "/Sound", "/Redact", "/Popup"}
 
 
+# What a PDF reader may run or unpack: scripts, launched programs, forms sent elsewhere, embedded
+# files. Judges download attachments, so none of it is kept.
+_ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/RichMediaExecute", "/GoToE",
+                   "/Rendition", "/Sound", "/Movie"}
+# Keys removed wherever they are: automatic actions (on opening a page, a field...), document
+# scripts and embedded files (the name trees), a filespec's embedded file streams, associated
+# files, and XFA forms (which carry their own scripts).
+_ACTIVE_KEYS = ("/AA", "/JavaScript", "/EmbeddedFiles", "/EF", "/AF", "/XFA", "/JS")
+
+
+def _drop_active_content(item) -> None:
+    """Remove from one PDF dictionary the scripts, embedded files and actions that run something."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    for key in _ACTIVE_KEYS:
+        item.pop(NameObject(key), None)
+    for key in ("/OpenAction", "/A", "/Next"):
+        action = item.get(key)
+        action = action.get_object() if action is not None else None
+        if isinstance(action, DictionaryObject) and action.get("/S") in _ACTIVE_ACTIONS:
+            item.pop(NameObject(key))
+
+
 def _clean_pdf(data: bytes) -> bytes:
+    # Imported here, not at the top: pypdf (with fontTools and Pillow) costs every worker about
+    # 19 MB, and only an upload of a PDF needs it (see docs/deploy.md).
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, TextStringObject
+
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         try:
@@ -303,6 +370,7 @@ def _clean_pdf(data: bytes) -> bytes:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             item.pop(NameObject("/Metadata"), None)
+            _drop_active_content(item)
             subtype = item.get("/Subtype")
             if isinstance(subtype, str) and subtype in _MARKUP and "/T" in item:
                 item[NameObject("/T")] = TextStringObject("Author")

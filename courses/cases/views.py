@@ -14,19 +14,17 @@ from training.cohorts import cohorts_run_by
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
+from training.params import whole_number
 
 bp = Blueprint("cases", __name__)
 
 
-def csrf() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-
-
 def refuse(error: CaseError, to: str):
+    """Undo, say why at the top of the page and open the page there (``#messages``, not the
+    section she pressed the button in: on a long run page that would leave the message out of view)."""
     db.session.rollback()
     flash(str(error.message), "error")
-    return redirect(to)
+    return redirect(to + "#messages")
 
 
 def download(attachment, name: str):
@@ -76,6 +74,7 @@ def show(slug: str, activity: str):
     return render_template(
         "cases/show.html", ctx=ctx, state=state, docs=docs, managed=managed, form=ConfirmForm(),
         summary=localized(ctx.exercise.settings.get("summaries"), locale),
+        in_cohort=ctx.outline.enrolment is not None and ctx.outline.enrolment.cohort_id is not None,
         members=services.team_members(ctx.team) if ctx.team else [],
         submission=submission, peer=peer,
         clarifications=services.published_clarifications(state.run) if state else [],
@@ -111,14 +110,17 @@ def submission(slug: str, activity: str):
         flash(_("Only members of a team write a submission."), "error")
         return redirect(url_for("cases.show", slug=slug, activity=activity))
     if request.method == "POST":
-        csrf()
         autosave = request.headers.get("X-Amicus-Autosave") == "1"
-        base = request.form.get("version", type=int)
+        base = whole_number(request.form, "version")
         submitting = request.form.get("action") == "submit"
+        confirmed = submitting and request.form.get("confirmed") == "1"
         try:
-            row, conflict = services.save_draft(ctx.state, ctx.team, current_user, request.form.get("text", ""), base)
-            if submitting and not conflict:
-                services.submit(ctx.state, ctx.team, current_user, row.version)
+            if confirmed:  # from the confirmation page: the version it showed, as it was saved
+                row, conflict = services.submit(ctx.state, ctx.team, current_user, base), None
+            else:
+                row, conflict = services.save_draft(ctx.state, ctx.team, current_user, request.form.get("text", ""), base)
+                if submitting and conflict is None:
+                    services.check_submittable(ctx.state, ctx.team, row.version)
         except CaseError as error:
             db.session.rollback()
             if autosave:
@@ -126,19 +128,38 @@ def submission(slug: str, activity: str):
             flash(str(error.message), "error")
             return redirect(here)
         db.session.commit()
-        if submitting and not conflict:
+        if conflict is not None:
+            # Her text is kept as a version; the team's stays the teammate's until she merges.
+            message = _("%(who)s saved the team's text while you were writing, so yours did not replace it: "
+                        "it is kept as version %(n)d. Compare both texts, merge them, then save.",
+                        who=conflict.their_author, n=conflict.kept_version)
+            if autosave:
+                return jsonify(saved=False, conflict=True, error=message, their_text=conflict.their_text,
+                               their_version=conflict.their_version, kept_version=conflict.kept_version,
+                               words=services.count_words(row.text)), 409
+            flash(message, "error")
+            return redirect(url_for("cases.submission", slug=slug, activity=activity, kept=conflict.kept_version))
+        if submitting and not confirmed:
+            # Saved; submitting is final for the whole team, so she confirms what becomes final.
+            return render_template("cases/submission_confirm.html", ctx=ctx, state=ctx.state, row=row,
+                                   words=services.count_words(row.text), attachment=services.attachment_of(row),
+                                   late=ctx.state.now > ctx.state.run.submissions_due, form=ConfirmForm())
+        if submitting:
             flash(_("Your team's submission is in.") + (" " + _("It was late; your trainer sees that.") if row.late else ""),
                   "success")
             return redirect(url_for("cases.show", slug=slug, activity=activity))
-        message = _("A teammate saved changes while you were writing. Your text is kept as a version of its own: compare the versions below.") if conflict else ""
         if autosave:
-            return jsonify(saved=True, version=row.version, words=services.count_words(row.text),
-                           conflict=conflict, error=message)
-        flash(message or _("Saved."), "error" if conflict else "success")
+            return jsonify(saved=True, version=row.version, words=services.count_words(row.text), conflict=False)
+        flash(_("Saved."), "success")
         return redirect(here)
     row = services.draft_of(ctx.team)
+    versions = services.versions(row)
+    # After a conflicting save without JavaScript: her kept text beside the team's, to merge by hand.
+    kept = services.kept_version(row, versions, current_user, whole_number(request.args, "kept"))
+    conflict = {"message": "", "mine": kept.text, "theirs": row.text} if kept is not None else None
     return render_template("cases/submission.html", ctx=ctx, state=ctx.state, row=row, form=ConfirmForm(),
-                           words=services.count_words(row.text), versions=services.versions(row),
+                           words=services.count_words(row.text), versions=versions, conflict=conflict,
+                           kept_aside={v.number for v, _who in versions if services.is_kept_aside(row, v)},
                            attachment=services.attachment_of(row))
 
 
@@ -148,7 +169,6 @@ def upload(slug: str, activity: str):
     ctx, refused = _case(slug, activity)
     if ctx is None:
         return refused
-    csrf()
     here = url_for("cases.submission", slug=slug, activity=activity)
     file = request.files.get("file")
     if file is None or not file.filename:
@@ -198,7 +218,6 @@ def ask(slug: str, activity: str):
     ctx, refused = _case(slug, activity)
     if ctx is None:
         return refused
-    csrf()
     here = url_for("cases.show", slug=slug, activity=activity)
     try:
         services.ask(ctx.state, current_user, bool(ctx.roles), request.form.get("question", ""))
@@ -215,7 +234,6 @@ def join(slug: str, activity: str, number: int):
     ctx, refused = _case(slug, activity)
     if ctx is None:
         return refused
-    csrf()
     here = url_for("cases.show", slug=slug, activity=activity)
     team = judging.team_by_number(ctx.state, number) if ctx.state else None
     if team is None:
@@ -238,7 +256,6 @@ def results(slug: str, activity: str):
     back = url_for("cases.show", slug=slug, activity=activity)
     locale = current_language()
     if request.method == "POST":
-        csrf()
         try:
             completed = services.write_reflection(ctx.state, ctx.team, current_user, ctx.activity.id,
                                                   request.form.get("reflection", ""), locale)
@@ -267,7 +284,6 @@ def peer_review(slug: str, activity: str):
         return redirect(url_for("cases.show", slug=slug, activity=activity))
     here = url_for("cases.peer_review", slug=slug, activity=activity)
     if request.method == "POST":
-        csrf()
         try:
             judging.write_peer_review(ctx.state, ctx.team, current_user, request.form, request.form.get("feedback", ""))
         except CaseError as error:

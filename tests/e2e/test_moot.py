@@ -95,6 +95,9 @@ def test_a_whole_small_moot(page_factory, live_server, tmp_path):
         if handle == "moot-ana":
             screenshot(page, "moot-submission-editor")
         page.get_by_role("button", name="Submit for the team").click()
+        expect(page.get_by_role("heading", name="Submit for team")).to_be_visible()  # final: confirmed first
+        expect(page.locator("#what-becomes-final")).to_contain_text("words")
+        page.get_by_role("button", name="Submit for the team").click()
         expect(page.get_by_text("Your team's submission is in.")).to_be_visible()
 
     # Two judges score blind, with the rubric.
@@ -105,7 +108,7 @@ def test_a_whole_small_moot(page_factory, live_server, tmp_path):
     for judge in (joe, tess):
         if judge is tess:  # the trainer judges too: from her run page
             tess.goto(f"/cohorts/{cohort.id}")
-            tess.get_by_role("button", name="Run “The Wang application” with this cohort").click()
+            tess.get_by_role("link", name="open the exercise").click()  # the cohort's run, once set up
             tess.get_by_role("link", name="Your judging list").click()
         for number, law, conduct in ((1, 5, 4), (2, 3, 3)):
             judge.get_by_role("row", name=f"Team {number}").get_by_role("link", name="Score this submission").click()
@@ -118,7 +121,7 @@ def test_a_whole_small_moot(page_factory, live_server, tmp_path):
 
     # The hearing: the trainer opens it, the presiding judge scores each speaker; the clerk's timer runs.
     tess.goto(f"/cohorts/{cohort.id}")
-    tess.get_by_role("button", name="Run “The Wang application” with this cohort").click()
+    tess.get_by_role("link", name="open the exercise").click()  # the cohort's run, once set up
     tess.get_by_role("row", name="Hearing").get_by_role("button", name="Open now").click()
     expect(tess.get_by_text("The stage is open.")).to_be_visible()
     joe.goto(CASE)
@@ -135,6 +138,9 @@ def test_a_whole_small_moot(page_factory, live_server, tmp_path):
 
     # The trainer publishes with ranks; the applicant's counsel reads her feedback and reflects.
     tess.get_by_label("Show each team its rank").check()
+    tess.get_by_role("button", name="Publish the results").click()
+    expect(tess.get_by_role("heading", name="Publish the results?")).to_be_visible()
+    expect(tess.locator("#what-becomes-final")).to_contain_text("Each team sees its rank.")
     tess.get_by_role("button", name="Publish the results").click()
     expect(tess.get_by_text("The results are published to the teams.")).to_be_visible()
     ana = page_factory()

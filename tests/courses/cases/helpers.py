@@ -99,8 +99,14 @@ def pdf_bytes(text: str = "The applicant asks for a protection order.", author: 
     (RC4, which pypdf does without the "cryptography" package; "" with ``owner_password``: anyone
     opens it, only restrictions)."""
     from pypdf import PdfWriter
-    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
-                               TextStringObject)
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
 
     def name(value: str) -> NameObject:
         return NameObject(value)

@@ -79,19 +79,49 @@ def test_a_team_member_who_judges_reads_as_her_side_not_the_bench_memo(moot):
     assert services.reader_roles(None, None, True) == {"observer"}
 
 
-def test_drafts_keep_versions_and_a_teammates_simultaneous_change_is_kept_not_lost(moot):
+def test_drafts_keep_versions_and_a_teammates_simultaneous_change_is_kept_aside_not_replacing(moot):
     state = state_of(moot)
     sub, conflict = services.save_draft(state, moot["t1"], moot["ana1"], "First words.", 0)
-    assert (sub.version, conflict) == (1, False)
+    assert (sub.version, conflict) == (1, None)
     sub, _ = services.save_draft(state, moot["t1"], moot["ana1"], "First words, more.", 1)
-    assert sub.version == 1, "her saves within minutes update her latest version"
-    sub, conflict = services.save_draft(state, moot["t1"], moot["bob"], "Bo's text.", 1)
-    assert (sub.version, conflict) == (2, False)
-    # Ana's editor still started from version 1: Bo saved since.
-    sub, conflict = services.save_draft(state, moot["t1"], moot["ana1"], "Ana's later text.", 1)
-    assert conflict is True and sub.text == "Ana's later text."
-    texts = [v.text for v, _ in services.versions(sub)]
-    assert texts == ["Ana's later text.", "Bo's text.", "First words, more."]
+    assert sub.version == 2, "every save of the team's text gives it a new number"
+    assert [v.text for v, _ in services.versions(sub)] == ["First words, more."], "her saves within minutes update her version"
+    sub, conflict = services.save_draft(state, moot["t1"], moot["bob"], "Bo's text.", 2)
+    assert (sub.version, conflict) == (3, None)
+    # Ana's editor still started from version 2: Bo saved since. His text stays the team's.
+    sub, conflict = services.save_draft(state, moot["t1"], moot["ana1"], "Ana's later text.", 2)
+    assert sub.text == "Bo's text." and sub.version == 3
+    assert (conflict.their_text, conflict.their_version, conflict.their_author, conflict.kept_version) == (
+        "Bo's text.", 3, "bob", 4)
+    # She types on before merging: her kept text is updated, the team's still not replaced.
+    sub, conflict = services.save_draft(state, moot["t1"], moot["ana1"], "Ana's later text, more.", 2)
+    assert conflict.kept_version == 5 and sub.text == "Bo's text.", "renumbered above the team's, not added"
+    assert [(v.text, services.is_kept_aside(sub, v)) for v, _ in services.versions(sub)] == [
+        ("Ana's later text, more.", True), ("Bo's text.", False), ("First words, more.", False)]
+    # She merges, starting from Bo's version: both texts are now the team's, every version kept.
+    merged = "Bo's text.\n\nAna's later text, more."
+    sub, conflict = services.save_draft(state, moot["t1"], moot["ana1"], merged, conflict.their_version)
+    assert (sub.text, sub.version, conflict) == (merged, 6, None)
+    assert [v.text for v, _ in services.versions(sub)] == [merged, "Ana's later text, more.", "Bo's text.",
+                                                           "First words, more."]
+
+
+def test_a_teammate_typing_on_in_his_version_is_a_conflict_too(moot):
+    state = state_of(moot)
+    sub, _ = services.save_draft(state, moot["t1"], moot["bob"], "Bo's first line.", 0)
+    loaded = sub.version  # Ana opens the editor now
+    sub, conflict = services.save_draft(state, moot["t1"], moot["bob"], "Bo's first line. Bo's second.", loaded)
+    assert conflict is None and sub.version > loaded
+    sub, conflict = services.save_draft(state, moot["t1"], moot["ana1"], "Ana's line.", loaded)
+    assert conflict is not None and conflict.their_text == "Bo's first line. Bo's second."
+    assert sub.text == "Bo's first line. Bo's second."
+    # Her own save from another tab is not a conflict with herself.
+    sub, conflict = services.save_draft(state, moot["t1"], moot["bob"], "Bo, from his other tab.", loaded)
+    assert conflict is None and sub.text == "Bo, from his other tab."
+    # Writing the team's text as it is changes nothing and is no conflict.
+    before = sub.version
+    sub, conflict = services.save_draft(state, moot["t1"], moot["ana1"], "Bo, from his other tab.", loaded)
+    assert (conflict, sub.version) == (None, before)
 
 
 def test_submit_once_then_nothing_changes(moot):
@@ -234,8 +264,14 @@ def test_hearing_scores_wait_for_the_hearing_and_name_a_speaker_of_the_team(moot
 
 def test_publish_waits_for_scores_then_results_penalties_and_reflection_complete_the_exercise(moot):
     state = submit_both(moot)
-    with pytest.raises(CaseError, match="no complete score"):
+    with pytest.raises(CaseError) as refused:
         runs.publish(moot["tess"], state, show_rank=True)
+    assert refused.value.message == (  # each team, stage and the judges who may score it
+        "The results cannot be published yet. "
+        "Team 1 has no score for its written submission from any of its judges (joe or tess). "
+        "Team 1 has no oral-hearing score from any of its judges (joe or tess). "
+        "Team 2 has no score for its written submission from any of its judges (joe or tess). "
+        "Team 2 has no oral-hearing score from any of its judges (joe or tess).")
     with pytest.raises(CaseError, match="not been published"):
         services.my_result(state, moot["t1"], moot["ana1"], "en")
     state = score_everything(moot, state)
@@ -333,3 +369,21 @@ def test_versions_are_attributed(moot):
     db.session.commit()
     row = db.session.execute(select(CaseSubmissionVersion)).scalar_one()
     assert row.author_id == moot["bob"].id
+
+
+def test_a_refused_publish_names_the_judges_who_may_still_score_each_team(moot):
+    state = submit_both(moot)
+    for handle in ("joe", "tess"):
+        runs.remove_judge(moot["tess"], state, moot[handle].id)
+    assert runs.missing_scores(state_of(moot))[0] == (
+        "Team 1 has no score for its written submission, and no judge may give one: add a judge.")
+    runs.add_judge(moot["tess"], state, moot["joe"].id, presiding=True)
+    runs.add_judge(moot["tess"], state, moot["tess"].id, presiding=False)
+    runs.add_judge(moot["tess"], state, moot["ana1"].id, presiding=False)  # she is in team 1
+    for judge in (moot["joe"], moot["tess"]):
+        judging.score_written(state, judge, moot["t2"], {"law": 3, "survivor": 3}, "")
+    assert runs.missing_scores(state_of(moot)) == [
+        "Team 1 has no score for its written submission from any of its judges (joe or tess).",
+        "Team 1 has no oral-hearing score from any of its judges (joe or tess).",
+        "Team 2 has no oral-hearing score from any of its judges (joe, ana1, or tess).",
+    ]

@@ -196,3 +196,140 @@ def test_a_pdf_that_cannot_be_read_is_refused(data):
     assert sniff(data) == PDF
     with pytest.raises(UploadRefused, match="unreadable"):
         strip_metadata(data, PDF)
+
+
+# --- Zip bombs: limits over the whole upload, nested packages included ---------------------
+
+
+def zeros_package(size: int, entries: int = 1) -> bytes:
+    """An Office package whose entries unpack to ``size`` bytes of zeros in all (a few KB packed)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                         'content-types"/>')
+        for n in range(entries):
+            archive.writestr(f"xl/media/zeros{n}.bin", bytes(size // entries))
+    return out.getvalue()
+
+
+def docx_with_embeddings(*packages: bytes, folder: str = "word/embeddings") -> bytes:
+    extra = {f"{folder}/object{n}.xlsx": package for n, package in enumerate(packages)}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, content in {**entries(docx_with_author()), **extra}.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def test_a_nested_zip_bomb_is_refused_before_it_is_unpacked():
+    """80 embedded packages of 90 MB each (7.2 GB) in a few hundred KB: each alone is under the
+    limit, together they are far past it, and the refusal comes before any is unpacked."""
+    inner = zeros_package(90 * 1024 * 1024)
+    bomb = docx_with_embeddings(*[inner] * 80)
+    assert len(bomb) < uploads.MAX_BYTES and sniff(bomb) == DOCX
+    with pytest.raises(UploadRefused, match="too_complex"):
+        strip_metadata(bomb, DOCX)
+
+
+def test_packages_outside_the_embeddings_folder_count_too():
+    bomb = docx_with_embeddings(*[zeros_package(60 * 1024 * 1024)] * 2, folder="word/media")
+    with pytest.raises(UploadRefused, match="too_complex"):
+        strip_metadata(bomb, DOCX)
+
+
+def test_a_package_in_an_embedded_package_is_refused():
+    inner = zeros_package(1000)
+    middle = io.BytesIO()
+    with zipfile.ZipFile(middle, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/embeddings/deeper.xlsx", inner)
+    with pytest.raises(UploadRefused, match="too_complex"):
+        strip_metadata(docx_with_embeddings(middle.getvalue()), DOCX)
+
+
+def test_a_flat_bomb_of_many_entries_is_refused():
+    many = docx_with_embeddings(zeros_package(3000, entries=3000))
+    with pytest.raises(UploadRefused, match="too_complex"):
+        strip_metadata(many, DOCX)
+
+
+def test_a_docx_taking_too_long_to_clean_is_refused(monkeypatch):
+    monkeypatch.setattr(uploads, "CLEAN_SECONDS", -1.0)  # the time is already up at the first entry
+    with pytest.raises(UploadRefused, match="too_complex"):
+        strip_metadata(docx_with_author(), DOCX)
+
+
+def test_a_docx_with_a_chart_workbook_within_the_limits_is_still_cleaned():
+    cleaned = strip_metadata(docx_with_embeddings(zeros_package(10 * 1024 * 1024)), DOCX)
+    assert names_in(cleaned) == [] and document_text(cleaned) == document_text(docx_with_author())
+
+
+# --- PDFs: nothing a reader could run or unpack ----------------------------------------------
+
+
+def pdf_with_active_content() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(author="Zhang Wei"))))
+    writer.add_attachment("client-notes.txt", b"The client's address is 12 Secret Road.")
+
+    def js(code: str) -> DictionaryObject:
+        return DictionaryObject({NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject(code)})
+
+    # A document-level script, in the name tree where Acrobat looks for them.
+    names = writer.root_object["/Names"]
+    names[NameObject("/JavaScript")] = DictionaryObject({NameObject("/Names"): ArrayObject([
+        TextStringObject("startup"), writer._add_object(js("app.alert('document script');"))])})
+
+    writer.root_object[NameObject("/OpenAction")] = writer._add_object(js("app.alert('on open');"))
+    page = writer.pages[0]
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): js("app.alert('page open');")})
+    rect = ArrayObject([FloatObject(72), FloatObject(600), FloatObject(200), FloatObject(620)])
+    launch = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")})
+    uri = DictionaryObject({NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject("https://example.org/a"),
+                            NameObject("/Next"): js("app.alert('chained');")})
+    for action in (launch, uri):
+        page[NameObject("/Annots")].append(writer._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): rect, NameObject("/A"): action})))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def active_content(data: bytes) -> list[str]:
+    """Scripts, launch actions and embedded files anywhere in the PDF's object graph."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    reader = PdfReader(io.BytesIO(data))
+    found, seen, stack = [], set(), [reader.trailer]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            found += [key for key in ("/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/AA") if key in item]
+            if item.get("/S") in ("/JavaScript", "/Launch"):
+                found.append(str(item["/S"]))
+            stack.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return found
+
+
+def test_a_pdf_loses_its_scripts_launch_actions_and_embedded_files():
+    original = pdf_with_active_content()
+    assert {"/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/AA", "/Launch"} <= set(active_content(original))
+    cleaned = strip_metadata(original, PDF)
+    assert active_content(cleaned) == []
+    assert b"Secret Road" not in cleaned and b"alert" not in cleaned and b"calc.exe" not in cleaned
+    reader = PdfReader(io.BytesIO(cleaned))
+    assert reader.attachments == {}
+    assert reader.pages[0].extract_text() == "The applicant asks for a protection order."
+    # The plain link stays; its chained script does not.
+    uris = [a.get_object()["/A"].get("/URI") for a in reader.pages[0]["/Annots"] if "/A" in a.get_object()]
+    assert "https://example.org/law" in uris and "https://example.org/a" in uris
