@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Seed a large site, serve it with gunicorn and measure three pages against /healthz with wrk.
+# Seed a large site, serve it with gunicorn and measure three pages against /healthz with wrk, and
+# each gunicorn worker's resident memory (VmRSS) after every run.
 # See bench/README.md. Knobs (environment):
 #   BENCH_DATABASE_URL   database to seed and serve [postgresql+psycopg://postgres@127.0.0.1:5432/amicus_bench]
 #   BENCH_SKIP_SEED=1    reuse the database as it is (seed sizes: see bench/seed.py)
@@ -149,6 +150,15 @@ cpu_ticks() {
   echo "$app $db $load $(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)"
 }
 
+# Each worker's resident memory (VmRSS, MB), in the order of their pids: read after each run.
+worker_rss() {
+  local pid values=()
+  for pid in $(pgrep -P "$GUNICORN_PID" | sort -n); do
+    values+=("$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo '?')")
+  done
+  if ((${#values[@]})); then printf '%s\n' "${values[@]}" | paste -sd/; else echo "?"; fi
+}
+
 # A run where some worker holds fewer than 2 of wrk's connections measures mostly one process
 # (one GIL), not the server: it is started again, up to BENCH_RETRIES times (noted in the table).
 balanced() {  # "5+3"
@@ -180,11 +190,12 @@ run_wrk() {  # name path
   after="$(cpu_ticks)"
   wait "$WRK_PID"
   WRK_PID=""
+  worker_rss >"$WORK/$1.rss"
   read -r a0 d0 w0 t0 <<<"$before"
   read -r a1 d1 w1 t1 <<<"$after"
   echo "$((a1 - a0)) $((d1 - d0)) $((w1 - w0)) $((t1 - t0))" >"$WORK/$1.cpu"
   cat "$WORK/$1.txt" >&2
-  echo "connections per gunicorn worker: $(cat "$WORK/$1.conns")" >&2
+  echo "connections per gunicorn worker: $(cat "$WORK/$1.conns"); RSS per worker (MB): $(cat "$WORK/$1.rss")" >&2
 }
 
 # Warm up every URL (pools, template caches, PostgreSQL's buffers); not recorded.
@@ -242,25 +253,27 @@ def parse(name):
         "total": int(re.search(r"(\d+) requests in", text).group(1)),
         "conns": open(f"{work}/{name}.conns").read().strip(),
         "cpu": [int(v) for v in open(f"{work}/{name}.cpu").read().split()],
+        "rss": open(f"{work}/{name}.rss").read().strip(),
         "notes": notes,
     }
 
 
 def summary(label, runs, ratio, verdict=""):
     """One table row for a URL's runs: medians of the rounds, requests summed, CPU shares
-    (the app's processes, PostgreSQL and Redis, wrk) over all rounds' busy CPU time."""
+    (the app's processes, PostgreSQL and Redis, wrk) over all rounds' busy CPU time, and each
+    worker's RSS after the URL's last round."""
     app, database, load, busy = (sum(run["cpu"][i] for run in runs) for i in range(4))
     cpu = f"{100 * app / busy:.0f} / {100 * database / busy:.0f} / {100 * load / busy:.0f}" if busy else "?"
     notes = "; ".join(sorted({note for run in runs for note in run["notes"]}))
     last = "; ".join(part for part in (verdict, notes) if part)
     return (f"| {label} | {median(r['rps'] for r in runs):.1f} | {median(r['p50'] for r in runs):.2f} | "
             f"{median(r['p99'] for r in runs):.2f} | {sum(r['total'] for r in runs)} | {ratio} | "
-            f"{' '.join(r['conns'] for r in runs)} | {cpu} | {last} |")
+            f"{' '.join(r['conns'] for r in runs)} | {cpu} | {runs[-1]['rss']} | {last} |")
 
 
 rows = [
-    "| URL | requests/s | p50 (ms) | p99 (ms) | requests | ratio to /healthz | conns per worker | CPU % app / db / wrk | |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | :---: | :---: | --- |",
+    "| URL | requests/s | p50 (ms) | p99 (ms) | requests | ratio to /healthz | conns per worker | CPU % app / db / wrk | RSS per worker (MB) | |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | :---: | :---: | :---: | --- |",
 ]
 per_round = [
     "| page | " + " | ".join(f"round {r}" for r in range(1, rounds + 1)) + " | median |",
@@ -288,7 +301,8 @@ report = f"""# Amicus benchmark, {env['REPORT_DATE']}
 - wrk: {env['REPORT_WRK']}, with bench-user's session cookie on every URL; {rounds} rounds, each
   measuring /healthz and right after it each page in turn
 
-Medians of the rounds (requests summed, connections per worker listed by round, CPU shares over all rounds):
+Medians of the rounds (requests summed, connections per worker listed by round, CPU shares over all rounds;
+each worker's VmRSS after the URL's last round, workers in the order of their pids):
 
 {chr(10).join(rows)}
 

@@ -163,8 +163,8 @@ def seed(url: str) -> tuple[str, str]:
 
     ensure_database(url)
 
-    from training.app import create_app
     from training.accounts import create_user
+    from training.app import create_app
     from training.db import utcnow
     from training.extensions import db
 
@@ -302,7 +302,7 @@ def seed(url: str) -> tuple[str, str]:
             diff -= step
 
         enrol_rows = []
-        for (uid, cid), k in zip(pairs, counts):
+        for (uid, cid), k in zip(pairs, counts, strict=True):
             enrolled_at = now - timedelta(days=rng.randint(30, 400), minutes=rng.randint(0, 1439))
             last = None
             if k:
@@ -319,7 +319,7 @@ def seed(url: str) -> tuple[str, str]:
         insert_batches(conn, Enrolment.__table__, enrol_rows, "enrolments")
 
         def completion_rows():
-            for (uid, cid), k, e in zip(pairs, counts, enrol_rows):
+            for (uid, cid), k, e in zip(pairs, counts, enrol_rows, strict=True):
                 start = e["enrolled_at"]
                 for p in range(k):
                     yield {"user_id": uid, "activity_id": lessons_of[cid][p],

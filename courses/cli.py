@@ -8,8 +8,6 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from courses.models import Activity, Course
-from courses.package import read_packages
-from courses.sync import sync_courses
 from training.extensions import db
 
 LIBRARY = Path(__file__).resolve().parent / "library"
@@ -23,6 +21,10 @@ demo_cli = AppGroup("demo", help="Demo accounts and cohort for trying Amicus out
 @click.option("--check", is_flag=True, help="Validate only; change nothing.")
 def sync(paths: tuple[Path, ...], check: bool) -> None:
     """Validate course packages and load them, all or nothing (default: the shipped library)."""
+    # Here, not at the top: the app imports this module, and a worker never reads a package (#22).
+    from courses.package import read_packages
+    from courses.sync import sync_courses
+
     specs, errors, warnings = read_packages(list(paths) or [LIBRARY])
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,16 +11,20 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from courses import services
+from courses.cases import cohort_progress
 from courses.forms import CohortForm, JoinCohortForm
 from courses.models import Course, localized
-from training import audit, cohorts
+from courses.views import activity_url
+from training import audit, cohorts, timezones
 from training.cohorts import Cohort
+from training.csv_export import csv_cell
+from training.db import utcnow
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.i18n import current_language
 from training.progress import enrol
-from training.csv_export import csv_cell
-from training.db import utcnow
+from training.public_links import public_url
+from training.regions import region_name
 
 bp = Blueprint("cohorts", __name__)
 
@@ -55,12 +58,14 @@ def new():
     form = CohortForm()
     courses = list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
     form.course_id.choices = [SelectChoice(c.id, localized(c.titles, current_language())) for c in courses]
-    if request.method == "GET" and not form.starts_on.data:
-        form.starts_on.data = date.today()
+    if request.method == "GET":  # her zone and her today, unless she chooses others
+        form.timezone.data = timezones.zone_of(current_user)
+        form.starts_on.data = form.starts_on.data or timezones.today_in(form.timezone.data)
     if form.validate_on_submit():
         try:
             cohort = cohorts.create_cohort(current_user, form.course_id.data, form.name.data,
-                                           form.starts_on.data, form.ends_on.data, form.identified_surveys.data)
+                                           form.starts_on.data, form.ends_on.data, form.identified_surveys.data,
+                                           timezone=form.timezone.data or None)
             db.session.commit()
         except cohorts.CohortError as error:
             db.session.rollback()
@@ -85,9 +90,12 @@ def _matrix(cohort: Cohort):
 def show(cohort_id: int):
     cohort = _managed_cohort(cohort_id)
     matrix, sort, descending = _matrix(cohort)
-    join_url = url_for("cohorts.join", code=cohort.invite_code_display, _external=True)
+    join_url = public_url("cohorts.join", code=cohort.invite_code_display)
+    runs = cohort_progress.runs_of(cohort.id)
     return render_template("cohorts/show.html", matrix=matrix, sort=sort, descending=descending,
                            course_title=localized(matrix.course.titles, current_language()),
+                           column_urls=[activity_url(matrix.course.slug, c) for c in matrix.columns],
+                           case_runs=[(c, runs.get(c.id)) for c in matrix.columns if c.kind == "case"],
                            join_url=join_url, form=ConfirmForm())
 
 
@@ -100,8 +108,8 @@ def export(cohort_id: int):
     writer = csv.writer(out)
     writer.writerow(["handle", "profession", "region", "percent", "done", *[c.slug for c in matrix.columns]])
     for row in matrix.rows:
-        writer.writerow([csv_cell(v) for v in (row.user.handle, row.user.profession, row.user.region or "",
-                                                 row.percent, row.done, *[int(c) for c in row.cells])])
+        writer.writerow([csv_cell(v) for v in (row.user.handle, row.user.profession, region_name(row.user.region),
+                                                 row.percent, row.done, *[int(c.done) for c in row.cells])])
     audit.record(current_user, "export.cohort_progress", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
                  rows=len(matrix.rows))
     db.session.commit()

@@ -1,7 +1,14 @@
-"""Demo accounts, a demo cohort and a demo moot court, for `make run`. The passwords are public: demo only."""
+"""Demo accounts, a demo cohort and a demo moot court, for `make run`. The passwords are public: demo only.
+
+The moot court's participants reach the capstone as participants would, completing every
+activity before it through its own package: each package registers how a demo participant
+completes its kinds (``completes``; lessons here, quizzes and surveys in quizzes/demo.py), as it
+registers what it keeps about a person.
+"""
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -10,10 +17,6 @@ from courses import services as course_services
 from courses.cases import runs
 from courses.cases import services as case_services
 from courses.models import Course
-from quizzes import grading
-from quizzes import services as quiz_services
-from quizzes.model import Question
-from quizzes.surveys import services as survey_services
 from training import accounts, audit, cohorts
 from training.accounts import User
 from training.cohorts import Cohort
@@ -26,14 +29,23 @@ DEMO_USERS = [
     # handle, role, profession, region
     ("admin", "admin", "other", None),
     ("trainer", "trainer", "ngo", None),
-    ("lawyer-li", "participant", "lawyer", "Sichuan"),
-    ("reporter-wang", "participant", "journalist", "Guangdong"),
-    ("ngo-zhang", "participant", "ngo", "Beijing"),
+    ("lawyer-li", "participant", "lawyer", "sichuan"),
+    ("reporter-wang", "participant", "journalist", "guangdong"),
+    ("ngo-zhang", "participant", "ngo", "beijing"),
     ("lawyer-chen", "participant", "lawyer", None),
     ("lawyer-liu", "participant", "lawyer", None),
     ("lawyer-zhou", "participant", "lawyer", None),
+    # The finished cohort's NGO staff (RESULTS_*).
+    ("ngo-he", "participant", "ngo", "beijing"),
+    ("ngo-lin", "participant", "ngo", "guangdong"),
+    ("ngo-ma", "participant", "ngo", "yunnan"),
+    ("ngo-sun", "participant", "ngo", "sichuan"),
+    ("ngo-tang", "participant", "ngo", "hubei"),
+    ("ngo-xu", "participant", "ngo", None),
 ]
-DEMO_COHORT = "Demo cohort"
+# Cohort names are the trainer's words, in one language: Chinese, as most trainers would write them
+# (README gives them in English).
+DEMO_COHORT = "演示班"
 # Public national numbers in China, as a starting point: admins check and edit them (Helplines).
 DEMO_HELPLINES = [
     ({"en": "Police", "zh": "报警电话"}, "110", {"en": "Emergencies, at any hour", "zh": "紧急情况，全天候"}),
@@ -47,14 +59,16 @@ DEMO_CODE = "DEMO2026"
 # The moot court: a cohort of the lawyers' course that has reached its capstone case, run started.
 MOOT_COURSE = "gbv-litigation"
 MOOT_CASE = "protection-order-hearing"
-MOOT_COHORT = "Demo moot court"
+MOOT_COHORT = "模拟法庭演示班"
 MOOT_CODE = "MOOT2026"
 MOOT_TEAMS = (("applicant", ("lawyer-li", "lawyer-chen")), ("respondent", ("lawyer-liu", "lawyer-zhou")))
 MOOT_GUEST_JUDGE = "judge-demo"
-# The one essay of the course's quizzes before the moot: what a protection order can and cannot do.
-DEMO_ESSAY = ("The order can forbid him to hurt, threaten, follow or contact you, and to come near your work or "
-              "your child's kindergarten; the court can fine or detain him if he breaks it. It does not decide "
-              "a divorce, who the child lives with, or money.")
+# A cohort of the NGO course that has finished it: six people answered the surveys before and
+# after (at least k = 5 matched), so "What changed" shows results.
+RESULTS_COURSE = "anti-gbv-campaigning"
+RESULTS_COHORT = "春季倡导培训班（已结业）"
+RESULTS_CODE = "SPRG2026"
+RESULTS_PEOPLE = ("ngo-he", "ngo-lin", "ngo-ma", "ngo-sun", "ngo-tang", "ngo-xu")
 MOOT_DRAFT = """\
 Written submissions for the applicant (draft)
 
@@ -70,6 +84,25 @@ real danger that it will happen again (ADVL art. 27).
 3. To do: explain why the medical record notes no bruising on the neck; tie each requested measure to \
 her workplace and the child's kindergarten, without saying where she is staying.
 """
+
+
+# fn(course, activity slug, participant, her trainer), by activity kind.
+_COMPLETERS: dict[str, Callable[[Course, str, User, User], None]] = {}
+
+
+def completes(kind: str):
+    """Register how a demo participant completes an activity of ``kind``: fn(course, activity
+    slug, participant, her trainer), through the services its pages use."""
+    def decorator(fn: Callable[[Course, str, User, User], None]):
+        _COMPLETERS[kind] = fn
+        return fn
+
+    return decorator
+
+
+@completes("lesson")
+def _read_lesson(course: Course, slug: str, user: User, trainer: User) -> None:
+    course_services.complete_lesson(course, slug, user, "en")
 
 
 def load_demo() -> list[str]:
@@ -102,6 +135,11 @@ def load_demo() -> list[str]:
         lines.append(f"Demo cohort {cohort.name!r} for {moot.slug}: invite code {cohort.invite_code_display}")
         lines.append(f"Moot court: log in as trainer > Cohorts > {cohort.name} > Case exercises. lawyer-li is on the "
                      f"applicant team (draft saved, not submitted); {MOOT_GUEST_JUDGE} is a guest judge.")
+    finished = course_services.get_course(RESULTS_COURSE)
+    if finished is not None:
+        cohort = _finished_cohort(users, finished)
+        lines.append(f"Demo cohort {cohort.name!r} for {finished.slug}: finished, with survey results "
+                     "(log in as trainer > Cohorts > the cohort > What changed)")
     db.session.commit()
     if not db.session.execute(select(Helpline)).first():
         admin = users["admin"]
@@ -150,48 +188,40 @@ def _moot_court(users: dict, course: Course, exercise) -> Cohort:
     return cohort
 
 
+def _finished_cohort(users: dict, course: Course) -> Cohort:
+    """A cohort that started two months ago whose participants (RESULTS_PEOPLE) have completed
+    every activity of the course, the surveys before and after it answered (quizzes/demo.py)."""
+    trainer = users["trainer"]
+    cohort = db.session.execute(select(Cohort).where(Cohort.invite_code == RESULTS_CODE)).scalar_one_or_none()
+    if cohort is None:
+        cohort = cohorts.create_cohort(trainer, course.id, RESULTS_COHORT, date.today() - timedelta(days=60), None)
+        cohort.invite_code = RESULTS_CODE
+        db.session.flush()
+    for handle in RESULTS_PEOPLE:
+        cohorts.join_cohort(users[handle], RESULTS_CODE, date.today())
+        enrol(users[handle], course.id, cohort.id)
+    for handle in RESULTS_PEOPLE:
+        outline = course_services.course_outline(course, users[handle], "en")
+        for module in outline.modules:
+            _complete(course, module.activities, users[handle], trainer)
+    return cohort
+
+
+def _complete(course: Course, activities, user: User, trainer: User) -> None:
+    """Complete these activities that are not done yet, each as its kind registered (``completes``)."""
+    for activity in activities:
+        if activity.done:
+            continue
+        if activity.kind not in _COMPLETERS:
+            raise LookupError(f"the demo cannot complete a {activity.kind!r} activity ({activity.slug}): "
+                              "its package registers no demo.completes")
+        _COMPLETERS[activity.kind](course, activity.slug, user, trainer)
+
+
 def _reach_capstone(user: User, trainer: User, course: Course, capstone_id: int) -> None:
     """Complete the modules before the capstone's, as a participant of the cohort would (the course
-    opens its modules one after another): read each lesson, pass each quiz (her trainer marks the
-    essays), submit each survey without answers."""
+    opens its modules one after another), each activity as its kind registered (``completes``)."""
     outline = course_services.course_outline(course, user, "en")
     module = next(m for m in outline.modules if any(a.id == capstone_id for a in m.activities))
     for earlier in outline.modules[:outline.modules.index(module)]:
-        for activity in earlier.activities:
-            if activity.done:
-                continue
-            if activity.kind == "lesson":
-                course_services.complete_lesson(course, activity.slug, user, "en")
-            elif activity.kind == "quiz":
-                ctx = quiz_services.quiz_context(course, activity.slug, user, "en")
-                attempt = quiz_services.start_attempt(ctx, user)
-                questions = {q.id: Question.from_dict(q.data) for q in quiz_services.active_questions(ctx.quiz)
-                             if q.id in attempt.question_ids}
-                answers = {qid: _right_answer(q) for qid, q in questions.items()}
-                quiz_services.save_answers(attempt, user, {k: v for k, v in answers.items() if v is not None})
-                quiz_services.finish(attempt, user)
-                for qid, response in quiz_services.responses_of(attempt).items():
-                    if questions[qid].kind == "essay":
-                        quiz_services.mark_response(trainer, response.id, 1.0, None)
-            elif activity.kind == "survey":
-                survey_services.submit(survey_services.survey_context(course, activity.slug, user, "en"), user, {})
-
-
-def _right_answer(question: Question):
-    """The full-marks answer to a question, as its form submits it (None: nothing to answer)."""
-    kind = question.kind
-    if kind == "missingword":
-        kind = "single" if question.missingword_kind == "single" else "short"
-    if kind in ("single", "truefalse"):
-        return max(range(len(question.choices)), key=lambda i: question.choices[i].fraction)
-    if kind == "multi":
-        return [i for i, c in enumerate(question.choices) if c.fraction > 0]
-    if kind == "short":
-        return max(question.choices, key=lambda c: c.fraction).text.replace("*", "")
-    if kind == "numerical":
-        return str(max(question.numeric, key=lambda n: n.fraction).low)
-    if kind == "matching":
-        return {str(i): i for i in grading.matching_items(question)}
-    if kind == "essay":
-        return DEMO_ESSAY
-    return None  # descriptions
+        _complete(course, earlier.activities, user, trainer)

@@ -1,10 +1,15 @@
-"""Forms for enrolling, completing lessons and running cohorts."""
+"""Forms for searching the catalog, enrolling, completing lessons and running cohorts."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, SearchField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+from courses.models import TRACKS
+from courses.services import LANGUAGE_NAMES, SEARCH_MAX, TRACK_NAMES
+from training.forms import timezone_choices
 
 
 class JoinCohortForm(FlaskForm):
@@ -26,4 +31,25 @@ class CohortForm(FlaskForm):
         description=_l("Off (recommended): survey answers are anonymous. On: you see each participant's "
                        "answers with her handle; participants are told before they answer. Cannot be "
                        "changed later."))
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices, validate_choice=False,
+                           description=_l("The cohort's days begin and end here: work due on a day of the "
+                                          "course is due at 23:59:59 of that day in this zone."))
     submit = SubmitField(_l("Create cohort"))
+
+
+class CatalogSearchForm(FlaskForm):
+    """The catalog's search: a GET form (a link can share it), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search the courses"), validators=[Optional(), Length(
+        max=SEARCH_MAX, message=_l("Search for at most %(max)d characters.", max=SEARCH_MAX))],
+        description=_l("Words from a title or summary, in English or Chinese"))
+    track = SelectField(_l("For"), choices=[SelectChoice("", _l("Every audience"))] + [
+                            SelectChoice(key, name) for key, name in TRACK_NAMES.items()],
+                        validate_choice=False, default="",
+                        validators=[Optional(), AnyOf(TRACKS, message=_l("Choose one of the listed audiences."))])
+    lang = SelectField(_l("Course language"), choices=[SelectChoice("", _l("Any language"))] + [
+        SelectChoice(code, native) for code, (native, _name) in LANGUAGE_NAMES.items()], validate_choice=False, default="",
+        validators=[Optional(), AnyOf(list(LANGUAGE_NAMES), message=_l("Choose one of the listed languages."))])

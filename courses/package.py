@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 
 from courses.models import TRACKS
+from courses.setup import import_reader_modules
+from courses.style_checks import style_warnings
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SUPPORTED_LANGUAGES = ("en", "zh")
@@ -326,6 +328,7 @@ def content_hash(root: Path) -> str:
 
 def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpec | None, list[str], list[str]]:
     """Read and validate the package in ``root``; returns (spec or None, errors, warnings)."""
+    import_reader_modules()  # the other kinds' and sections' parsers (courses/setup.py)
     reader = _Reader(root, display_root or root.as_posix())
     slug = unicodedata.normalize("NFC", root.name)
     if not SLUG_RE.match(slug):
@@ -375,6 +378,7 @@ def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpe
     ctx = CourseContext(slug=slug, languages=list(languages), asset_paths=set(assets))
     modules = _read_modules(reader, ctx, doc, sequential)
     _warn_unlisted_lessons(reader, modules)
+    _warn_style(reader, modules)
     sections = {name: fn(reader, ctx, doc, modules) for name, (_, fn) in SECTION_PARSERS.items()}
 
     spec = CourseSpec(
@@ -452,6 +456,14 @@ def _warn_unlisted_lessons(reader: _Reader, modules: list[ModuleSpec]) -> None:
             stem = path.name.split(".")[0]
             if stem not in listed:
                 reader.warnings.append(f"{reader.where('lessons/' + path.name, 1)}: not listed in course.yaml")
+
+
+def _warn_style(reader: _Reader, modules: list[ModuleSpec]) -> None:
+    """Warn about references to lessons by number and stray spaces in Chinese (courses/style_checks.py)."""
+    titles = [t for m in modules for t in m.titles.values()]
+    titles += [t for m in modules for a in m.activities for t in getattr(a, "titles", {}).values()]
+    for rel, line, message in style_warnings(reader.root, titles):
+        reader.warnings.append(f"{reader.where(rel, line)}: {message}")
 
 
 def read_packages(paths: list[Path]) -> tuple[list[CourseSpec], list[str], list[str]]:

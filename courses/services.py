@@ -5,23 +5,26 @@ locked flags, percentages, what comes next.
 """
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 
-from sqlalchemy import String, and_, bindparam, func, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, bindparam, case, func, literal_column, select, union_all, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from courses import structure
-from courses.models import TRACKS, Activity, Course, localized
+from courses.models import TRACKS, Activity, Course, LessonContent, localized
 from courses.structure import CourseInfo, LocalSkeleton
+from training import progress
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, participants
 from training.db import utcnow
-from training import sessions
 from training.extensions import db
 from training.progress import ActivityCompletion, Enrolment, enrol, mark_complete
 
@@ -56,6 +59,7 @@ class ActivityView:
     done: bool = False
     locked: bool = False
     module_title: str = ""
+    waiting: bool = False  # nothing for her to do until a trainer acts (see waiting_kind)
 
 
 @dataclass(slots=True)
@@ -88,7 +92,8 @@ class Outline:
     """
 
     def __init__(self, course: Course, skeleton: LocalSkeleton, done_ids: set[int] | frozenset[int],
-                 enrolment: Enrolment | EnrolmentRow | None, locale: str):
+                 enrolment: Enrolment | EnrolmentRow | None, locale: str,
+                 waiting: set[int] | frozenset[int] = frozenset()):
         self.course = course
         self.locale = locale
         self.enrolled = enrolment is not None
@@ -99,11 +104,15 @@ class Outline:
         activities, modules = skeleton.activities, skeleton.modules
         # What she has done of this course (what was given may hold other courses' activities).
         done = self._done_ids = skeleton.activity_ids.intersection(done_ids)
-        # A module is locked when it requires the one before and that one is locked or not complete.
+        # Not done, but nothing for her to do there until a trainer acts (marks her essay, runs
+        # the case in her cohort).
+        waiting = self._waiting = skeleton.activity_ids.intersection(waiting) - done
+        # A module is locked when it requires the one before and that one is locked or not
+        # complete; what waits for a trainer counts as complete for this (docs/authoring.md).
         locked = self._module_locked = [False] * len(modules)
         module_ids = skeleton.module_activity_ids
         for m in range(1, len(modules)):
-            if modules[m].requires_previous and (locked[m - 1] or not module_ids[m - 1] <= done):
+            if modules[m].requires_previous and (locked[m - 1] or not module_ids[m - 1] <= done | waiting):
                 locked[m] = True
         self.done = len(done)
         self.total = len(activities)
@@ -112,13 +121,15 @@ class Outline:
         self._modules: list[ModuleView] | None = None
         self._activities: list[ActivityView] | None = None
         module_of = skeleton.activity_module
-        # The first unlocked activity not done.
-        next_index = next((i for i, a in enumerate(activities) if a.id not in done and not locked[module_of[i]]), None)
+        # The first unlocked activity not done and not waiting for a trainer.
+        next_index = next((i for i, a in enumerate(activities)
+                           if a.id not in done and a.id not in waiting and not locked[module_of[i]]), None)
         self.next_activity: ActivityView | None = self._view(next_index)
         resume = next_index  # where "Resume" goes: the last one opened if not done, else the next one
         if enrolment is not None and enrolment.last_activity_id:
             last = skeleton.index_by_id.get(enrolment.last_activity_id)
-            if last is not None and activities[last].id not in done and not locked[module_of[last]]:
+            if (last is not None and activities[last].id not in done and activities[last].id not in waiting
+                    and not locked[module_of[last]]):
                 resume = last
         self.resume: ActivityView | None = self._view(resume)
 
@@ -149,7 +160,7 @@ class Outline:
             view = self._views[index] = ActivityView(
                 id=a.id, slug=a.slug, kind=a.kind, title=a.title, endpoint=a.endpoint, label=a.label,
                 content_warning=a.content_warning, done=a.id in self._done_ids, locked=self._module_locked[m],
-                module_title=self.skeleton.modules[m].title)
+                module_title=self.skeleton.modules[m].title, waiting=a.id in self._waiting)
         return view
 
     def _build(self) -> None:
@@ -184,7 +195,7 @@ class Outline:
     def cache_key(self) -> tuple:
         """Everything the outline's flags depend on (with the language): the course as synced,
         whether the reader is enrolled and what she has done. For ``{% cache %}``."""
-        return (*self.course_key, self.enrolled, self.done_ids)
+        return (*self.course_key, self.enrolled, self.done_ids, self._waiting)
 
     def find(self, slug: str, kind: str) -> ActivityView | None:
         index = self.skeleton.index_by_slug.get(slug)
@@ -204,8 +215,40 @@ def percent(done: int, total: int) -> int:
 
 
 def _build_outline(course: Course, skeleton: LocalSkeleton, done_ids: set[int],
-                   enrolment: Enrolment | EnrolmentRow | None, locale: str) -> Outline:
-    return Outline(course, skeleton, done_ids, enrolment, locale)
+                   enrolment: Enrolment | EnrolmentRow | None, locale: str,
+                   waiting: set[int] | frozenset[int] = frozenset()) -> Outline:
+    return Outline(course, skeleton, done_ids, enrolment, locale, waiting)
+
+
+# kind -> fn(user id, activity ids) -> those of the activities, not done, where she has nothing to
+# do until a trainer acts: a quiz submitted with essays waiting for a mark (quizzes/services.py),
+# a case exercise not running in her cohort, or she is in none (courses/cases/services.py). Such
+# an activity opens the module after it in a sequential course, and "Continue" goes past it: a
+# learner never waits on a page with nothing to do. Its completion still waits (docs/authoring.md).
+_WAITING: dict[str, Callable[[int, list[int]], set[int]]] = {}
+
+
+def waiting_kind(kind: str):
+    """Register how to find activities of ``kind`` waiting for a trainer (a decorator, see _WAITING)."""
+    def decorator(fn):
+        _WAITING[kind] = fn
+        return fn
+
+    return decorator
+
+
+def _waiting(user_id: int, skeletons, done_ids) -> set[int]:
+    """Of these courses' activities not done, those waiting for a trainer: one statement per
+    registered kind, none when no such activity is left undone."""
+    by_kind: dict[str, list[int]] = {}
+    for skeleton in skeletons:
+        for a in skeleton.activities:
+            if a.kind in _WAITING and a.id not in done_ids:
+                by_kind.setdefault(a.kind, []).append(a.id)
+    waiting: set[int] = set()
+    for kind, ids in by_kind.items():
+        waiting |= _WAITING[kind](user_id, ids)
+    return waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,15 +313,11 @@ def reader_column(page: str, name: str):
     """Register a value read with each course of ``page`` (a decorator; see _READER_COLUMNS)."""
     def decorator(fn):
         _READER_COLUMNS[page][name] = fn
-        _statements.clear()
+        _reader_course_statement.cache_clear()
+        _my_learning_statement.cache_clear()
         return fn
 
     return decorator
-
-
-# Statements of the pages every participant reads most, built once (building a statement
-# costs more than running it). Core rows, not ORM objects: these pages only read.
-_statements: dict = {}
 
 
 def _extra_columns(page: str | None, course_id) -> list:
@@ -289,16 +328,16 @@ def _extras(page: str | None, row) -> dict:
     return {name: getattr(row, f"extra_{name}") for name in _READER_COLUMNS.get(page, {})}
 
 
+# The statements of the pages every participant reads most are built once per process
+# (building one costs more than running it): Core rows, not ORM objects, as these pages only read.
+@functools.cache
 def _reader_course_statement(page: str | None):
-    statement = _statements.get(("course", page))
-    if statement is None:
-        statement = _statements[("course", page)] = (
-            select(*_COURSE_KEY_COLUMNS, *_ENROLMENT_COLUMNS, _done_in(Course.id).label("done_ids"),
-                   *_extra_columns(page, Course.id))
-            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")))
-            .where(Course.slug == bindparam("slug"))
-        )
-    return statement
+    return (
+        select(*_COURSE_KEY_COLUMNS, *_ENROLMENT_COLUMNS, _done_in(Course.id).label("done_ids"),
+               *_extra_columns(page, Course.id))
+        .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")))
+        .where(Course.slug == bindparam("slug"))
+    )
 
 
 def _enrolment_row(row) -> EnrolmentRow | None:
@@ -322,34 +361,14 @@ class ReaderCourse:
 
 def reader_course(slug: str, user: User, page: str | None = None) -> ReaderCourse:
     """The course, the reader's enrolment, the ids of the activities she has done and the
-    values registered for ``page`` ("course"), in one query, or none when it was read with the
-    signed-in user (``prefetch_reader_course``). Anonymous readers have no enrolment and
-    nothing done; an unknown course gives ``course`` None."""
-    rows = sessions.prefetched(("course", page), {"slug": slug}) if user.is_authenticated else None
-    if rows is not None:
-        row = rows[0] if rows and rows[0].id is not None else None
-    else:
-        row = db.session.connection().execute(
-            _reader_course_statement(page), {"slug": slug, "user_id": user.id if user.is_authenticated else None}).first()
+    values registered for ``page`` ("course"), in one query. Anonymous readers have no
+    enrolment and nothing done; an unknown course gives ``course`` None."""
+    row = db.session.connection().execute(
+        _reader_course_statement(page), {"slug": slug, "user_id": user.id if user.is_authenticated else None}).first()
     course = structure.course_infos([row]).get(row.id) if row is not None else None
     if course is None:
         return ReaderCourse(None, None, set(), {})
     return ReaderCourse(course, _enrolment_row(row), _ids(row.done_ids), _extras(page, row))
-
-
-def prefetch_reader_course(page: str | None):
-    """For training.sessions.prefetch: the course page (``page="course"``) or a lesson page
-    reads its course with the signed-in user."""
-    def build(view_args: dict):
-        if "slug" not in view_args:
-            return None
-        key = ("course", page)
-        subquery = _statements.get(("subquery",) + key)
-        if subquery is None:
-            subquery = _statements[("subquery",) + key] = _reader_course_statement(page).subquery("page")
-        return key, subquery, {"slug": view_args["slug"]}, ()
-
-    return build
 
 
 def cohorts_of(course: Course) -> list[Cohort]:
@@ -393,7 +412,40 @@ def course_outline(course: Course, user: User, locale: str, enrolment=_NOT_LOADE
                 select(ActivityCompletion.activity_id)
                 .join(Activity, Activity.id == ActivityCompletion.activity_id)
                 .where(ActivityCompletion.user_id == user.id, Activity.course_id == course.id)).scalars())
-    return _build_outline(course, structure.localized_skeleton(course, locale), done_ids, enrolment, locale)
+    skeleton = structure.localized_skeleton(course, locale)
+    waiting: set[int] = set()
+    if enrolment is not None:
+        done_ids = set(done_ids) | _derived_done(user.id, [skeleton])
+        waiting = _waiting(user.id, [skeleton], done_ids)
+    return _build_outline(course, skeleton, done_ids, enrolment, locale, waiting)
+
+
+def _derived_done(user_id: int, skeletons) -> set[int]:
+    """The activities of these courses she has done whose completion no row records (surveys:
+    training.progress.derived_kind); no statement when the courses have none."""
+    return {activity_id for _user, activity_id in progress.derived_done(
+        [user_id], ((a.id, a.kind) for skeleton in skeletons for a in skeleton.activities))}
+
+
+# The audience tracks' names, in the catalog's order (courses.models.TRACKS).
+TRACK_NAMES = {"lawyers": _l("For lawyers"), "journalists": _l("For journalists"), "ngos": _l("For NGO staff"),
+               "general": _l("For everyone")}
+# A course's languages: the name in its own script (as the language menu shows it), and in the reader's.
+LANGUAGE_NAMES = {"en": ("English", _l("English")), "zh": ("中文", _l("Chinese"))}
+# Studying a lesson (reading, the questions it asks, pauses): words a minute. A Chinese lesson's
+# "words" are its characters halved (courses.sync), so one pace serves both languages.
+STUDY_WORDS_PER_MINUTE = 100
+SEARCH_MAX = 100
+
+
+def estimated_hours(words: int) -> float | int:
+    """Hours to study lessons of ``words`` words, to the half hour; half an hour at least."""
+    halves = max(1, round(words / STUDY_WORDS_PER_MINUTE / 30))
+    return halves // 2 if halves % 2 == 0 else halves / 2
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, (code,))[0]
 
 
 @dataclass
@@ -401,17 +453,59 @@ class CourseCard:
     course: Course
     title: str
     summary: str
-    total: int
+    track: str  # the track's name: "For lawyers"
+    languages: list[str]  # the languages' names
+    lessons: int
+    hours: float | int  # estimated study time of the lessons
+    total: int  # activities
     enrolled: bool
     done: int
     percent: int
 
+    @property
+    def hours_count(self) -> int:
+        """What the plural of "hours" is chosen by (gettext counts in whole numbers): 1 hour, 1.5 hours."""
+        return 1 if self.hours == 1 else 2
 
-def catalog(user: User, locale: str) -> list[tuple[str, list[CourseCard]]]:
-    """Every course, grouped by audience track in a fixed order, with the user's progress."""
+
+@dataclass
+class Catalog:
+    groups: list[tuple[str, list[CourseCard]]]  # (track key, cards) in TRACKS order
+    total: int  # courses there are
+    shown: int  # courses that match the search and filters
+
+
+def _search_text(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _matches(course: Course, terms: list[str]) -> bool:
+    """Every term is in the course's titles or summaries (any language), its track or its languages."""
+    haystack = _search_text(" ".join([
+        *course.titles.values(), *(course.summaries or {}).values(), course.track, str(TRACK_NAMES.get(course.track, "")),
+        *course.languages, *(str(name) for code in course.languages for name in LANGUAGE_NAMES.get(code, ()))]))
+    return all(term in haystack for term in terms)
+
+
+def catalog(user: User, locale: str, query: str = "", track: str = "", language: str = "") -> Catalog:
+    """The courses matching ``query`` (every word of it, in titles and summaries of any language,
+    track or languages), of ``track`` and in ``language`` when given, grouped by track in a fixed
+    order: each with its length (lessons, estimated hours), languages and the user's progress.
+    A fixed number of queries whatever the number of courses."""
     courses = list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
-    totals = dict(db.session.execute(
-        select(Activity.course_id, func.count(Activity.id)).group_by(Activity.course_id)).all())
+    total_count = len(courses)
+    terms = _search_text(query).split()
+    courses = [c for c in courses if (not track or c.track == track) and (not language or language in c.languages)
+               and _matches(c, terms)]
+    counts = {row.course_id: row for row in db.session.execute(
+        select(Activity.course_id, func.count(Activity.id).label("activities"),
+               func.sum(case((Activity.kind == "lesson", 1), else_=0)).label("lessons"))
+        .group_by(Activity.course_id))}
+    words: dict[int, dict[str, int]] = defaultdict(dict)
+    for course_id, lang, count in db.session.execute(
+            select(Activity.course_id, LessonContent.lang, func.sum(LessonContent.word_count))
+            .join(Activity, Activity.id == LessonContent.activity_id).group_by(Activity.course_id, LessonContent.lang)):
+        words[course_id][lang] = int(count or 0)
     enrolled, done = set(), {}
     if user.is_authenticated:
         enrolled = set(db.session.execute(
@@ -420,15 +514,27 @@ def catalog(user: User, locale: str) -> list[tuple[str, list[CourseCard]]]:
             select(Activity.course_id, func.count(ActivityCompletion.id))
             .join(Activity, Activity.id == ActivityCompletion.activity_id)
             .where(ActivityCompletion.user_id == user.id).group_by(Activity.course_id)).all())
+        # Activities whose completion no row records (surveys), in the courses she takes.
+        derived = db.session.execute(select(Activity.id, Activity.kind, Activity.course_id).where(
+            Activity.kind.in_(progress.derived_kinds()), Activity.course_id.in_(enrolled))).all() if enrolled else []
+        course_of = {row.id: row.course_id for row in derived}
+        for _user, activity_id in progress.derived_done([user.id], [(row.id, row.kind) for row in derived]):
+            done[course_of[activity_id]] = done.get(course_of[activity_id], 0) + 1
     groups: dict[str, list[CourseCard]] = defaultdict(list)
     for c in courses:
-        total = totals.get(c.id, 0)
+        row = counts.get(c.id)
+        total = row.activities if row else 0
+        in_lang = words.get(c.id, {})
+        lesson_words = in_lang.get(locale) or next((in_lang[lang] for lang in c.languages if lang in in_lang), 0)
         groups[c.track].append(CourseCard(
             course=c, title=localized(c.titles, locale), summary=localized(c.summaries, locale),
+            track=str(TRACK_NAMES.get(c.track, c.track)), languages=[language_name(lang) for lang in c.languages],
+            lessons=int(row.lessons or 0) if row else 0, hours=estimated_hours(lesson_words),
             total=total, enrolled=c.id in enrolled, done=done.get(c.id, 0),
             percent=percent(done.get(c.id, 0), total)))
-    return [(track, sorted(groups[track], key=lambda card: card.title.casefold()))
-            for track in TRACKS if groups.get(track)]
+    return Catalog(groups=[(track, sorted(groups[track], key=lambda card: card.title.casefold()))
+                           for track in TRACKS if groups.get(track)],
+                   total=total_count, shown=len(courses))
 
 
 class GuestAccount(CourseAccessError):
@@ -557,34 +663,19 @@ _ALL_DONE = (
 )
 
 
-def _my_learning_rows():
-    """My learning's courses and enrolments, unordered (see _my_learning_statement)."""
+@functools.cache
+def _my_learning_statement():
+    """My learning's courses and enrolments, the most recently used first."""
+    last_used = func.coalesce(Enrolment.last_seen_at, Enrolment.enrolled_at)
     return (
         select(*_COURSE_KEY_COLUMNS, *_ENROLMENT_COLUMNS, Cohort.name.label("cohort_name"),
-               _ALL_DONE.label("done_ids"), *_extra_columns("learning", Enrolment.course_id),
-               func.coalesce(Enrolment.last_seen_at, Enrolment.enrolled_at).label("last_used"))
+               _ALL_DONE.label("done_ids"), *_extra_columns("learning", Enrolment.course_id))
         .select_from(Enrolment)
         .join(Course, Course.id == Enrolment.course_id)
         .outerjoin(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(Enrolment.user_id == bindparam("user_id"))
+        .order_by(last_used.desc())
     )
-
-
-def _my_learning_statement():
-    statement = _statements.get("learning")
-    if statement is None:
-        rows = _my_learning_rows()
-        statement = _statements["learning"] = rows.order_by(rows.selected_columns.last_used.desc())
-    return statement
-
-
-def prefetch_my_learning(view_args: dict):
-    """For training.sessions.prefetch: My learning reads its courses with the signed-in user."""
-    built = _statements.get("learning-subquery")
-    if built is None:
-        subquery = _my_learning_rows().subquery("page")
-        built = _statements["learning-subquery"] = (("learning",), subquery, {}, (subquery.c.last_used.desc(),))
-    return built
 
 
 def my_learning(user: User, locale: str) -> list[LearningItem]:
@@ -594,30 +685,96 @@ def my_learning(user: User, locale: str) -> list[LearningItem]:
     not cached): the courses, her enrolments, what she has done in each and the values
     registered for the "learning" page come together.
     """
-    rows = sessions.prefetched(("learning",), {})
-    if rows is not None:
-        rows = [row for row in rows if row.id is not None]
-    else:
-        rows = db.session.connection().execute(_my_learning_statement(), {"user_id": user.id}).all()
+    rows = db.session.connection().execute(_my_learning_statement(), {"user_id": user.id}).all()
     if not rows:
         return []
     courses = structure.course_infos(rows)
     rows = [row for row in rows if row.id in courses]
     shapes = structure.localized_skeletons([courses[row.id] for row in rows], locale)
     done_ids = _ids(rows[0].done_ids) if rows else set()  # the same on every row
+    done_ids |= _derived_done(user.id, [shapes[row.id] for row in rows if row.enrolment_id is not None])
+    waiting = _waiting(user.id, [shapes[row.id] for row in rows], done_ids)
     items = []
     for row in rows:
         enrolment = _enrolment_row(row)
-        outline = _build_outline(courses[row.id], shapes[row.id], done_ids, enrolment, locale)
+        outline = _build_outline(courses[row.id], shapes[row.id], done_ids, enrolment, locale, waiting)
         outline.extras = _extras("learning", row)
         items.append(LearningItem(outline=outline, enrolled_at=enrolment.enrolled_at, cohort_name=row.cohort_name))
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    """What one participant has done of one activity, as the cohort matrix shows it."""
+
+    state: str  # a key of CELL_STATES
+    symbol: str  # what the cell shows; colour and the label say the same
+    label: object  # lazy text for screen readers and the legend
+    done: bool  # counts towards her progress (the activity is complete)
+
+
+CELL_STATES = {cell.state: cell for cell in (
+    MatrixCell("not_started", "·", _l("Not started"), False),
+    MatrixCell("in_progress", "…", _l("In progress"), False),
+    MatrixCell("submitted", "↑", _l("Submitted, awaiting a mark"), False),
+    MatrixCell("failed", "✗", _l("Not passed"), False),
+    MatrixCell("passed", "✓", _l("Passed"), True),
+    MatrixCell("done", "✓", _l("Done"), True),
+)}
+
+# How the cohort matrix reads what an activity kind has besides "complete": kind -> function
+# (cohort_id, course_id) returning a SELECT of (user_id, activity_id, state) for the cohort's
+# people. Packages register theirs (``matrix_states``); all are read in one statement with the
+# completions. Kinds that register nothing (lessons, surveys) are done or not started.
+_MATRIX_STATES: dict[str, Callable] = {}
+# kind -> (the state a completion shows as, the other states the kind's function gives)
+_KIND_STATES: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def matrix_states(kind: str, complete: str, states: tuple[str, ...]):
+    """Register the states the cohort matrix shows for ``kind`` (a decorator, see _MATRIX_STATES):
+    ``complete`` for a completed activity ("done" or "passed"), ``states`` those the function reads."""
+    def decorator(fn):
+        _MATRIX_STATES[kind] = fn
+        _KIND_STATES[kind] = (complete, tuple(states))
+        return fn
+
+    return decorator
+
+
+def short_title(title: str, width: int = 16) -> str:
+    """The title cut to about ``width`` columns for a table heading (a Chinese character counts
+    two), at a word's end when there are spaces, with "…" when cut."""
+    used, cut = 0, len(title)
+    for i, char in enumerate(title):
+        used += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used > width:
+            cut = i
+            break
+    if cut == len(title):
+        return title
+    head = title[:cut]
+    if " " in head.strip():
+        head = head.rstrip()
+        head = head[:head.rfind(" ")] if not title[cut].isspace() else head
+    return head.rstrip(" ,:;-–—") + "…"
+
+
+@dataclass(slots=True)
+class MatrixColumn:
+    id: int
+    slug: str
+    kind: str
+    title: str
+    short_title: str
+    label: str  # the kind's name: Lesson, Quiz...
+    endpoint: str
+
+
 @dataclass
 class MatrixRow:
     user: User
-    cells: list[bool]
+    cells: list[MatrixCell]
     done: int
     percent: int
 
@@ -626,32 +783,63 @@ class MatrixRow:
 class CohortMatrix:
     cohort: Cohort
     course: Course
-    columns: list[ActivityView]
+    columns: list[MatrixColumn]
     rows: list[MatrixRow]
     average: int
+
+    @property
+    def legend(self) -> list[MatrixCell]:
+        """The states the course's activities can show, in CELL_STATES order."""
+        shown = {"not_started"}
+        for kind in {c.kind for c in self.columns}:
+            complete, others = _KIND_STATES.get(kind, ("done", ()))
+            shown |= {complete, *others}
+        return [cell for key, cell in CELL_STATES.items() if key in shown]
 
 
 MATRIX_SORTS = ("handle", "profession", "progress")
 
 
+def _cell_states(cohort: Cohort, course: Course) -> dict[tuple[int, int], str]:
+    """(user id, activity id) -> state, for the cohort's people: completions and what the kinds
+    registered with ``matrix_states`` read, in one statement. A completion wins."""
+    completed = (
+        select(ActivityCompletion.user_id, ActivityCompletion.activity_id, literal_column("'done'").label("state"))
+        .join(Activity, Activity.id == ActivityCompletion.activity_id)
+        .join(CohortMember, CohortMember.user_id == ActivityCompletion.user_id)
+        .where(CohortMember.cohort_id == cohort.id, Activity.course_id == course.id))
+    parts = [completed, *(fn(cohort.id, course.id) for fn in _MATRIX_STATES.values())]
+    states: dict[tuple[int, int], str] = {}
+    for user_id, activity_id, state in db.session.execute(union_all(*parts)):
+        if state == "done" or (user_id, activity_id) not in states:
+            states[(user_id, activity_id)] = state
+    return states
+
+
 def cohort_matrix(cohort: Cohort, locale: str, sort: str = "handle", descending: bool = False) -> CohortMatrix:
-    """Participants x activities of a cohort's course, with each one's percentage (4 queries)."""
+    """Participants x activities of a cohort's course: each cell's state (not started, in
+    progress, submitted, passed, failed, done) and each one's percentage (4 queries; 2 more when
+    the course has surveys)."""
     course = db.session.get(Course, cohort.course_id)
     columns = [
-        ActivityView(id=a.id, slug=a.slug, kind=a.kind, title=a.title, endpoint=a.endpoint,
-                     label=a.label, content_warning=a.content_warning)
+        MatrixColumn(id=a.id, slug=a.slug, kind=a.kind, title=a.title, short_title=short_title(a.title),
+                     label=a.label, endpoint=a.endpoint)
         for a in structure.localized_skeleton(course, locale).activities
     ]
     people = participants(cohort)
-    done = {(user_id, activity_id) for user_id, activity_id in db.session.execute(
-        select(ActivityCompletion.user_id, ActivityCompletion.activity_id)
-        .join(Activity, Activity.id == ActivityCompletion.activity_id)
-        .join(CohortMember, CohortMember.user_id == ActivityCompletion.user_id)
-        .where(CohortMember.cohort_id == cohort.id, Activity.course_id == course.id))}
+    states = _cell_states(cohort, course)
+    # Surveys answered: found through each one's pseudonym (no row records them).
+    for user_id, activity_id in progress.derived_done([p.id for p in people], [(c.id, c.kind) for c in columns]):
+        states[(user_id, activity_id)] = "done"
+    complete = [_KIND_STATES.get(c.kind, ("done",))[0] for c in columns]
     rows = []
     for person in people:
-        cells = [(person.id, c.id) in done for c in columns]
-        rows.append(MatrixRow(user=person, cells=cells, done=sum(cells), percent=percent(sum(cells), len(cells))))
+        cells = []
+        for c, complete_state in zip(columns, complete, strict=True):
+            state = states.get((person.id, c.id), "not_started")
+            cells.append(CELL_STATES[complete_state if state == "done" else state])
+        done = sum(cell.done for cell in cells)
+        rows.append(MatrixRow(user=person, cells=cells, done=done, percent=percent(done, len(cells))))
     keys = {
         "handle": lambda r: r.user.handle_key,
         "profession": lambda r: (r.user.profession, r.user.handle_key),

@@ -1,10 +1,30 @@
 """What the courses package adds to the app: blueprints, CLI groups and the lesson kind."""
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from training import activities
+
+# Modules that teach the package reader a part of course.yaml (an activity kind's
+# courses.package.activity_parser and courses.sync.content_writer, a section's section_parser and
+# section_writer). Each package names its own when the app is built; courses.package and
+# courses.sync import them before they read or store a package. A gunicorn worker serving pages
+# never reads one, so it does not load the reader (PyYAML, Python-Markdown, nh3; issue #22).
+_READER_MODULES: list[str] = []
+
+
+def reader_module(name: str) -> None:
+    """Name a module that registers course.yaml parsers or writers, imported when packages are read."""
+    if name not in _READER_MODULES:
+        _READER_MODULES.append(name)
+
+
+def import_reader_modules() -> None:
+    for name in _READER_MODULES:
+        importlib.import_module(name)
 
 
 def register(app: Flask) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, select

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from courses.models import Activity, Course, CourseAsset, LessonContent, Module
 from courses.package import CourseSpec, LessonSpec
+from courses.setup import import_reader_modules
 from training.db import utcnow
 from training.extensions import db
 from training.markdown import render_markdown
@@ -61,6 +62,7 @@ def sync_courses(specs: list[CourseSpec]) -> list[str]:
 
     The caller commits, or rolls back on any exception so the database stays as it was.
     """
+    import_reader_modules()  # the other kinds' and sections' writers (courses/setup.py)
     report = []
     for spec in specs:
         course = db.session.execute(select(Course).where(Course.slug == spec.slug)).scalar_one_or_none()
@@ -88,7 +90,7 @@ def sync_courses(specs: list[CourseSpec]) -> list[str]:
             if name in SECTION_WRITERS:
                 SECTION_WRITERS[name](course, value)
         report.append(
-            f"{spec.slug}: {'created' if created else 'updated to version %d' % course.version}"
+            f"{spec.slug}: {'created' if created else f'updated to version {course.version}'}"
             f" ({counts['modules']} modules, {counts['activities']} activities"
             + (f", {counts['removed']} removed" if counts["removed"] else "") + ")"
         )

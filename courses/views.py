@@ -7,19 +7,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from courses import services
+from courses.forms import CatalogSearchForm
 from courses.models import CourseAsset
-from training import sessions
+from training import cohorts
 from training.extensions import db
 from training.forms import ConfirmButtons, ConfirmForm
 from training.i18n import current_language
+from training.read_only import read_only
 
 bp = Blueprint("courses", __name__)
-
-# The pages read most have their data read with the signed-in user, in one statement.
-sessions.prefetch("courses.show")(services.prefetch_reader_course("course"))
-sessions.prefetch("courses.lesson")(services.prefetch_reader_course(None))
-sessions.prefetch("courses.learning")(services.prefetch_my_learning)
-
 
 def activity_url(course_slug: str, activity) -> str:
     """URL of an activity page; url_for runs once per course and kind in a request, not per row."""
@@ -30,25 +26,6 @@ def activity_url(course_slug: str, activity) -> str:
         prefixes[key] = url_for(activity.endpoint, slug=course_slug, activity=marker).split(marker)
     head, tail = prefixes[key]
     return f"{head}{activity.slug}{tail}"
-
-
-def _commit_reading(response):
-    """End a page that wrote nothing it should not keep with COMMIT; returns ``response``.
-
-    A request's session otherwise ends with ROLLBACK, at which psycopg drops the connection's
-    prepared statements: the queries of the pages read most would then be parsed and planned
-    by PostgreSQL on every visit, which costs more than running them. Called after rendering,
-    which may still read (a commit expires the loaded rows).
-
-    Nothing to end when the page read in autocommit mode (see training.sessions) and has no
-    ORM changes to write: the statements are already over, and the request's end releases the
-    connection without a round trip."""
-    session = db.session()
-    if session.in_transaction() and (
-            session.new or session.dirty or session.deleted
-            or session.connection().get_execution_options().get("isolation_level") != "AUTOCOMMIT"):
-        session.commit()
-    return response
 
 
 def _course_or_404(slug: str):
@@ -90,12 +67,19 @@ def refusal(error: services.CourseAccessError, course):
 
 
 @bp.get("/courses")
+@read_only
 def catalog():
-    groups = services.catalog(current_user, current_language())
-    return render_template("courses/catalog.html", groups=groups)
+    form = CatalogSearchForm(formdata=request.args)
+    form.validate()
+    # A field sent wrong is named on the page and left out of the search.
+    query, track, lang = (("" if field.errors else (field.data or "")).strip() for field in (form.q, form.track, form.lang))
+    found = services.catalog(current_user, current_language(), query, track, lang)
+    return render_template("courses/catalog.html", catalog=found, form=form, searched=bool(query or track or lang),
+                           query=query), 200 if not form.errors else 422
 
 
 @bp.get("/courses/<slug>")
+@read_only
 def show(slug: str):
     user = current_user._get_current_object()
     reader = services.reader_course(slug, user, page="course")
@@ -103,8 +87,9 @@ def show(slug: str):
         abort(404)
     outline = services.course_outline(reader.course, user, current_language(), reader.enrolment, reader.done_ids)
     outline.extras = reader.extras
-    return _commit_reading(render_template("courses/show.html", outline=outline, form=ConfirmButtons(),
-                                           can_preview=services.can_preview(user)))
+    return render_template("courses/show.html", outline=outline, form=ConfirmButtons(),
+                           can_preview=services.can_preview(user),
+                           can_import_questions=cohorts.runs_a_cohort_of(user, reader.course.id))
 
 
 @bp.post("/courses/<slug>/enrol")
@@ -143,8 +128,10 @@ def lesson(slug: str, activity: str):
         # Warn before showing distressing material; the reader may go on or skip it for now.
         # Opening the warning is not opening the lesson: "Resume" stays put.
         return render_template("courses/warning.html", page=page)
-    services.remember_place(page)  # committed below (or already, read in autocommit mode)
-    return _commit_reading(render_template("courses/lesson.html", page=page, form=ConfirmButtons()))
+    services.remember_place(page)
+    html = render_template("courses/lesson.html", page=page, form=ConfirmButtons())
+    db.session.commit()  # after rendering, which may still read (a commit expires what was loaded)
+    return html
 
 
 @bp.post("/courses/<slug>/lessons/<activity>/complete")
@@ -172,6 +159,7 @@ def complete(slug: str, activity: str):
 
 @bp.get("/learning")
 @login_required
+@read_only
 def learning():
     from courses.cases.judging import runs_judged_by
 
@@ -179,8 +167,8 @@ def learning():
     items = services.my_learning(user, current_language())
     # Whether she judges anything comes with her courses; without courses (a guest judge), ask.
     judges = not items or any(item.outline.extras.get("judges", True) for item in items)
-    return _commit_reading(render_template(
-        "courses/learning.html", items=items, judging=runs_judged_by(user, current_language()) if judges else []))
+    return render_template("courses/learning.html", items=items,
+                           judging=runs_judged_by(user, current_language()) if judges else [])
 
 
 @bp.get("/courses/<slug>/assets/<path:path>")

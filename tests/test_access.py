@@ -15,7 +15,7 @@ ROLES = ("anonymous", "participant", "other_participant", "other_trainer", "trai
 
 
 def expect(anonymous, participant, other_participant, other_trainer, trainer, admin):
-    return dict(zip(ROLES, (anonymous, participant, other_participant, other_trainer, trainer, admin)))
+    return dict(zip(ROLES, (anonymous, participant, other_participant, other_trainer, trainer, admin), strict=True))
 
 
 LOGIN = 302  # anonymous visitors are sent to the log-in page
@@ -39,8 +39,11 @@ MATRIX = {
     "accounts.renew_recovery_codes": ("POST", "/account/two-factor/recovery-codes", expect(LOGIN, 302, 302, 302, 302, 302)),
     "accounts.disable_two_factor": ("POST", "/account/two-factor/off", expect(LOGIN, 302, 302, 302, 302, 302)),
     "accounts.end_other_sessions": ("POST", "/account/sessions/end-others", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "accounts.set_timezone": ("POST", "/account/time-zone", expect(LOGIN, 422, 422, 422, 422, 422)),
     "accounts.delete_account": ("GET", "/account/delete", expect(LOGIN, 200, 200, 200, 200, 200)),
+    "admin.overview": ("GET", "/admin", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.users": ("GET", "/admin/users", expect(LOGIN, 403, 403, 403, 403, 200)),
+    "admin.new_account": ("GET", "/admin/users/new", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.audit_log": ("GET", "/admin/audit", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.helplines": ("GET", "/admin/helplines", expect(LOGIN, 403, 403, 403, 403, 200)),
     "admin.helpline": ("GET", "/admin/helplines/{helpline_id}", expect(LOGIN, 403, 403, 403, 403, 200)),
@@ -111,7 +114,6 @@ MATRIX = {
     "cases.peer_review": ("GET", "/courses/test-course/cases/moot/peer-review", expect(LOGIN, 302, 302, 302, 302, 302)),
     "cases.set_up": ("POST", "/cohorts/{cohort_id}/cases/moot", expect(LOGIN, 403, 403, 403, 302, 302)),
     "cases.run": ("GET", "/case-runs/{run_id}", expect(LOGIN, 403, 403, 403, 200, 200)),
-    "cases.manage": ("POST", "/case-runs/{run_id}/manage", expect(LOGIN, 403, 403, 403, 400, 400)),
     "cases.team_submission": ("GET", "/case-runs/{run_id}/teams/1", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cases.team_attachment": ("GET", "/case-runs/{run_id}/teams/1/attachment", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cases.run_document": ("GET", "/case-runs/{run_id}/documents/memo", expect(LOGIN, 403, 403, 403, 200, 200)),
@@ -119,9 +121,26 @@ MATRIX = {
     "cases.score": ("GET", "/case-runs/{run_id}/judging/1", expect(LOGIN, 403, 403, 403, 200, 403)),
     "cases.hearing": ("GET", "/case-runs/{run_id}/hearing/1", expect(LOGIN, 403, 403, 403, 200, 403)),
     "cases.timer": ("GET", "/case-runs/{run_id}/timer", expect(LOGIN, 403, 403, 403, 200, 200)),
+    # The trainer's changes to a case run, one route each: an empty form is refused on the run page.
+    # Starting and publishing change the rows above: they come last.
+    "cases.save_schedule": ("POST", "/case-runs/{run_id}/schedule", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.add_team": ("POST", "/case-runs/{run_id}/teams", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.add_member": ("POST", "/case-runs/{run_id}/teams/1/members", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.remove_member": ("POST", "/case-runs/{run_id}/teams/1/members/1/remove", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.set_penalty": ("POST", "/case-runs/{run_id}/teams/1/penalty", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.set_teams_open": ("POST", "/case-runs/{run_id}/teams-open", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.add_judge": ("POST", "/case-runs/{run_id}/judges", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.remove_judge": ("POST", "/case-runs/{run_id}/judges/1/remove", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.answer_clarification": ("POST", "/case-runs/{run_id}/clarifications/1/answer", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.invite_guest_judge": ("POST", "/case-runs/{run_id}/guest-judges", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.assign_peer_reviews": ("POST", "/case-runs/{run_id}/peer-reviews", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.open_stage": ("POST", "/case-runs/{run_id}/stages/no-such-stage/open", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.start_run": ("POST", "/case-runs/{run_id}/start", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cases.publish_results": ("POST", "/case-runs/{run_id}/publish", expect(LOGIN, 403, 403, 403, 302, 302)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.
-    "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 302, 404, 404, 404, 404)),
+    # Her open attempt has unanswered questions: the confirmation page that lists them.
+    "quizzes.submit": ("POST", "/quizzes/attempts/{open_attempt_id}/submit", expect(LOGIN, 200, 404, 404, 404, 404)),
     "quizzes.bank_confirm": ("POST", "/courses/test-course/questions/imports/{import_id}", expect(LOGIN, 404, 404, 404, 302, 404)),
     "courses.enrol": ("POST", "/courses/test-course/enrol", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Ends the participant's sessions.
@@ -174,9 +193,8 @@ def build_world(tmp_path) -> dict:
     open_attempt = quiz_services.start_attempt(quiz_services.quiz_context(get_course("test-course"), "check", participant, "en"), participant)
     db.session.commit()
     from quizzes.bank import stage_upload
-    from training.support import save_helpline
-
     from training.accounts import find_user
+    from training.support import save_helpline
 
     helpline = save_helpline(find_user("admin"), None, region="", names={"en": "Police"}, contact="110", notes={},
                              position=0, active=True)
@@ -233,6 +251,11 @@ def test_route_access(app, world, role):
         response.close()
         if response.status_code != expected[role]:
             failures.append(f"{method} {template} as {role}: {response.status_code}, expected {expected[role]}")
+        # Pages and downloads (CSVs, PDFs, ZIPs, JSON) of a signed-in person are never cached
+        # (log-out's redirect is sent once she is signed out, and carries nothing).
+        if (role != "anonymous" and endpoint not in ("static", "accounts.logout")
+                and "no-store" not in response.headers.get("Cache-Control", "")):
+            failures.append(f"{method} {template} as {role}: {response.mimetype} without Cache-Control: no-store")
         if expected[role] == LOGIN and role == "anonymous" and endpoint not in (
                 "core.set_language", "core.set_neutral_titles", "accounts.logout"):
             assert response.headers["Location"].startswith("/login"), endpoint
@@ -267,7 +290,7 @@ def test_every_route_sends_the_security_headers(app, world, role):
     """Whatever the status (200, redirect, 403, 404), every response carries the headers."""
     handles = {"participant": "participant", "admin": "admin"}
     missing = []
-    for endpoint, (method, template, _expected) in MATRIX.items():
+    for method, template, _expected in MATRIX.values():
         client = app.test_client()
         if role != "anonymous":
             login(client, handles[role])

@@ -6,11 +6,18 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
-from training import accounts, audit, personal_data, sessions, twofactor
-from training.auth_views import _apply_error, bp
+from training import accounts, audit, personal_data, sessions, timezones, twofactor
+from training.auth_views import _apply_error, _safe_next, account_page, bp
 from training.extensions import db, limiter
-from training.forms import AppCodeForm, ConfirmForm, DeleteAccountForm, DisableTwoFactorForm
-
+from training.forms import (
+    AppCodeForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    DisableTwoFactorForm,
+    TimezoneForm,
+)
+from training.redirects import local_target
 
 
 def _code_limit() -> str:
@@ -37,8 +44,9 @@ def _manage_page(renew: AppCodeForm | None = None, off: DisableTwoFactorForm | N
                            required=twofactor.required_for(current_user)), status
 
 
-def _codes_page(codes: list[str]):
-    return render_template("accounts/recovery_codes.html", codes=codes)
+def _codes_page(codes: list[str], then: str | None = None):
+    """The new recovery codes, shown once; ``then`` is where "I have kept them" leads."""
+    return render_template("accounts/recovery_codes.html", codes=codes, then=then or url_for("accounts.account"))
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
@@ -58,10 +66,13 @@ def two_factor():
         db.session.rollback()
         _apply_error(form, error)
         return _setup_page(form, 422)
-    audit.record(current_user, "account.two_factor_on", f"user {current_user.id}", request.remote_addr)
+    audit.record(current_user, "account.two_factor_on", f"user {current_user.id} ({current_user.handle})",
+                 request.remote_addr)
     db.session.commit()
     session.pop("totp_setup", None)
-    return _codes_page(codes)
+    # Set up when log-in asked for it: on to the page asked for, or where the person lands.
+    asked = twofactor.required_for(current_user) or request.args.get("next")
+    return _codes_page(codes, _safe_next(request.args.get("next")) if asked else None)
 
 
 @bp.post("/account/two-factor/recovery-codes")
@@ -95,7 +106,8 @@ def disable_two_factor():
         except accounts.AccountError as error:
             _apply_error(form, error)
         else:
-            audit.record(current_user, "account.two_factor_off", f"user {current_user.id}", request.remote_addr)
+            audit.record(current_user, "account.two_factor_off", f"user {current_user.id} ({current_user.handle})",
+                         request.remote_addr)
             db.session.commit()
             flash(_("Two-factor log-in is off. A password alone now opens your account."), "info")
             return redirect(url_for("accounts.account"))
@@ -141,3 +153,22 @@ def delete_account():
         status = 422
     return render_template("accounts/delete.html", form=form,
                            allowed=personal_data.can_delete_itself(current_user)), status
+
+
+@bp.post("/account/time-zone")
+@login_required
+def set_timezone():
+    """Save the zone she reads and types times in (the account page's select, or the layout's
+    one-click offer of the browser's zone); back to where she was."""
+    form = TimezoneForm()
+    if form.validate_on_submit():
+        try:
+            zone = timezones.set_timezone(current_user, form.timezone.data)
+        except timezones.TimezoneError as error:
+            db.session.rollback()
+            form.timezone.errors = [*form.timezone.errors, error.message]
+        else:
+            db.session.commit()
+            flash(_("Times are now shown in %(zone)s.", zone=timezones.zone_label(zone)), "success")
+            return redirect(local_target(form.next.data, url_for("accounts.account") + "#time-zone"))
+    return account_page(ChangePasswordForm(formdata=None), form, 422)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -16,14 +17,17 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
+from training.regions import region_code
 
 HANDLE_MIN, HANDLE_MAX = 3, 40
-PASSWORD_MIN, PASSWORD_MAX = 10, 256
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+# zxcvbn's score (0-4) a new password must reach: 3 is about 10^8 guesses or more.
+PASSWORD_MIN_SCORE = 3
 _HANDLE_PUNCTUATION = set("_-.")
 
 
@@ -53,6 +57,17 @@ class Role(StrEnum):
     GUEST = "guest"
 
 
+ROLE_LABELS = {
+    Role.PARTICIPANT: _l("Participant"),
+    Role.TRAINER: _l("Trainer"),
+    Role.ADMIN: _l("Administrator"),
+    Role.GUEST: _l("Guest judge"),
+}
+
+# The roles an admin gives in the browser (participants register themselves; guests are invited).
+STAFF_ROLES = (Role.TRAINER, Role.ADMIN)
+
+
 class Profession(StrEnum):
     LAWYER = "lawyer"
     JOURNALIST = "journalist"
@@ -77,6 +92,36 @@ class AccountError(ValueError):
         self.field = field
 
 
+class AccountErrors(AccountError):
+    """Several problems found at once (a form shows them all in one round); ``message`` and
+    ``field`` are the first one's, ``errors`` lists them all."""
+
+    def __init__(self, errors: list[AccountError]):
+        super().__init__(errors[0].message, errors[0].field)
+        self.errors = errors
+
+
+def raise_all(found: list[AccountError]) -> None:
+    """Raise the problems found, if any: one as itself, several as AccountErrors."""
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise AccountErrors(found)
+
+
+def _problems(*checks) -> list[AccountError]:
+    """Run each check (a callable that may raise AccountError) and return what they raised."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except AccountErrors as errors:
+            found.extend(errors.errors)
+        except AccountError as error:
+            found.append(error)
+    return found
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -88,8 +133,12 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default=Role.PARTICIPANT)
     email: Mapped[str | None] = mapped_column(String(254))
     profession: Mapped[str] = mapped_column(String(16), default=Profession.OTHER)
+    # A code of training.regions ("sichuan"), shown in the reader's language; None: not given.
     region: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The IANA time zone she reads and types times in (training.timezones); None: not chosen yet,
+    # the site's AMICUS_TIMEZONE is used and the layout offers the browser's zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # Two-factor log-in (training.twofactor): the authenticator's secret once confirmed, and the
     # last time step a code was accepted for, so that a code cannot be used twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -128,6 +177,10 @@ class User(UserMixin, db.Model):
     @property
     def is_guest(self) -> bool:
         return self.role == Role.GUEST
+
+    @property
+    def role_label(self):
+        return ROLE_LABELS.get(self.role, self.role)
 
     @property
     def profession_label(self):
@@ -185,8 +238,22 @@ def handle_key(handle: str) -> str:
     return handle.casefold()
 
 
+def typed_handle_key(raw: str | None) -> str:
+    """The key of a handle as typed at log-in, folded as registration folds it (NFKC, then case):
+    ``ｒｌ１``, ``RL1`` and ``rl1`` are one account, for the lookup and for every rate limit."""
+    return handle_key(unicodedata.normalize("NFKC", raw or "").strip())
+
+
 def check_password_rules(password: str, handle: str | None = None) -> None:
-    """Raise AccountError if the password is too short, too long or is the handle."""
+    """Raise AccountError if the password is too short or too long, is the handle, or would be
+    easy to guess.
+
+    Strength is judged by zxcvbn (dictionaries of common passwords, names and words, keyboard
+    patterns, repeats, sequences, dates, and the handle itself), not by length alone: ``aaaaaaaaaa``
+    and ``password123`` are refused, a nine-character Chinese phrase is accepted. Its guess
+    estimate must reach ``PASSWORD_MIN_SCORE`` (3: "safely unguessable", about 10^8
+    guesses or more).
+    """
     if not PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX:
         raise AccountError(
             _l("A password has %(min)d to %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
@@ -194,6 +261,16 @@ def check_password_rules(password: str, handle: str | None = None) -> None:
         )
     if handle and password.casefold() == handle.casefold():
         raise AccountError(_l("The password cannot be the same as the handle."), "password")
+    # Here, not at the top: zxcvbn's word lists take a few MB, needed only when a password is set.
+    # It judges at most 72 characters (it refuses longer ones); a longer phrase is judged by its start.
+    from zxcvbn import zxcvbn
+
+    if zxcvbn(password[:72], user_inputs=[handle] if handle else [])["score"] < PASSWORD_MIN_SCORE:
+        raise AccountError(
+            _l("This password would be easy to guess. Use a longer phrase: a few unrelated words, "
+               "or a sentence only you would write, in any language."),
+            "password",
+        )
 
 
 def clean_text(value: str | None, max_len: int) -> str | None:
@@ -215,6 +292,32 @@ def find_user(handle: str) -> User | None:
     return db.session.execute(select(User).where(User.handle_key == key)).scalar_one_or_none()
 
 
+def new_account_problems(handle: str, password: str, *, role: str = Role.PARTICIPANT, email: str | None = None,
+                         profession: str = Profession.OTHER, region: str | None = None) -> list[AccountError]:
+    """Everything that stops an account being made with these details, all at once (a form shows
+    every problem in one round, not one per submit)."""
+    found = []
+    try:
+        handle = normalise_handle(handle)
+    except AccountError as error:
+        found.append(error)
+        handle = None
+    else:
+        if find_user(handle) is not None:
+            found.append(AccountError(_l("That handle is taken; please choose another."), "handle"))
+    found += _problems(lambda: check_password_rules(password, handle))
+    if role not in Role.__members__.values():
+        found.append(AccountError(_l("Unknown role."), "role"))
+    if profession not in Profession.__members__.values():
+        found.append(AccountError(_l("Choose a profession from the list."), "profession"))
+    if region and region_code(region) is None:
+        found.append(AccountError(_l("Choose a region from the list."), "region"))
+    email = clean_text(email, 254)
+    if email and ("@" not in email or " " in email):
+        found.append(AccountError(_l("That does not look like an email address."), "email"))
+    return found
+
+
 def create_user(
     handle: str,
     password: str,
@@ -229,17 +332,10 @@ def create_user(
     The caller commits. The handle's uniqueness is also a database constraint, so two
     simultaneous registrations of one handle cannot both succeed.
     """
+    raise_all(new_account_problems(handle, password, role=role, email=email, profession=profession, region=region))
     handle = normalise_handle(handle)
-    check_password_rules(password, handle)
-    if role not in Role.__members__.values():
-        raise AccountError(_l("Unknown role."), "role")
-    if profession not in Profession.__members__.values():
-        raise AccountError(_l("Choose a profession from the list."), "profession")
+    region = region_code(region)  # a code of the list, also when given by name ("Sichuan", "四川")
     email = clean_text(email, 254)
-    if email and ("@" not in email or " " in email):
-        raise AccountError(_l("That does not look like an email address."), "email")
-    if find_user(handle) is not None:
-        raise AccountError(_l("That handle is taken; please choose another."), "handle")
     user = User(
         handle=handle,
         handle_key=handle_key(handle),
@@ -247,7 +343,7 @@ def create_user(
         role=role,
         email=email,
         profession=profession,
-        region=clean_text(region, 64),
+        region=region,
     )
     db.session.add(user)
     return user
@@ -312,8 +408,13 @@ def check_password(user: User, password: str, field: str = "current_password") -
 
 def change_password(user: User, current: str, new_password: str) -> None:
     """Change the password after checking the current one; ends the account's other sessions."""
-    check_password(user, current)
+    raise_all(password_change_problems(user, current, new_password))
     set_password(user, new_password)
+
+
+def password_change_problems(user: User, current: str, new_password: str) -> list[AccountError]:
+    """A wrong current password and a weak new one, both at once."""
+    return _problems(lambda: check_password(user, current), lambda: check_password_rules(new_password, user.handle))
 
 
 def _token_hash(token: str) -> str:
@@ -329,6 +430,23 @@ def create_reset_token(admin: User, user: User, hours: int) -> str:
     if not admin.is_admin:
         raise PermissionError("only admins reset passwords")
     return issue_password_token(admin, user, hours)
+
+
+def create_staff_account(admin: User, handle: str, role: str, hours: int) -> tuple[User, str]:
+    """An admin makes a trainer's or admin's account; returns (user, one-time set-up token).
+
+    The account gets a random password nobody knows: its holder chooses one through the link
+    (valid ``hours``), and at the first log-in sets up two-factor log-in if the role requires it
+    (AMICUS_TWO_FACTOR_ROLES). Raises PermissionError unless ``admin`` is one, AccountError for
+    a role that is not a staff role or a handle that is taken or invalid. The caller commits.
+    """
+    if not admin.is_admin:
+        raise PermissionError("only admins create staff accounts")
+    if role not in STAFF_ROLES:
+        raise AccountError(_l("Choose trainer or administrator."), "role")
+    user = create_user(handle, secrets.token_urlsafe(32), role=role)
+    db.session.flush()
+    return user, issue_password_token(admin, user, hours)
 
 
 def issue_password_token(creator: User, user: User, hours: int) -> str:
@@ -362,6 +480,12 @@ def find_reset(token: str) -> PasswordReset | None:
     return reset
 
 
+def reset_problems(reset: PasswordReset, new_password: str) -> list[AccountError]:
+    """What is wrong with the new password set through this reset (all at once)."""
+    user = db.session.get(User, reset.user_id)
+    return _problems(lambda: check_password_rules(new_password, user.handle if user else None))
+
+
 def use_reset_token(token: str, new_password: str) -> User:
     """Set a new password through a reset token, which is then spent."""
     reset = find_reset(token)
@@ -371,6 +495,25 @@ def use_reset_token(token: str, new_password: str) -> User:
     set_password(user, new_password)
     reset.used_at = utcnow()
     return user
+
+
+@dataclass
+class AccountCounts:
+    """What the admin overview counts: accounts per role, locked ones, staff without two-factor."""
+
+    by_role: dict[str, int]
+    locked: int
+    staff_without_two_factor: int
+
+
+def account_counts() -> AccountCounts:
+    """The figures of the admin overview, in two statements."""
+    by_role = dict(db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all())
+    locked, bare_staff = db.session.execute(select(
+        func.count(User.id).filter(User.locked_until > utcnow()),
+        func.count(User.id).filter(User.role.in_(STAFF_ROLES), User.totp_secret.is_(None)),
+    )).one()
+    return AccountCounts({role: by_role.get(role, 0) for role in Role}, locked, bare_staff)
 
 
 def unlock(admin: User, user: User) -> None:

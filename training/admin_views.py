@@ -1,4 +1,4 @@
-"""Admin pages: the list of accounts and one-time password-reset links."""
+"""Admin pages: the overview, accounts (staff accounts made here, one-time links), helplines, the audit log."""
 from __future__ import annotations
 
 from functools import wraps
@@ -10,9 +10,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from training import accounts, audit, twofactor
-from training.accounts import Role, User
+from training.accounts import ROLE_LABELS, Role, User
 from training.extensions import db
-from training.forms import ConfirmForm, HelplineForm
+from training.forms import ConfirmForm, HelplineForm, StaffAccountForm
+from training.params import page_number
+from training.public_links import public_url
 from training.support import Helpline, save_helpline
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,6 +31,38 @@ def admin_required(view):
     return wrapper
 
 
+@bp.get("")
+@admin_required
+def overview():
+    """Where an admin lands after log-in: accounts at a glance, the latest audit entries."""
+    latest = audit.described(list(db.session.execute(audit.search().limit(5)).scalars()))
+    return render_template("admin/overview.html", counts=accounts.account_counts(), role_labels=ROLE_LABELS,
+                           latest=latest)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def new_account():
+    """A trainer's or admin's account, and the one-time link its holder chooses a password with."""
+    form = StaffAccountForm()
+    if form.validate_on_submit():
+        hours = current_app.config["AMICUS_RESET_LINK_HOURS"]
+        try:
+            user, token = accounts.create_staff_account(current_user, form.handle.data, form.role.data, hours)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "handle", form.handle)
+            field.errors = [*field.errors, error.message]
+        else:
+            audit.record(current_user, "account.create", f"user {user.id} ({user.handle})", request.remote_addr,
+                         role=user.role)
+            db.session.commit()
+            return render_template("admin/setup_link.html", user=user, hours=hours,
+                                   link=public_url("accounts.reset", token=token),
+                                   two_factor=twofactor.required_for(user))
+    return render_template("admin/new_account.html", form=form), 200 if not form.errors else 422
+
+
 @bp.get("/users")
 @admin_required
 def users():
@@ -39,9 +73,9 @@ def users():
         query = query.where(User.handle_key.contains(search.casefold(), autoescape=True))
     if role in Role.__members__.values():
         query = query.where(User.role == role)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, page=page_number(request.args), per_page=50, error_out=False)
     return render_template("admin/users.html", page=page, search=search, role=role,
-                           roles=list(Role), form=ConfirmForm())
+                           roles=ROLE_LABELS, form=ConfirmForm())
 
 
 def _posted_user(user_id: int) -> User:
@@ -84,7 +118,7 @@ def reset_link(user_id: int):
     hours = current_app.config["AMICUS_RESET_LINK_HOURS"]
     token = accounts.create_reset_token(current_user, user, hours)
     _record(user, "account.reset_link")
-    link = url_for("accounts.reset", token=token, _external=True)
+    link = public_url("accounts.reset", token=token)
     return render_template("admin/reset_link.html", user=user, link=link, hours=hours)
 
 
@@ -140,5 +174,6 @@ def audit_log():
     """The audit log, newest first, filtered by action and by who did it."""
     action = request.args.get("action") or None
     actor = (request.args.get("actor") or "").strip()[:40] or None
-    page = db.paginate(audit.search(action, actor), per_page=100, error_out=False)
-    return render_template("admin/audit.html", page=page, actions=audit.ACTIONS, action=action, actor=actor or "")
+    page = db.paginate(audit.search(action, actor), page=page_number(request.args), per_page=100, error_out=False)
+    return render_template("admin/audit.html", page=page, entries=audit.described(page.items), actions=audit.ACTIONS,
+                           action=action, actor=actor or "")

@@ -4,12 +4,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import click
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from training import config as amicus_config
-from training.extensions import babel, csrf, db, limiter, login_manager, migrate
+from training.extensions import babel, csrf, db, limiter, login_manager
+from training.params import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    # Ids in routes stop at the database's integer: a longer number is a page not found, not a 500.
+    app.url_map.converters["int"] = IdConverter
     amicus_config.load(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["AMICUS_ENV"] == "production" and not app.config.get("REDIS_URL"):
@@ -39,12 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
+    if click.get_current_context(silent=True) is not None:  # a `flask` command: `flask db` may be it
+        add_migrations(app)
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from training import i18n
-    babel.init_app(app, locale_selector=i18n.select_babel_locale, default_translation_directories=str(ROOT / "training" / "translations"))
+    from training import i18n, regions, timezones
+    babel.init_app(app, locale_selector=i18n.select_babel_locale, timezone_selector=timezones.select_timezone,
+                   default_translation_directories=str(ROOT / "training" / "translations"))
 
     from training import sessions
     login_manager.init_app(app)
@@ -54,13 +60,26 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from training import account_views, admin_views, auth_views, cli, core_views, errors, personal_data, security, templating  # noqa: F401
+    from training import (  # noqa: F401
+        account_views,
+        admin_views,
+        auth_views,
+        cli,
+        core_views,
+        errors,
+        personal_data,
+        security,
+        templating,
+    )
+    app.before_request(security.refuse_nul_characters)  # first: before anything reads the request
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin_views.bp)
     errors.register(app)
     security.register(app)
     i18n.register(app)
+    timezones.register(app)
+    regions.register(app)
     templating.register(app)
     cli.register(app)
 
@@ -73,6 +92,16 @@ def create_app(config: dict | None = None) -> Flask:
     quizzes.setup.register(app)
     certificates.setup.register(app)
     return app
+
+
+def add_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate, for ``flask db`` and tests of the migrations.
+
+    Only commands get it: with Alembic and Mako it costs every process about 11 MB, and a
+    worker serving pages never migrates (docs/deploy.md, "Memory")."""
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(ROOT / "training" / "migrations"), render_as_batch=True)
 
 
 @event.listens_for(Engine, "connect")

@@ -8,9 +8,18 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from training import accounts, security, sessions, twofactor
+from training import accounts, security, sessions, timezones, twofactor
 from training.extensions import db, limiter
-from training.forms import ChangePasswordForm, ConfirmForm, LoginCodeForm, LoginForm, RegisterForm, ResetPasswordForm
+from training.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginCodeForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    TimezoneForm,
+)
+from training.redirects import local_target
 
 # How long, after the right password, the code may be typed.
 CODE_WAIT_SECONDS = 300
@@ -21,22 +30,48 @@ SETUP_ENDPOINTS = {"accounts.two_factor", "accounts.logout", "core.set_language"
 bp = Blueprint("accounts", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+def landing(user) -> str:
+    """Where a person lands after log-in when no page was asked for: admins on the admin
+    overview, trainers on their cohorts, everyone else on My learning."""
+    if user.is_authenticated and user.is_admin:
+        return url_for("admin.overview")
+    if user.is_authenticated and user.is_trainer:
+        return url_for("cohorts.index")
     return url_for("courses.learning")
 
 
+def _safe_next(target: str | None, user=None) -> str:
+    """The page asked for with ``next=`` if it is one of ours, else the person's landing page."""
+    return local_target(target, landing(user if user is not None else current_user))
+
+
 def _apply_error(form, error: accounts.AccountError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
+    """Show the service's refusal (or each of several) on its field, else as a message."""
+    for one in getattr(error, "errors", [error]):
+        field = getattr(form, one.field, None) if one.field else None
+        if field is not None:
+            field.errors = [*field.errors, one.message]
+        else:
+            flash(str(one.message), "error")
+
+
+def validate_all(form, problems) -> bool:
+    """Validate a submitted form and run the service's own checks (``problems()``, a list of
+    AccountError) in the same round, so that she sees every error at once: a taken handle beside
+    passwords that differ. A field the form already refused shows only the form's error. (A
+    failed CSRF check never gets here: CSRFProtect answers it before the view.)"""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    for error in problems():
+        field = getattr(form, error.field, None) if error.field else None
+        if field is None or not field.errors:
+            _apply_error(form, error)
+    return valid and not form.errors
 
 
 def _account_key() -> str:
-    return "login:" + (request.form.get("handle") or "").strip().casefold()[:80]
+    return "login:" + accounts.typed_handle_key(request.form.get("handle"))[:80]
 
 
 def _pending_key() -> str:
@@ -52,8 +87,8 @@ def _sign_in(user: accounts.User):
     security.renew_csrf_token()
     login_user(user)
     if not user.has_two_factor and twofactor.required_for(user):
-        return redirect(url_for("accounts.two_factor"))
-    return redirect(_safe_next(request.args.get("next")))
+        return redirect(url_for("accounts.two_factor", next=request.args.get("next")))
+    return redirect(_safe_next(request.args.get("next"), user))
 
 
 @bp.before_app_request
@@ -77,7 +112,9 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("courses.learning"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    if validate_all(form, lambda: accounts.new_account_problems(
+            form.handle.data or "", form.password.data or "", email=form.email.data,
+            profession=form.profession.data, region=form.region.data)):
         try:
             user = accounts.create_user(
                 form.handle.data, form.password.data, email=form.email.data,
@@ -93,8 +130,15 @@ def register():
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
 
 
+def _refused(response) -> bool:
+    """A log-in the handle and password did not open (wrong, unknown or locked)."""
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["AMICUS_LOGIN_LIMIT"], methods=["POST"])
+# Per address only failed log-ins count, against a higher ceiling: a workshop's room shares one
+# address, and its log-ins must not use up what is there to stop a guessing run from it.
+@limiter.limit(lambda: current_app.config["AMICUS_LOGIN_ADDRESS_LIMIT"], methods=["POST"], deduct_when=_refused)
 @limiter.limit(lambda: current_app.config["AMICUS_LOGIN_LIMIT"], methods=["POST"], key_func=_account_key)
 def login():
     if current_user.is_authenticated:
@@ -159,7 +203,8 @@ def logout():
 @login_required
 def account():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
+    if validate_all(form, lambda: accounts.password_change_problems(
+            current_user, form.current_password.data or "", form.password.data or "")):
         try:
             accounts.change_password(current_user, form.current_password.data, form.password.data)
             db.session.commit()
@@ -169,9 +214,16 @@ def account():
         else:
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form, devices=sessions.of(current_user),
+    return account_page(form, None, 200 if not form.errors else 422)
+
+
+def account_page(form: ChangePasswordForm, zone_form: TimezoneForm | None, status: int):
+    """The account page with these forms (a fresh time zone form showing her zone if None)."""
+    if zone_form is None:
+        zone_form = TimezoneForm(formdata=None, timezone=timezones.zone_of(current_user))
+    return render_template("accounts/account.html", form=form, zone_form=zone_form, devices=sessions.of(current_user),
                            codes_left=twofactor.recovery_codes_left(current_user) if current_user.has_two_factor
-                           else None, confirm=ConfirmForm()), 200 if not form.errors else 422
+                           else None, confirm=ConfirmForm()), status
 
 
 @bp.get("/account/my-data.zip")
@@ -194,7 +246,7 @@ def reset(token: str):
     if reset_row is None:
         return render_template("accounts/reset_invalid.html"), 404
     form = ResetPasswordForm()
-    if form.validate_on_submit():
+    if validate_all(form, lambda: accounts.reset_problems(reset_row, form.password.data or "")):
         try:
             accounts.use_reset_token(token, form.password.data)
             db.session.commit()

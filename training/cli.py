@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from training import accounts, audit, backup
+from training import accounts, audit
 from training.accounts import Role
 from training.extensions import db
+from training.public_links import public_url
 
 users_cli = AppGroup("users", help="Create accounts and reset passwords.")
 backup_cli = AppGroup("backup", help="Back up and restore the database.")
@@ -49,10 +50,7 @@ def reset_link(handle: str, admin_handle: str) -> None:
     token = accounts.create_reset_token(admin, user, hours)
     audit.record(admin, "account.reset_link", f"user {user.id} ({user.handle})", "server command line")
     db.session.commit()
-    base = current_app.config["AMICUS_BASE_URL"].rstrip("/")
-    with current_app.test_request_context():
-        path = url_for("accounts.reset", token=token)
-    click.echo(f"One-time link for {user.handle!r}, valid {hours} hours:\n{base}{path}")
+    click.echo(f"One-time link for {user.handle!r}, valid {hours} hours:\n{public_url('accounts.reset', token=token)}")
 
 
 @users_cli.command("delete")
@@ -84,6 +82,9 @@ def delete_user(handle: str, admin_handle: str, revoke_certificates: bool, yes: 
 @click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def backup_create(out: Path | None) -> None:
     """Write a consistent backup of the database (default: instance/backups/amicus-<time>)."""
+    # Here, not at the top: it loads sqlite3, which a worker on PostgreSQL never needs (#22).
+    from training import backup
+
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if out is None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -101,6 +102,9 @@ def backup_create(out: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def backup_restore(source: Path, yes: bool) -> None:
     """Replace the database with a backup. Stop the site first."""
+    # Here, not at the top: it loads sqlite3, which a worker on PostgreSQL never needs (#22).
+    from training import backup
+
     if not yes:
         click.confirm("This replaces everything in the database with the backup. Continue?", abort=True)
     db.session.remove()

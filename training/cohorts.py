@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, fals
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from training import timezones
 from training.accounts import User, clean_text
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
@@ -41,6 +42,8 @@ class Cohort(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Survey answers in this cohort carry the account (participants are told); chosen at creation.
     identified_surveys: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The IANA zone its days are counted in: "day N" of a case exercise ends at 23:59:59 there.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     @property
     def invite_code_display(self) -> str:
@@ -71,11 +74,12 @@ def _new_code() -> str:
 
 def create_cohort(
     trainer: User, course_id: int, name: str, starts_on: date, ends_on: date | None,
-    identified_surveys: bool = False,
+    identified_surveys: bool = False, timezone: str | None = None,
 ) -> Cohort:
     """Create a cohort run by ``trainer`` with a fresh invite code; trainers and admins only.
 
     ``identified_surveys`` is fixed here, before anyone answers: participants join knowing it.
+    ``timezone`` (default: the trainer's) is where the cohort's days begin and end.
     """
     if not trainer.is_trainer:
         raise PermissionError("only trainers create cohorts")
@@ -84,9 +88,13 @@ def create_cohort(
         raise CohortError(_l("Give the cohort a name."), "name")
     if ends_on is not None and ends_on < starts_on:
         raise CohortError(_l("The end date is before the start date."), "ends_on")
+    try:
+        zone = timezones.check_zone(timezone) if timezone else timezones.zone_of(trainer)
+    except timezones.TimezoneError as error:
+        raise CohortError(error.message, "timezone") from None
     cohort = Cohort(
         course_id=course_id, name=name, starts_on=starts_on, ends_on=ends_on,
-        invite_code=_new_code(), created_by_id=trainer.id, identified_surveys=identified_surveys,
+        invite_code=_new_code(), created_by_id=trainer.id, identified_surveys=identified_surveys, timezone=zone,
     )
     db.session.add(cohort)
     db.session.flush()
@@ -147,6 +155,17 @@ def can_manage(user: User, cohort: Cohort) -> bool:
         return False
     member = membership(user, cohort)
     return member is not None and member.role == "trainer"
+
+
+def runs_a_cohort_of(user: User, course_id: int) -> bool:
+    """Admins, and trainers who run a cohort of this course (who manage its question bank)."""
+    if not user.is_authenticated or not user.is_trainer:
+        return False
+    if user.is_admin:
+        return True
+    return db.session.execute(select(CohortMember.id).join(Cohort, Cohort.id == CohortMember.cohort_id).where(
+        CohortMember.user_id == user.id, CohortMember.role == "trainer", Cohort.course_id == course_id).limit(1)
+    ).first() is not None
 
 
 def require_manager(user: User, cohort: Cohort) -> None:

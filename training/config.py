@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -40,13 +41,19 @@ def defaults(instance_path: str) -> dict:
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # The time zone of people who have not chosen one (an IANA name): most of Amicus's
+        # people are in mainland China (docs/deploy.md). Each account may choose its own.
+        "AMICUS_TIMEZONE": "Asia/Shanghai",
         "AMICUS_LANGUAGES": ["en", "zh"],
         "AMICUS_SITE_NAME": "Amicus",
         # Where "Leave quickly" goes: a neutral site that loads fast in mainland China.
         "AMICUS_QUICK_EXIT_URL": "https://www.baidu.com/s?wd=%E5%A4%A9%E6%B0%94",
         # A profile name from argon2.profiles; the default is RFC 9106's low-memory choice.
         "AMICUS_PASSWORD_PROFILE": "RFC_9106_LOW_MEMORY",
+        # Log-in attempts per account (and per address on the code, reset and register pages).
         "AMICUS_LOGIN_LIMIT": "10 per minute",
+        # FAILED log-ins per address: a workshop's room shares one address (docs/security.md).
+        "AMICUS_LOGIN_ADDRESS_LIMIT": "60 per 5 minutes",
         "AMICUS_JOIN_LIMIT": "20 per minute",
         # Failed log-ins in a row that lock an account, and for how long (admins can unlock).
         "AMICUS_LOCKOUT_AFTER": 10,
@@ -64,8 +71,10 @@ def defaults(instance_path: str) -> dict:
         "AMICUS_MIN_CELL": 5,
         # Survey answers older than this many months are deleted by `flask surveys purge`.
         "AMICUS_SURVEY_RETENTION_MONTHS": 36,
-        # The public address, for links printed by CLI commands.
-        "AMICUS_BASE_URL": "http://127.0.0.1:5000",
+        # The public address (https://amicus.example.org), for every link printed on a certificate,
+        # exported or handed out (training/public_links.py); required in production. Unset in
+        # development and tests: links are made from the address of the request.
+        "AMICUS_BASE_URL": None,
         # Who issues certificates, as printed on them and on the public verification page.
         "AMICUS_ORGANISATION": "Amicus",
         "AMICUS_VERIFY_LIMIT": "30 per minute",
@@ -143,6 +152,7 @@ def _derive(app: Flask) -> None:
                 "or set AMICUS_ENV=development for a local trial."
             )
         cfg["SECRET_KEY"] = "development-only-not-secret"
+    _check_base_url(cfg.get("AMICUS_BASE_URL"), env)
     if env != "production":
         cfg["SESSION_COOKIE_SECURE"] = False
         cfg["REMEMBER_COOKIE_SECURE"] = False
@@ -155,3 +165,35 @@ def _derive(app: Flask) -> None:
         raise ConfigError("AMICUS_JOBS=rq needs REDIS_URL.")
     if env == "testing":
         cfg.setdefault("TESTING", True)
+    _check_timezone(cfg.get("AMICUS_TIMEZONE"))
+
+
+def _check_timezone(name: str | None) -> None:
+    """AMICUS_TIMEZONE must be an IANA zone name: a typo would show every time in the wrong zone."""
+    from training.timezones import known_zones
+
+    if name not in known_zones():
+        raise ConfigError(f"AMICUS_TIMEZONE must be a time zone name such as Asia/Shanghai or UTC, not {name!r}.")
+
+
+def _check_base_url(url: str | None, env: str) -> None:
+    """Production needs the public address; any address given must be a plain http(s) one."""
+    if not url:
+        if env == "production":
+            raise ConfigError(
+                "AMICUS_BASE_URL is not set. Set it to the address people use to reach this site, e.g. "
+                "AMICUS_BASE_URL=https://amicus.example.org: it is printed on every certificate (its "
+                "verification link and QR code) and in every link Amicus hands out. Or set "
+                "AMICUS_ENV=development for a local trial."
+            )
+        return
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"AMICUS_BASE_URL must be the site's public address, such as https://amicus.example.org "
+            f"(http or https, a host, optionally a port and a path), not {url!r}."
+        )

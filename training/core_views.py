@@ -5,7 +5,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from training import sessions
 from training.extensions import db, limiter
+from training.redirects import local_target
 
 bp = Blueprint("core", __name__)
 
@@ -13,7 +15,9 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        return redirect(url_for("courses.learning"))
+        from training.auth_views import landing
+
+        return redirect(landing(current_user))
     return render_template("home.html")
 
 
@@ -34,14 +38,13 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         current_app.logger.exception("health check failed")
+        sessions.read_no_user()  # what follows (the headers) must not ask the database who is signed in
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok")
 
 
 def _local_target(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return url_for("core.home")
-    return target
+    return local_target(target, url_for("core.home"))
 
 
 @bp.post("/privacy/neutral-titles")

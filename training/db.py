@@ -1,9 +1,10 @@
-"""The declarative base shared by every model, and UTC time helpers."""
+"""The declarative base shared by every model, UTC time helpers, and row locks for racing writes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -42,3 +43,32 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def locked(statement):
+    """``statement`` (a select of one model) as a row lock held until the transaction ends, read
+    afresh: a request that waited for the lock sees what the request before it committed.
+
+    Racing writes to one row (autosaves and the submit of a quiz attempt, two teammates saving a
+    draft) then take turns on PostgreSQL. SQLite has no row locks: it lets one writer at a time
+    into the whole database at a time, and SQLAlchemy leaves the clause out."""
+    return statement.with_for_update().execution_options(populate_existing=True)
+
+
+def first_or_create(session, model, lookup: dict, values: dict):
+    """The ``model`` row matching ``lookup`` (its unique key), locked (``locked``); inserted with
+    ``values`` first when there is none.
+
+    Two requests that both find no row both insert it: ``ON CONFLICT DO NOTHING`` lets the first
+    in and makes the other's insert wait for the first to commit and then do nothing, so both go
+    on with the one row. No savepoint: pysqlite's would commit the insert on its own."""
+    statement = locked(select(model).filter_by(**lookup))
+    row = session.execute(statement).scalar_one_or_none()
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        if dialect not in ("postgresql", "sqlite"):
+            raise RuntimeError(f"first_or_create needs PostgreSQL or SQLite, not {dialect}")
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+        session.execute(insert.values(**lookup, **values).on_conflict_do_nothing())
+        row = session.execute(statement).scalar_one()
+    return row

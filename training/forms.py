@@ -6,12 +6,32 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectField, StringField,
-                     SubmitField)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
-from training.accounts import HANDLE_MAX, PASSWORD_MAX, PROFESSION_LABELS
+from training.accounts import HANDLE_MAX, PASSWORD_MAX, PROFESSION_LABELS, ROLE_LABELS, STAFF_ROLES
+from training.regions import REGIONS, region_choices
+
+
+def region_select():
+    return [SelectChoice(code, name) for code, name in region_choices()]
+
+
+def region_in_list(form, field):
+    """A region is one of the list's codes, or none (""); anything else is refused by name."""
+    if field.data and field.data not in REGIONS:
+        raise ValidationError(_l("Choose a region from the list."))
 
 
 def profession_choices():
@@ -26,7 +46,7 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
-        description=_l("At least 10 characters. A few unrelated words make a good one."),
+        description=_l("At least 8 characters, and hard to guess: a few unrelated words or a sentence, in any language."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -35,9 +55,10 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     profession = SelectField(_l("Profession"), choices=profession_choices, default="other")
-    region = StringField(
-        _l("Region (optional)"), validators=[Optional(), Length(max=64)],
-        description=_l("A province or country, if you wish; used only in group statistics."),
+    region = SelectField(
+        _l("Region (optional)"), choices=lambda: [SelectChoice("", _l("Not given"))] + region_select(),
+        default="", validate_choice=False, validators=[region_in_list],
+        description=_l("Where you work, if you wish: a province or region, no more; used only in group statistics."),
     )
     email = EmailField(
         _l("Email (optional)"), validators=[Optional(), Length(max=254)],
@@ -133,8 +154,9 @@ class ConfirmButtons:
 
 
 class HelplineForm(FlaskForm):
-    region = StringField(_l("Region"), validators=[Optional(), Length(max=64)],
-                         description=_l("As participants write it in their profile, e.g. Sichuan. Empty: everywhere."))
+    region = SelectField(_l("Region"), choices=lambda: [SelectChoice("", _l("Everywhere"))] + region_select(),
+                         default="", validate_choice=False, validators=[region_in_list],
+                         description=_l("Listed first for participants who gave this region in their account."))
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=120)])
     name_zh = StringField(_l("Name (Chinese)"), validators=[Optional(), Length(max=120)])
     contact = StringField(_l("Phone or how to reach it"), validators=[DataRequired(), Length(max=120)])
@@ -143,3 +165,34 @@ class HelplineForm(FlaskForm):
     position = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=999)])
     active = BooleanField(_l("Shown"), default=True)
     submit = SubmitField(_l("Save"))
+
+
+def staff_role_choices():
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in STAFF_ROLES]
+
+
+class StaffAccountForm(FlaskForm):
+    """An admin makes a trainer's or admin's account; its holder chooses the password."""
+
+    handle = StringField(
+        _l("Handle"), validators=[DataRequired(), Length(max=HANDLE_MAX * 2)],
+        description=_l("The name the person logs in with and others see."),
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    role = SelectField(_l("Role"), choices=staff_role_choices, default="trainer")
+    submit = SubmitField(_l("Create account and set-up link"))
+
+
+def timezone_choices():
+    from training.timezones import choices
+
+    return choices()
+
+
+class TimezoneForm(FlaskForm):
+    """The zone she reads and types times in; the service checks the name (training.timezones)."""
+
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices, validate_choice=False,
+                           description=_l("Deadlines and dates are shown, and typed, in this zone."))
+    next = HiddenField()
+    submit = SubmitField(_l("Save time zone"))

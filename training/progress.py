@@ -1,6 +1,13 @@
-"""Progress: enrolments in courses and completions of activities."""
+"""Progress: enrolments in courses and completions of activities.
+
+Most kinds record a completion as an ``ActivityCompletion`` row. A kind may instead register how
+its completions are *derived* at read time (``derived_kind``): a survey is done when a submitted
+response exists under the person's pseudonym, so that no row says who answered a survey
+(docs/surveys.md, "What someone holding the database can learn").
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, UniqueConstraint, select
@@ -71,6 +78,47 @@ _COMPLETION_LISTENERS: list = []
 def on_completion(fn):
     _COMPLETION_LISTENERS.append(fn)
     return fn
+
+
+# kind -> fn(user ids, activity ids of that kind) -> {(user id, activity id) done}. Packages
+# register theirs at start-up (surveys: quizzes/surveys/services.py).
+_DERIVED: dict[str, Callable[[list[int], list[int]], set[tuple[int, int]]]] = {}
+
+
+def derived_kind(kind: str):
+    """Register how activities of ``kind`` are found done without a completion row (a decorator)."""
+    def decorator(fn):
+        _DERIVED[kind] = fn
+        return fn
+
+    return decorator
+
+
+def derived_kinds() -> list[str]:
+    return sorted(_DERIVED)
+
+
+def derived_done(user_ids: Iterable[int], activities: Iterable[tuple[int, str]]) -> set[tuple[int, int]]:
+    """Which of ``activities`` ((id, kind) pairs) each of ``user_ids`` has done, for the kinds
+    whose completions are derived: {(user id, activity id)}. No statement when none of the
+    activities is of such a kind; otherwise a fixed number per kind, whatever the counts."""
+    users = sorted(set(user_ids))
+    by_kind: dict[str, list[int]] = {}
+    for activity_id, kind in activities:
+        if kind in _DERIVED:
+            by_kind.setdefault(kind, []).append(activity_id)
+    done: set[tuple[int, int]] = set()
+    if users:
+        for kind, ids in by_kind.items():
+            done |= _DERIVED[kind](users, sorted(set(ids)))
+    return done
+
+
+def completed(user: User, activity_id: int) -> None:
+    """Tell the completion listeners that ``user`` has just met the rule of an activity whose
+    completion is derived (nothing is stored here: certificates issue as for a recorded one)."""
+    for listener in _COMPLETION_LISTENERS:
+        listener(user, activity_id)
 
 
 def mark_complete(user: User, activity_id: int) -> bool:

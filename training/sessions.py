@@ -11,14 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import ForeignKey, String, bindparam, delete, select, true, update
-from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import ForeignKey, String, bindparam, delete, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from training.accounts import User
 from training.db import UTCDateTime, utcnow
@@ -77,107 +74,30 @@ _LOAD_USER = (
     .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"))
 )
 
-# Pages read on nearly every visit may have their own query run in the same statement as the
-# user's, which saves a statement and a round trip to the database per visit: endpoint ->
-# function(view_args) returning (key, subquery, its parameters, ORDER BY columns) or None.
-# The subquery may use the bind parameter ``user_id``, the signed-in user's id. It is LEFT
-# JOINed ON TRUE to the user's row, so it never decides whether anyone is signed in: an
-# unknown or ended session gives no row at all, as before. The view takes the rows with
-# ``prefetched`` (and runs its own query when there are none, e.g. for anonymous readers).
-# Of the user, those statements read only what every signed-in page uses (the layout, the
-# language, the session checks), as plain columns (SQLAlchemy Core, about a quarter cheaper than
-# the ORM loading an entity); ``_attach_user`` makes the User from them as the ORM would have:
-# persistent in the request's session, any other column loaded when first used, as usual.
-# On PostgreSQL a registered page's GET runs in autocommit mode (``_read_in_autocommit``):
-# register only pages that write nothing, or single statements, before they commit.
-_PREFETCH: dict[str, Callable] = {}
-_load_user_with: dict = {}  # page key -> (its subquery, the user's statement joined to it)
-_PAGE_USER_KEYS = ("id", "handle", "role", "locale", "totp_secret")
-_LOAD_USER_FOR_PAGE = (
-    select(*(getattr(User, key).label(f"signed_in_{key}") for key in _PAGE_USER_KEYS),
-           UserSession.id.label("session_id"), UserSession.last_seen_at.label("session_seen"))
-    .join(UserSession, UserSession.user_id == User.id)
-    .where(User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"))
-)
-_PREFETCHED = "amicus.prefetched"
-_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+_NO_USER = "amicus.no_user"
 
 
-def _read_in_autocommit() -> None:
-    """On PostgreSQL, run a registered page's statements (on GET) in autocommit mode.
-
-    These pages read in one statement and write at most single statements (the lesson's
-    "Resume", the session's "last active"), so a transaction around them adds two round trips
-    (BEGIN, then COMMIT or ROLLBACK) and nothing else; a ROLLBACK would also make psycopg
-    deallocate the connection's prepared statements. Once the request commits, as writing
-    views do, what follows runs in a transaction as usual: the connection goes back to the pool
-    with its default isolation. SQLite has no round trips to save."""
-    if request.method == "GET" and db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
-        db.session.connection(execution_options=_AUTOCOMMIT)
+def read_no_user() -> None:
+    """The database cannot be reached: this request reads no user (the page is shown as to a
+    visitor who is not signed in; the session cookie is left as it is)."""
+    request.environ[_NO_USER] = True
 
 
-def prefetch(endpoint: str):
-    """Register what the page at ``endpoint`` reads on every visit (a decorator; see above)."""
-    def decorator(fn):
-        _PREFETCH[endpoint] = fn
-        return fn
-
-    return decorator
-
-
-def prefetched(key, params: dict) -> list | None:
-    """The rows read with the user for this request's page, if they were read for ``key`` and
-    ``params``: each row has the page's columns by name (a LEFT JOIN: all None when the page's
-    query found nothing). None if nothing was read with the user."""
-    found = request.environ.get(_PREFETCHED) if has_request_context() else None
-    if found is None or found[0] != key or found[1] != params:
-        return None
-    return found[2]
+def user_unread() -> bool:
+    """True when ``read_no_user`` was called for this request."""
+    return has_request_context() and _NO_USER in request.environ
 
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: ``id:token`` of a session that still exists, else logged out."""
     ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token or len(token) > 64:
+    if not ident.isdigit() or not token or len(token) > 64 or user_unread():
         return None
-    params = {"user_id": int(ident), "token_hash": _hash(token)}
-    build = _PREFETCH.get(request.endpoint) if has_request_context() else None
-    page = build(request.view_args or {}) if build is not None else None
-    if page is None:
-        row = db.session.execute(_LOAD_USER, params).first()
-        if row is None:
-            return None
-        user = row[0]
-    else:
-        key, subquery, page_params, order_by = page
-        built = _load_user_with.get(key)
-        if built is None or built[0] is not subquery:  # built once per page (and subquery)
-            built = _load_user_with[key] = (subquery, _LOAD_USER_FOR_PAGE.add_columns(*subquery.c)
-                                            .outerjoin(subquery, true()).order_by(*order_by))
-        statement = built[1]
-        _read_in_autocommit()
-        rows = db.session.connection().execute(statement, {**page_params, **params}).all()
-        if not rows:
-            return None
-        row = rows[0]
-        request.environ[_PREFETCHED] = (key, page_params, rows)  # this request's only
-        user = _attach_user(row)
+    row = db.session.execute(_LOAD_USER, {"user_id": int(ident), "token_hash": _hash(token)}).first()
+    if row is None:
+        return None
+    user = row[0]
     user.session_key, user.session_id, user.session_seen = token, row.session_id, row.session_seen
-    return user
-
-
-def _attach_user(row) -> User:
-    """The User of a row of ``_LOAD_USER_FOR_PAGE``: the session's own if it holds one already,
-    else one made from the row's columns and added to the session as if loaded by a query (its
-    other columns are expired: the first use of one loads them)."""
-    user = db.session.identity_map.get(identity_key(User, row.signed_in_id))
-    if user is not None:
-        return user
-    user = User.__mapper__.class_manager.new_instance()
-    for key in _PAGE_USER_KEYS:
-        set_committed_value(user, key, getattr(row, f"signed_in_{key}"))
-    make_transient_to_detached(user)
-    db.session.add(user)
     return user
 
 

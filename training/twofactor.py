@@ -16,7 +16,6 @@ import time
 from datetime import datetime
 
 import pyotp
-import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, delete, func, select, update
@@ -55,6 +54,8 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_data_uri(uri: str) -> str:
     """The QR code of an otpauth URI as an SVG data URI (made here: nothing leaves the server)."""
+    import segno  # here, not at the top: only setting up two-factor log-in draws a QR code
+
     return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#111", light="#fff")
 
 

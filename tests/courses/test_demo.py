@@ -29,7 +29,7 @@ def test_demo_load_sets_up_the_moot_court_once(app):
     assert run.cohort_id == cohort.id and run.started_at is not None
     teams = db.session.execute(select(CaseTeam).order_by(CaseTeam.number)).scalars().all()
     assert [t.side for t in teams] == ["applicant", "respondent"]
-    assert (count(Cohort), count(CaseTeam), count(CaseJudge), count(CaseSubmission)) == (2, 2, 2, 1)
+    assert (count(Cohort), count(CaseTeam), count(CaseJudge), count(CaseSubmission)) == (3, 2, 2, 1)
     assert [[m.handle for m in row.members] for row in runs.teams(run)] == [
         ["lawyer-chen", "lawyer-li"], ["lawyer-liu", "lawyer-zhou"]]
     assert [(u.handle, j.presiding) for j, u in runs.judges(run)] == [("trainer", True), ("judge-demo", False)]
@@ -55,3 +55,25 @@ def test_demo_load_sets_up_the_moot_court_once(app):
     html = run_page.get_data(as_text=True)
     assert all(handle in html for handle in ("lawyer-li", "lawyer-chen", "lawyer-liu", "lawyer-zhou", "judge-demo"))
     login(app.test_client(), "judge-demo", DEMO_PASSWORD)
+
+
+def test_the_finished_demo_cohort_shows_what_changed(app):
+    """A newcomer opening "What changed" for the finished cohort sees results: at least k people
+    answered before and after, and their knowledge score rose."""
+    from courses.demo import RESULTS_CODE, RESULTS_PEOPLE
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["courses", "sync"]).exit_code == 0
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert len(RESULTS_PEOPLE) >= app.config["AMICUS_MIN_CELL"]
+    cohort = db.session.execute(select(Cohort).where(Cohort.invite_code == RESULTS_CODE)).scalar_one()
+    trainer = app.test_client()
+    login(trainer, "trainer", DEMO_PASSWORD)
+    page = trainer.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    url = f"/courses/anti-gbv-campaigning/surveys/before-the-course/results?cohort={cohort.id}"
+    assert url.replace("&", "&amp;") in page
+    results = trainer.get(url).get_data(as_text=True)
+    assert f'Matched (both)</th><td class="num">{len(RESULTS_PEOPLE)}</td>' in results
+    assert "Knowledge score (measured)" in results and "rose from" in results
+    # Regions are codes: the breakdown names them (or says they were withheld), never a raw code.
+    assert "beijing" not in results

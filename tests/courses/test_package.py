@@ -63,7 +63,7 @@ def test_a_lesson_without_a_title_line(tmp_path):
 
 def test_a_lesson_that_is_not_utf8(tmp_path):
     folder = write_course(tmp_path)
-    (folder / "lessons" / "001-lesson.md").write_bytes("# Title\n\nline two\n".encode() + "中文".encode("gbk"))
+    (folder / "lessons" / "001-lesson.md").write_bytes(b"# Title\n\nline two\n" + "中文".encode("gbk"))
     assert errors_of(folder) == [f"{folder.as_posix()}/lessons/001-lesson.md:4: the file is not valid UTF-8"]
 
 
@@ -110,3 +110,70 @@ def test_unlisted_lesson_files_are_warned_about(tmp_path):
     spec, errors, warnings = read_package(folder)
     assert spec is not None and errors == []
     assert warnings == [f"{folder.as_posix()}/lessons/050-draft.md:1: not listed in course.yaml"]
+
+
+def style_warnings_of(folder):
+    _spec, errors, warnings = read_package(folder)
+    assert errors == []
+    return [w.removeprefix(folder.as_posix() + "/") for w in warnings]
+
+
+def test_lessons_that_refer_to_lessons_or_modules_by_number_are_warned_about(tmp_path):
+    # The course page shows titles, not numbers: "see Lesson 3" leaves the learner guessing.
+    # Unless the lesson or module is titled so, as the test course's are ("Lesson 3", "Module 2").
+    folder = write_course(tmp_path, languages=("en", "zh"))
+    (folder / "lessons" / "001-lesson.md").write_text(
+        "# Title\n\nIntro to Lesson 3.\n\nSee Lesson 7 for more, and lessons 11 and 12.\n\nThe heart of Module 5.\n")
+    (folder / "lessons" / "001-lesson.zh.md").write_text(
+        "# 标题\n\n见第7课。\n\n这是第二单元的核心；第四模块、第9、10课也讲到。\n", encoding="utf-8")
+    warnings = style_warnings_of(folder)
+    assert [w.split(": ")[0] for w in warnings] == [
+        "lessons/001-lesson.md:5", "lessons/001-lesson.md:5", "lessons/001-lesson.md:7",
+        "lessons/001-lesson.zh.md:3", "lessons/001-lesson.zh.md:5", "lessons/001-lesson.zh.md:5",
+        "lessons/001-lesson.zh.md:5",
+    ]
+    assert "'Lesson 7' refers to a lesson or module by number" in warnings[0]
+    assert "'lessons 11 and 12'" in warnings[1]
+    assert [w.split("'")[1] for w in warnings[3:]] == ["第7课", "第二单元", "第四模块", "第9、10课"]
+    assert all(w.endswith("refer to it by its title") for w in warnings)
+
+
+def test_a_space_after_chinese_punctuation_is_warned_about(tmp_path):
+    folder = write_course(tmp_path, languages=("en", "zh"))
+    (folder / "lessons" / "001-lesson.zh.md").write_text(
+        "# 标题\n\n第一句。 第二句，\t第三句：  第四句（见上文） 完。\n\n- **小标题。** 正文\n", encoding="utf-8")
+    warnings = style_warnings_of(folder)
+    assert warnings == [
+        f"lessons/001-lesson.zh.md:{n}: a space after {p!r} shows as a gap in Chinese text: remove it"
+        for n, p in [(3, "。"), (3, "，"), (3, "："), (3, "）"), (5, "。")]
+    ]
+
+
+def test_no_style_warning_for_ordinary_text_or_needed_spaces(tmp_path):
+    quiz = "::q::{}{{\n  ={}？ -> A\n  ={}。 -> B\n  ={}） -> C\n}}\n\n::r::{{=六个月#{}。 ~三个月}}\n"
+    folder = write_course(tmp_path, languages=("en", "zh"), quiz=quiz.format(*"QabcR"))
+    (folder / "quizzes" / "check.zh.gift").write_text(
+        "// 第二模块知识自测。 注释不显示\n" + quiz.format("配对", "她为什么不走", "甲", "乙（丙", "正确"), encoding="utf-8")
+    (folder / "lessons" / "001-lesson.md").write_text(
+        "# Lesson 1\n\nThis lesson has 3 parts; the module's 2 cases. Article 2 of the law (2016), "
+        "chapter 4, 10 lessons in all, `see Lesson 3` in code.\n")
+    (folder / "lessons" / "001-lesson.zh.md").write_text(
+        "# 第1课\n\n第1课的内容：《反家庭暴力法》第二条、第三章、第二十九条第（一）项；第二课堂。\n\n"
+        "| 措施 | 依据（条文） |\n| --- | --- |\n| 禁止家暴 | 第二十九条（一） |\n\n"
+        "- **记者自己的创伤。**正文（见《记者自己的创伤》一课）；**甲。** **乙**。\n"
+        "句末换行。  \n下一行，`代码。 片段`照常。\n\n```\n代码块。 不查\n```\n", encoding="utf-8")
+    assert style_warnings_of(folder) == []
+
+
+def test_the_shipped_library_has_no_numbered_references_or_stray_spaces(app):
+    _specs, _errors, warnings = read_packages([LIBRARY])
+    assert [w for w in warnings if "by number" in w or "a gap in Chinese" in w] == []
+
+
+def test_courses_sync_check_prints_style_warnings_with_file_and_line(app, tmp_path):
+    folder = write_course(tmp_path, languages=("en", "zh"))
+    (folder / "lessons" / "002-lesson.zh.md").write_text("# 标题\n\n好。 见第7课。\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["courses", "sync", "--check", str(folder)])
+    assert result.exit_code == 0
+    assert f"warning: {folder.as_posix()}/lessons/002-lesson.zh.md:3: '第7课' refers to" in result.output
+    assert f"warning: {folder.as_posix()}/lessons/002-lesson.zh.md:3: a space after '。'" in result.output

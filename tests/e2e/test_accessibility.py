@@ -52,25 +52,33 @@ def scan(page) -> list[dict]:
     return page.evaluate(RUN_AXE, TAGS)
 
 
+def walk(browser, live_server, world, language, contexts, viewport=None):
+    """Open each page of pages() as its role (signed in once per role, in ``contexts``); yields
+    (endpoint, template, role, page) with the page loaded."""
+    for endpoint, template, role in pages():
+        if role not in contexts:
+            options = {"viewport": {"width": viewport[0], "height": viewport[1]}} if viewport else {}
+            context = browser.new_context(base_url=live_server.url, locale=language, bypass_csp=True,
+                                          extra_http_headers={"Accept-Language": language}, **options)
+            page = context.new_page()
+            if role != "anonymous":
+                page.goto("/login")
+                page.locator("#handle").fill(HANDLES[role])
+                page.locator("#password").fill(PASSWORD)
+                page.locator("#submit").click()
+                page.wait_for_load_state()
+            contexts[role] = context
+        page = contexts[role].pages[0]
+        response = page.goto(template.format(**world))
+        assert response.status == 200, f"{endpoint} as {role}: {response.status}"
+        yield endpoint, template, role, page
+
+
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
 def test_every_page_passes_axe(browser, live_server, world, language):
     contexts, problems, scanned = {}, [], 0
     try:
-        for endpoint, template, role in pages():
-            if role not in contexts:
-                context = browser.new_context(base_url=live_server.url, locale=language, bypass_csp=True,
-                                              extra_http_headers={"Accept-Language": language})
-                page = context.new_page()
-                if role != "anonymous":
-                    page.goto("/login")
-                    page.locator("#handle").fill(HANDLES[role])
-                    page.locator("#password").fill(PASSWORD)
-                    page.locator("#submit").click()
-                    page.wait_for_load_state()
-                contexts[role] = context
-            page = contexts[role].pages[0]
-            response = page.goto(template.format(**world))
-            assert response.status == 200, f"{endpoint} as {role}: {response.status}"
+        for endpoint, template, role, page in walk(browser, live_server, world, language, contexts):
             assert page.locator("html").get_attribute("lang").startswith(language[:2]), endpoint
             for violation in scan(page):
                 problems.append(f"{endpoint} ({template}) as {role}: {violation}")
@@ -93,4 +101,37 @@ def test_every_page_passes_axe(browser, live_server, world, language):
         for context in contexts.values():
             context.close()
     assert scanned > 40
+    assert not problems, "\n".join(problems)
+
+
+# The widest elements when the document is wider than the window: what to fix.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 1 && !(el.parentElement && el.parentElement.closest('.table-wrap'))) {
+      wide.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''} to ${Math.round(box.right)}px`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, width: width, wide: wide.slice(0, 5)};
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, world, language):
+    """At 375 px (phones are 360-390 px wide) no page of the role matrix is wider than the screen:
+    wide tables scroll inside their own box."""
+    contexts, problems, opened = {}, [], 0
+    try:
+        for endpoint, template, role, page in walk(browser, live_server, world, language, contexts, (375, 812)):
+            overflow = page.evaluate(OVERFLOW)
+            if overflow:
+                problems.append(f"{endpoint} ({template}) as {role}: {overflow}")
+            opened += 1
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert opened > 40
     assert not problems, "\n".join(problems)

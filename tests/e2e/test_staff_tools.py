@@ -1,6 +1,8 @@
-"""Staff journeys in the browser: an admin's reset link, a trainer's GIFT import and essay marking."""
+"""Staff journeys in the browser: an admin's reset link, a trainer's GIFT import and essay marking,
+an admin making a trainer's account that the trainer sets up and finds her tools with."""
 from datetime import date
 
+import pyotp
 from playwright.sync_api import expect
 
 from courses.package import read_packages
@@ -99,7 +101,7 @@ def test_admin_adds_a_helpline_that_a_participant_finds(page_factory, live_serve
     admin = page_factory()
     log_in(admin, "helpline-admin")
     admin.get_by_role("link", name="Helplines").click()
-    admin.get_by_label("Region").fill("Yunnan")
+    admin.get_by_label("Region").select_option(label="Yunnan")
     admin.get_by_label("Name (English)").fill("Kunming women's shelter")
     admin.get_by_label("Phone or how to reach it").fill("0871-0000000")
     admin.get_by_role("button", name="Save").click()
@@ -110,3 +112,54 @@ def test_admin_adds_a_helpline_that_a_participant_finds(page_factory, live_serve
     reader.get_by_role("link", name="Get support").click()
     expect(reader.get_by_role("heading", name="Yunnan")).to_be_visible()
     expect(reader.get_by_text("0871-0000000")).to_be_visible()
+
+
+def test_admin_makes_a_trainer_who_sets_up_and_finds_her_tools(page_factory, live_server, tmp_path):
+    folder = write_course(tmp_path, slug="tools-course", modules=1, lessons=1, sequential=False)
+    sync_courses(read_packages([folder])[0])
+    accounts.create_user("tools-admin", PASSWORD, role="admin")
+    db.session.commit()
+    live_server.app.config["AMICUS_TWO_FACTOR_ROLES"] = ["trainer", "admin"]
+    try:
+        admin = page_factory()
+        log_in(admin, "tools-admin")
+        # The admin has no two-factor yet: she sets it up first, then lands on the overview.
+        totp = pyotp.TOTP(admin.locator("code.secret").inner_text().replace(" ", ""))
+        admin.get_by_label("Code from the app").fill(totp.now())
+        admin.get_by_role("button", name="Turn on two-factor log-in").click()
+        admin.get_by_role("link", name="I have kept them").click()
+        expect(admin.get_by_role("heading", name="Administration")).to_be_visible()
+        admin.get_by_role("link", name="Create a trainer or admin account").click()
+        admin.get_by_label("Handle").fill("tools-coach")
+        admin.get_by_label("Role").select_option("trainer")
+        admin.get_by_role("button", name="Create account and set-up link").click()
+        expect(admin.get_by_role("heading", name="One-time set-up link for tools-coach")).to_be_visible()
+        link = admin.locator("#setup-link").input_value()
+
+        coach = page_factory()
+        coach.goto(link.replace(live_server.url, ""))
+        coach.get_by_label("New password", exact=True).fill("violet river cotton lamp")
+        coach.get_by_label("New password again").fill("violet river cotton lamp")
+        coach.get_by_role("button", name="Set password").click()
+        log_in(coach, "tools-coach", "violet river cotton lamp")
+        expect(coach.get_by_role("heading", name="Set up two-factor log-in")).to_be_visible()
+        totp = pyotp.TOTP(coach.locator("code.secret").inner_text().replace(" ", ""))
+        coach.get_by_label("Code from the app").fill(totp.now())
+        coach.get_by_role("button", name="Turn on two-factor log-in").click()
+        coach.get_by_role("link", name="I have kept them").click()
+        expect(coach.get_by_role("heading", name="Your cohorts")).to_be_visible()
+
+        # Once she runs a cohort of the course, its page leads her to the GIFT import.
+        cohorts.create_cohort(accounts.find_user("tools-coach"), get_course("tools-course").id, "Tools cohort",
+                              date.today(), None)
+        db.session.commit()
+        coach.goto("/courses/tools-course")
+        coach.get_by_role("link", name="Question bank: import questions from a GIFT file").click()
+        expect(coach.get_by_role("heading", name="Question bank")).to_be_visible()
+        expect(coach.get_by_label("GIFT file")).to_be_visible()
+
+        admin.goto("/admin/audit")
+        expect(admin.get_by_role("cell", name="Created a staff account")).to_be_visible()
+        expect(admin.get_by_role("cell", name="the account tools-coach").first).to_be_visible()
+    finally:
+        live_server.app.config["AMICUS_TWO_FACTOR_ROLES"] = []

@@ -1,12 +1,15 @@
-"""A trainer creates a cohort, a participant joins and works, the trainer reads the matrix."""
+"""A trainer creates a cohort, a participant joins and works, the trainer reads the matrix (on a
+wide screen and on a phone) and runs the course's case exercise with the cohort."""
 import csv
 import io
+import re
 
 from playwright.sync_api import expect
 
 from courses.package import read_packages
 from courses.sync import sync_courses
 from tests.conftest import PASSWORD, write_course
+from tests.courses.cases.helpers import case_files
 from tests.e2e.conftest import screenshot
 from training import accounts
 from training.extensions import db
@@ -20,7 +23,7 @@ def log_in(page, handle):
 
 
 def test_trainer_runs_a_cohort(page_factory, live_server, tmp_path):
-    folder = write_course(tmp_path, slug="cohort-course", modules=1, lessons=3, sequential=False)
+    folder = write_course(tmp_path, slug="cohort-course", modules=1, lessons=3, sequential=False, case=case_files())
     specs, errors, _ = read_packages([folder])
     assert not errors
     sync_courses(specs)
@@ -55,17 +58,54 @@ def test_trainer_runs_a_cohort(page_factory, live_server, tmp_path):
     rows = trainer.locator("table.matrix tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("ada-e2e")
-    expect(rows.nth(0)).to_contain_text("100%")
+    expect(rows.nth(0)).to_contain_text("75%")
     trainer.get_by_role("link", name="Progress").click()  # sort by progress, highest first
     expect(rows.nth(0)).to_contain_text("ada-e2e")
     trainer.get_by_role("link", name="Progress ↓").click()  # then lowest first
     expect(rows.nth(0)).to_contain_text("bo-e2e")
-    expect(rows.nth(0)).to_contain_text("33%")
+    expect(rows.nth(0)).to_contain_text("25%")
     screenshot(trainer, "cohort-matrix")
+
+    # Each column names its activity and kind; each cell says its state, in words for screen readers.
+    headings = trainer.locator("table.matrix thead th.activity-col")
+    expect(headings).to_have_count(4)
+    expect(headings.nth(0)).to_contain_text("Lesson 1")
+    expect(headings.nth(3)).to_contain_text("Case exercise")
+    expect(rows.nth(0).locator("td.cell")).to_have_text(["✓Done", "·Not started", "·Not started", "·Not started"])
+    expect(trainer.locator(".matrix-legend")).to_contain_text("Submitted, awaiting a mark")
+    # The full title shows on keyboard focus (the heading shows a short one).
+    headings.nth(3).locator("a").focus()
+    shown = headings.nth(3).locator("a").evaluate("a => getComputedStyle(a, '::after').content")
+    assert shown == '"The Wang application"'
+
+    # The case exercise: set up once, then the page links to the run instead of offering another.
+    cohort_url = trainer.url
+    trainer.get_by_role("button", name="Run “The Wang application” with this cohort").click()
+    expect(trainer).to_have_url(re.compile(r"/case-runs/\d+$"))
+    run_url = trainer.url
+    trainer.goto(cohort_url)
+    expect(trainer.get_by_text("“The Wang application” is running for this cohort")).to_be_visible()
+    expect(trainer.get_by_role("button", name="Run “The Wang application” with this cohort")).to_have_count(0)
+    trainer.get_by_role("link", name="open the exercise").click()
+    assert trainer.url == run_url
+    trainer.goto(cohort_url)
+
+    # On a phone the page does not scroll sideways: the matrix scrolls in its box, names in view.
+    trainer.set_viewport_size({"width": 375, "height": 800})
+    trainer.reload()
+    assert trainer.evaluate("document.documentElement.scrollWidth") <= 375
+    box = trainer.locator(".matrix-wrap")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    name = rows.nth(0).locator("th").bounding_box()
+    assert abs(name["x"] - box.bounding_box()["x"]) < 2
+    expect(rows.nth(0).locator("th")).to_be_in_viewport()
+    screenshot(trainer, "cohort-matrix-phone")
+    trainer.set_viewport_size({"width": 1100, "height": 900})
 
     with trainer.expect_download() as info:
         trainer.get_by_role("link", name="Download CSV").click()
     content = info.value.path().read_text(encoding="utf-8-sig")
     table = list(csv.reader(io.StringIO(content)))
     assert table[0][:4] == ["handle", "profession", "region", "percent"]
-    assert {row[0]: row[3] for row in table[1:]} == {"ada-e2e": "100", "bo-e2e": "33"}
+    assert {row[0]: row[3] for row in table[1:]} == {"ada-e2e": "75", "bo-e2e": "25"}

@@ -1,13 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect
 
+from tests.conftest import PASSWORD
 from training import accounts, sessions
 from training.accounts import AccountError, Role
 from training.db import utcnow
 from training.extensions import db
-from tests.conftest import PASSWORD
 
 
 @pytest.mark.parametrize("handle", ["mei", "王小梅", "محمد_العلي", "Nguyễn.Thị", "देवनागरी", "ខ្មែរ-01"])
@@ -40,6 +39,22 @@ def test_handles_are_unique_regardless_of_case_and_width(app):
     for twin in ("mei", "MEI", "Ｍｅｉ"):  # the last is full-width, NFKC folds it
         with pytest.raises(AccountError, match="taken"):
             accounts.create_user(twin, PASSWORD)
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaa", "password123", "1234567890", "qwertyuiop", "mei-handle-long1",
+                                      "iloveyou2026", "我们一起去看海"])
+def test_a_password_easy_to_guess_is_refused_whatever_its_length(app, password):
+    with pytest.raises(AccountError, match="easy to guess|characters") as refused:
+        accounts.create_user("mei-handle-long", password)
+    assert refused.value.field == "password"
+
+
+@pytest.mark.parametrize("password", ["我和朋友周末去爬山", "correct horse battery", "Hai lần bảy mươi ba", "violet-river-cotton",
+                                      # longer than the 72 characters the estimator reads (it refuses more)
+                                      "the court issued the order on a rainy tuesday in march " * 2,
+                                      ("river cotton violet " * 13)[:256]])
+def test_a_hard_password_is_accepted_in_any_script(app, password):
+    assert accounts.create_user("mei", password).handle == "mei"
 
 
 def test_passwords_are_hashed_with_argon2id(app):
@@ -89,34 +104,6 @@ def test_load_user_rejects_malformed_ids(app, make_user):
     for bad in ("", "abc", f"{user.id}", f"{user.id}:", "1:2:3", f"x:{token}", f"{user.id + 1}:{token}"):
         assert sessions.load_user(bad) is None
     assert sessions.load_user(f"{user.id}:{token}").id == user.id
-
-
-def test_a_page_read_with_the_user_gets_a_user_like_the_orms(app, make_user):
-    """My learning reads the user's columns in its own statement and makes the User from them:
-    the object must behave as one loaded by a query (persistent, not dirty, the other columns
-    loaded on first use, changes saved), and be the session's own when it holds one already."""
-    user = make_user("mei", profession="lawyer")
-    with app.test_request_context():
-        token = sessions.start(user)
-        db.session.commit()
-    user_id = user.id
-    db.session.remove()
-    with app.test_request_context("/learning"):
-        loaded = sessions.load_user(f"{user_id}:{token}")
-        assert sessions.prefetched(("learning",), {}) is not None  # read with the page's rows
-        state = inspect(loaded)
-        assert state.persistent and not db.session.dirty and loaded in db.session
-        assert "profession" in state.expired_attributes or "profession" in state.unloaded
-        assert (loaded.handle, loaded.profession, loaded.session_id is not None) == ("mei", "lawyer", True)
-        loaded.region = "east-asia"
-        db.session.commit()
-        db.session.remove()
-    assert db.session.get(accounts.User, user_id).region == "east-asia"
-    db.session.remove()
-    with app.test_request_context("/learning"):
-        held = db.session.get(accounts.User, user_id)
-        assert sessions.load_user(f"{user_id}:{token}") is held
-        assert sessions.load_user(f"{user_id}:not-the-token") is None
 
 
 @pytest.mark.parametrize("agent, label", [

@@ -12,12 +12,12 @@ from quizzes.surveys import services as survey_services
 from quizzes.surveys.models import SurveyResponse
 from tests.certificates.test_views import named_certificate
 from tests.conftest import PASSWORD, SURVEY_YAML, login
+from tests.courses.cases.helpers import setup_moot
 from training import audit
 from training.accounts import Role, User
-from tests.courses.cases.helpers import setup_moot
 from training.audit import AuditEntry
-from training.personal_data import delete_account
 from training.extensions import db
+from training.personal_data import delete_account
 from training.progress import Enrolment
 
 

@@ -7,11 +7,13 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from tests.conftest import make_app
+from training.app import add_migrations
 from training.extensions import db
 
 
 def test_migrations_match_the_models(tmp_path):
     app = make_app(tmp_path)
+    add_migrations(app)
     with app.app_context():
         if os.environ.get("DATABASE_URL"):
             db.drop_all()

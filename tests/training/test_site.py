@@ -90,7 +90,8 @@ def test_production_requires_a_secret_key(monkeypatch):
 
 def test_production_cookies_are_secure_and_redis_is_used(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
-    app = create_app({"AMICUS_ENV": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app({"AMICUS_ENV": "production", "SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                      "AMICUS_BASE_URL": "https://training.example.org"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     response = app.test_client().get("/healthz")
@@ -138,7 +139,7 @@ def test_cli_users_create_and_reset_link(app):
     result = runner.invoke(args=["users", "create", "chief", "--password", "a long admin password"])
     assert result.exit_code == 1 and "taken" in result.output
     result = runner.invoke(args=["users", "create", "coach", "--role", "trainer", "--password", "short"])
-    assert result.exit_code == 1 and "10 to 256" in result.output
+    assert result.exit_code == 1 and "8 to 256" in result.output
     runner.invoke(args=["users", "create", "mei", "--password", "a long user password"])
     result = runner.invoke(args=["users", "reset-link", "mei", "--admin", "chief"])
     assert result.exit_code == 0 and "http://127.0.0.1:5000/reset/" in result.output

@@ -13,10 +13,12 @@ def test_admin_adds_and_edits_helplines_and_readers_see_their_region_first(app, 
     form = {"region": "", "name_en": "Women's rights hotline", "name_zh": "妇女维权热线", "contact": "12338",
             "notes_en": "Advice and referral", "position": "1", "active": "y"}
     assert client.post("/admin/helplines", data=form).status_code == 302
-    local = {**form, "region": "Sichuan", "name_en": "Chengdu shelter", "name_zh": "", "contact": "028-0000000"}
+    local = {**form, "region": "sichuan", "name_en": "Chengdu shelter", "name_zh": "", "contact": "028-0000000"}
     assert client.post("/admin/helplines", data=local).status_code == 302
     nameless = client.post("/admin/helplines", data={**form, "name_en": " ", "name_zh": ""})
     assert nameless.status_code == 422 and "at least one language" in nameless.get_data(as_text=True)
+    unlisted = client.post("/admin/helplines", data={**local, "region": "Chengdu"})
+    assert unlisted.status_code == 422 and "Choose a region from the list" in unlisted.get_data(as_text=True)
     assert db.session.execute(select(func.count(Helpline.id))).scalar_one() == 2
 
     anonymous = app.test_client().get("/support").get_data(as_text=True)
@@ -27,6 +29,7 @@ def test_admin_adds_and_edits_helplines_and_readers_see_their_region_first(app, 
     assert page.index("Chengdu shelter") < page.index("rights hotline")  # her region first
     zh = app.test_client().get("/support", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert "妇女维权热线" in zh and "Chengdu shelter" in zh  # falls back to the language there is
+    assert "<h2>四川</h2>" in zh and "Sichuan" not in zh  # the region in the reader's language
 
     row = db.session.execute(select(Helpline).where(Helpline.contact == "12338")).scalar_one()
     edit = client.get(f"/admin/helplines/{row.id}").get_data(as_text=True)

@@ -246,3 +246,16 @@ def test_changing_the_password_logs_out_the_other_devices(app, make_user):
                                   "confirm": "a new long password"})
     assert phone.get("/account").status_code == 302
     assert laptop.get("/account").status_code == 200
+
+
+def test_the_set_up_page_names_apps_that_install_in_mainland_china(app, client, make_user):
+    # No Google Play there: name apps in Apple's China store and the Chinese Android stores.
+    make_user("coach", role=Role.TRAINER)
+    login(client, "coach")
+    page = client.get("/account/two-factor", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    for name in ("Microsoft Authenticator", "Tencent Authenticator", "Alibaba Cloud app", "mainland China"):
+        assert name in page, name
+    page = client.get("/account/two-factor", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    for name in ("Microsoft Authenticator", "腾讯身份验证器", "阿里云 App", "虚拟 MFA", "中国大陆"):
+        assert name in page, name
+    assert "FreeOTP" not in page and "Google" not in page

@@ -5,10 +5,8 @@ Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
+from alembic import op
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

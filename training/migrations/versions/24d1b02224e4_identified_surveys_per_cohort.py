@@ -5,11 +5,8 @@ Revises: a0743d86a152
 Create Date: 2026-11-21 20:53:44.370484
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '24d1b02224e4'

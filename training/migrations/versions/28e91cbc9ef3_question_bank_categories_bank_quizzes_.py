@@ -5,11 +5,8 @@ Revises: 87b722a40ef3
 Create Date: 2026-11-21 20:17:03.810404
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '28e91cbc9ef3'
@@ -27,8 +24,8 @@ def upgrade():
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('category', sa.String(length=200), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('imported_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_question_imports_course_id_courses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_question_imports_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question_imports'))

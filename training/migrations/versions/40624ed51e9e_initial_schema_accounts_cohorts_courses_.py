@@ -5,11 +5,8 @@ Revises:
 Create Date: 2026-11-21 19:38:55.667618
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '40624ed51e9e'
@@ -32,7 +29,7 @@ def upgrade():
     sa.Column('last_reviewed', sa.Date(), nullable=True),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('synced_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('synced_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_courses')),
     sa.UniqueConstraint('slug', name=op.f('uq_courses_slug'))
     )
@@ -47,8 +44,8 @@ def upgrade():
     sa.Column('region', sa.String(length=64), nullable=True),
     sa.Column('locale', sa.String(length=8), nullable=True),
     sa.Column('session_token', sa.String(length=32), nullable=False),
-    sa.Column('created_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('last_login_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('handle_key', name=op.f('uq_users_handle_key'))
     )
@@ -60,7 +57,7 @@ def upgrade():
     sa.Column('ends_on', sa.Date(), nullable=True),
     sa.Column('invite_code', sa.String(length=8), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_cohorts_course_id_courses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_cohorts_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohorts')),
@@ -100,9 +97,9 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('used_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_password_resets_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_resets_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_password_resets')),
@@ -134,7 +131,7 @@ def upgrade():
     sa.Column('cohort_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('joined_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('joined_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_members_cohort_id_cohorts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_cohort_members_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_members')),
@@ -148,7 +145,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.Integer(), nullable=False),
-    sa.Column('completed_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_activity_completions_activity_id_activities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_activity_completions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_completions')),
@@ -162,9 +159,9 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=True),
-    sa.Column('enrolled_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('enrolled_at', sa.DateTime(), nullable=False),
     sa.Column('last_activity_id', sa.Integer(), nullable=True),
-    sa.Column('last_seen_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_enrolments_cohort_id_cohorts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_enrolments_course_id_courses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['last_activity_id'], ['activities.id'], name=op.f('fk_enrolments_last_activity_id_activities'), ondelete='SET NULL'),

@@ -5,11 +5,8 @@ Revises: b1e7585f74bb
 Create Date: 2026-11-22 00:20:17.941288
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '63b6b5365fde'

@@ -5,11 +5,8 @@ Revises: 40624ed51e9e
 Create Date: 2026-11-21 20:10:25.954092
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '87b722a40ef3'
@@ -42,9 +39,9 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('started_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('deadline_at', training.db.UTCDateTime(), nullable=True),
-    sa.Column('submitted_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('deadline_at', sa.DateTime(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('question_ids', sa.JSON(), nullable=False),
     sa.Column('choice_orders', sa.JSON(), nullable=False),
     sa.Column('score', sa.Float(), nullable=True),
@@ -80,10 +77,10 @@ def upgrade():
     sa.Column('attempt_id', sa.Integer(), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('value', sa.JSON(), nullable=True),
-    sa.Column('saved_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('saved_at', sa.DateTime(), nullable=False),
     sa.Column('fraction', sa.Float(), nullable=True),
     sa.Column('marked_by_id', sa.Integer(), nullable=True),
-    sa.Column('marked_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('marked_at', sa.DateTime(), nullable=True),
     sa.Column('marker_comment', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['attempt_id'], ['quiz_attempts.id'], name=op.f('fk_quiz_responses_attempt_id_quiz_attempts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['marked_by_id'], ['users.id'], name=op.f('fk_quiz_responses_marked_by_id_users'), ondelete='SET NULL'),

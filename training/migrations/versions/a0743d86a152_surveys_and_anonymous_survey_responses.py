@@ -5,11 +5,8 @@ Revises: 28e91cbc9ef3
 Create Date: 2026-11-21 20:31:09.570780
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a0743d86a152'

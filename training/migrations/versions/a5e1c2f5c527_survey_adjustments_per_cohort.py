@@ -5,11 +5,8 @@ Revises: 24d1b02224e4
 Create Date: 2026-11-21 20:58:32.366816
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a5e1c2f5c527'

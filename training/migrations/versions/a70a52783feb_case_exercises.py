@@ -5,11 +5,8 @@ Revises: 6626b228af9c
 Create Date: 2026-11-21 22:50:45.947444
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a70a52783feb'
@@ -48,11 +45,11 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('exercise_id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=False),
-    sa.Column('started_at', training.db.UTCDateTime(), nullable=True),
-    sa.Column('submissions_due', training.db.UTCDateTime(), nullable=False),
-    sa.Column('late_until', training.db.UTCDateTime(), nullable=True),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('submissions_due', sa.DateTime(), nullable=False),
+    sa.Column('late_until', sa.DateTime(), nullable=True),
     sa.Column('teams_open', sa.Boolean(), nullable=False),
-    sa.Column('results_published_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('results_published_at', sa.DateTime(), nullable=True),
     sa.Column('show_rank', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_case_runs_cohort_id_cohorts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['exercise_id'], ['case_exercises.id'], name=op.f('fk_case_runs_exercise_id_case_exercises'), ondelete='CASCADE'),
@@ -68,8 +65,8 @@ def upgrade():
     sa.Column('asked_by_id', sa.Integer(), nullable=True),
     sa.Column('question', sa.Text(), nullable=False),
     sa.Column('answer', sa.Text(), nullable=True),
-    sa.Column('asked_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('published_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('asked_at', sa.DateTime(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['asked_by_id'], ['users.id'], name=op.f('fk_case_clarifications_asked_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['run_id'], ['case_runs.id'], name=op.f('fk_case_clarifications_run_id_case_runs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_clarifications'))
@@ -96,7 +93,7 @@ def upgrade():
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('written_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('written_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['case_runs.id'], name=op.f('fk_case_reflections_run_id_case_runs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_reflections_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_reflections')),
@@ -109,8 +106,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
-    sa.Column('opens_at', training.db.UTCDateTime(), nullable=True),
-    sa.Column('opened_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('opens_at', sa.DateTime(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['case_runs.id'], name=op.f('fk_case_stages_run_id_case_runs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_stages')),
     sa.UniqueConstraint('run_id', 'slug', name=op.f('uq_case_stages_run_id_slug'))
@@ -138,7 +135,7 @@ def upgrade():
     sa.Column('marks', sa.JSON(), nullable=True),
     sa.Column('percent', sa.Float(), nullable=True),
     sa.Column('feedback', sa.Text(), nullable=True),
-    sa.Column('submitted_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['reviewer_team_id'], ['case_teams.id'], name=op.f('fk_case_peer_reviews_reviewer_team_id_case_teams'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['case_runs.id'], name=op.f('fk_case_peer_reviews_run_id_case_runs'), ondelete='CASCADE'),
@@ -160,7 +157,7 @@ def upgrade():
     sa.Column('marks', sa.JSON(), nullable=False),
     sa.Column('percent', sa.Float(), nullable=False),
     sa.Column('feedback', sa.Text(), nullable=False),
-    sa.Column('submitted_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['judge_id'], ['users.id'], name=op.f('fk_case_scores_judge_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['case_runs.id'], name=op.f('fk_case_scores_run_id_case_runs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['team_id'], ['case_teams.id'], name=op.f('fk_case_scores_team_id_case_teams'), ondelete='CASCADE'),
@@ -176,8 +173,8 @@ def upgrade():
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('updated_at', training.db.UTCDateTime(), nullable=True),
-    sa.Column('submitted_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
     sa.Column('late', sa.Boolean(), nullable=False),
     sa.Column('penalty', sa.Float(), nullable=False),
@@ -210,7 +207,7 @@ def upgrade():
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
-    sa.Column('uploaded_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
     sa.Column('data', sa.LargeBinary(), nullable=True),
     sa.ForeignKeyConstraint(['submission_id'], ['case_submissions.id'], name=op.f('fk_case_attachments_submission_id_case_submissions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_case_attachments_uploaded_by_id_users'), ondelete='SET NULL'),
@@ -223,7 +220,7 @@ def upgrade():
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('saved_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('saved_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_case_submission_versions_author_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['submission_id'], ['case_submissions.id'], name=op.f('fk_case_submission_versions_submission_id_case_submissions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_submission_versions')),

@@ -5,11 +5,8 @@ Revises: 63b6b5365fde
 Create Date: 2026-11-22 00:23:11.367101
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ad8caba3e3fc'
@@ -33,8 +30,6 @@ def upgrade():
     # The answers of responses already submitted, from their JSON.
     import json
 
-    from quizzes.surveys.models import answer_rows
-
     bind = op.get_bind()
     responses = sa.table("survey_responses", sa.column("id", sa.String), sa.column("state", sa.String),
                          sa.column("answers", sa.JSON))
@@ -43,12 +38,30 @@ def upgrade():
     rows = []
     for response_id, given in bind.execute(sa.select(responses.c.id, responses.c.answers)
                                            .where(responses.c.state == "submitted")):
-        rows.extend(answer_rows(response_id, json.loads(given) if isinstance(given, str) else given))
+        rows.extend(_answer_rows(response_id, json.loads(given) if isinstance(given, str) else given))
         if len(rows) >= 5000:
             bind.execute(answers.insert(), rows)
             rows = []
     if rows:
         bind.execute(answers.insert(), rows)
+
+
+def _answer_rows(response_id, answers):
+    """The survey_answers rows of a response's answers (JSON as stored), as the application made
+    them when this revision was written (quizzes/surveys/models.answer_rows, copied here: this
+    migration must do the same whatever that function becomes)."""
+    rows = []
+    for item, value in (answers or {}).items():
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int):
+            rows.append({"response_id": response_id, "item": item, "position": 0, "value": value, "text": None})
+        elif isinstance(value, list):
+            rows.extend({"response_id": response_id, "item": item, "position": i, "value": v, "text": None}
+                        for i, v in enumerate(value) if isinstance(v, int) and not isinstance(v, bool))
+        elif isinstance(value, str) and value.strip():
+            rows.append({"response_id": response_id, "item": item, "position": 0, "value": None, "text": value})
+    return rows
 
 
 def downgrade():

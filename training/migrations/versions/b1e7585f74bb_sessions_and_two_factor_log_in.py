@@ -5,11 +5,8 @@ Revises: a70a52783feb
 Create Date: 2026-11-22 00:03:31.629032
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b1e7585f74bb'
@@ -24,7 +21,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('used_at', training.db.UTCDateTime(), nullable=True),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes'))
     )
@@ -36,8 +33,8 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('device', sa.String(length=60), nullable=False),
-    sa.Column('created_at', training.db.UTCDateTime(), nullable=False),
-    sa.Column('last_seen_at', training.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))

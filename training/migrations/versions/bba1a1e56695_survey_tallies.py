@@ -5,11 +5,8 @@ Revises: ad8caba3e3fc
 Create Date: 2026-11-22 01:27:23.301132
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bba1a1e56695'

@@ -5,11 +5,8 @@ Revises: a5e1c2f5c527
 Create Date: 2026-11-21 21:16:51.032181
 
 """
-from alembic import op
 import sqlalchemy as sa
-
-import training.db  # noqa: F401 - custom column types (UTCDateTime)
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd701723577c6'
