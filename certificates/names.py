@@ -5,6 +5,8 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
+from training.refusals import Refusal
+
 MAX_LENGTH = 100
 # Punctuation that belongs in names: apostrophes, hyphens, full stops, commas, brackets and the
 # middle dots of transliterated names (玛丽·居里, マリー・キュリー).
@@ -17,12 +19,8 @@ JOINERS = {"\u200c", "\u200d"}
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
-class InvalidName(ValueError):
+class InvalidName(Refusal, ValueError):
     """A name that cannot be printed; the message says why."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def clean_name(raw: str | None) -> str:

@@ -23,6 +23,7 @@ from training.cohorts import Cohort, can_manage
 from training.db import utcnow
 from training.extensions import db
 from training.progress import ActivityCompletion, Enrolment
+from training.refusals import Refusal
 
 # Crockford's base 32: no I, L, O or U, so a code typed from paper is read back right.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -30,13 +31,8 @@ CODE_LENGTH = 16  # 80 bits
 REASON_MAX = 500
 
 
-class CertificateError(ValueError):
-    """A request that cannot be carried out; ``message`` is safe to show."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class CertificateError(Refusal, ValueError):
+    """A certificate request that cannot be carried out."""
 
 
 def new_code() -> str:

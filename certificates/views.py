@@ -25,6 +25,7 @@ from training.forms import ConfirmForm
 from training.i18n import current_language
 from training.params import page_number
 from training.public_links import base_url
+from training.refusals import refuse
 
 bp = Blueprint("certificates", __name__)
 
@@ -213,9 +214,7 @@ def admin_reissue(cert_id: int):
     try:
         new = services.reissue(current_user, cert)
     except services.CertificateError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("certificates.admin_show", cert_id=cert.id))
+        return refuse(error, url_for("certificates.admin_show", cert_id=cert.id))
     audit.record(current_user, "certificate.reissue", f"certificate {cert.id} -> {new.id}", request.remote_addr)
     db.session.commit()
     flash(_("A new certificate is issued. Its holder is asked for the name to print when she next opens it."),

@@ -16,17 +16,14 @@ from training.accounts import User
 from training.cohorts import runs_a_cohort_of
 from training.db import utcnow
 from training.extensions import db
+from training.refusals import Refusal
 
 MAX_GIFT_BYTES = 2 * 1024 * 1024
 DEFAULT_CATEGORY = "default"
 
 
-class BankError(ValueError):
-    """An import that cannot be done; ``message`` is safe to show and nothing was stored."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class BankError(Refusal, ValueError):
+    """An import that cannot be done; nothing was stored."""
 
 
 def decode_upload(data: bytes) -> str:

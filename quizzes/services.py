@@ -27,17 +27,14 @@ from training.cohorts import Cohort, CohortMember
 from training.db import locked, utcnow
 from training.extensions import db
 from training.progress import mark_complete
+from training.refusals import Refusal
 
 # Answers sent this long after the deadline still count: the request left before it passed.
 DEADLINE_GRACE = timedelta(seconds=30)
 
 
-class QuizError(Exception):
-    """A refusal with a message safe to show; nothing was changed."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class QuizError(Refusal):
+    """A quiz's refusal; nothing was changed."""
 
 
 class NotAllowed(QuizError):

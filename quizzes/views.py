@@ -23,6 +23,7 @@ from training.db import utcnow
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
+from training.refusals import refuse
 
 bp = Blueprint("quizzes", __name__)
 
@@ -49,8 +50,7 @@ def start(slug: str, activity: str):
     try:
         attempt = services.start_attempt(ctx, current_user)
     except services.QuizError as not_started:
-        flash(str(not_started.message), "error")
-        return redirect(url_for("quizzes.show", slug=slug, activity=activity))
+        return refuse(not_started, url_for("quizzes.show", slug=slug, activity=activity))
     db.session.commit()
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
@@ -98,11 +98,10 @@ def save(attempt_id: int):
     try:
         services.save_answers(attempt, current_user, services.answers_from_form(attempt, request.form))
     except services.QuizError as problem:
-        db.session.rollback()
         if _wants_json():
+            db.session.rollback()
             return jsonify(saved=False, error=str(problem.message)), 409
-        flash(str(problem.message), "error")
-        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+        return refuse(problem, url_for("quizzes.attempt", attempt_id=attempt.id))
     db.session.commit()
     if _wants_json():
         return jsonify(saved=True, at=format_time(utcnow(), "HH:mm:ss"))  # in the reader's zone
@@ -136,8 +135,7 @@ def submit(attempt_id: int):
             db.session.rollback()
             if attempt.state != "in_progress":  # submitted meanwhile (another tab): her review
                 return redirect(url_for("quizzes.review", attempt_id=attempt.id))
-            flash(str(problem.message), "error")
-            return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+            return refuse(problem, url_for("quizzes.attempt", attempt_id=attempt.id))
         db.session.commit()
     return redirect(url_for("quizzes.review", attempt_id=attempt.id))
 
@@ -199,8 +197,7 @@ def mark(response_id: int):
     except services.NotAllowed:
         abort(403)
     except services.QuizError as problem:
-        flash(str(problem.message), "error")
-        return redirect(url_for("quizzes.marking"))
+        return refuse(problem, url_for("quizzes.marking"))
     db.session.commit()
     flash(_("Mark saved."), "success")
     return redirect(url_for("quizzes.marking"))
@@ -273,8 +270,7 @@ def bank_confirm(slug: str, import_id: int):
     try:
         report = bank_service.confirm_upload(current_user, staged)
     except bank_service.BankError as problem:
-        flash(str(problem.message), "error")
-        return redirect(url_for("quizzes.bank", slug=slug))
+        return refuse(problem, url_for("quizzes.bank", slug=slug))
     db.session.commit()
     flash(ngettext("%(num)d question added to %(categories)s; %(dup)d already there.",
                    "%(num)d questions added to %(categories)s; %(dup)d already there.", report.added,

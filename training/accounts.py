@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
+from training.refusals import Refusal
 from training.regions import region_code
 
 HANDLE_MIN, HANDLE_MAX = 3, 40
@@ -83,13 +84,8 @@ PROFESSION_LABELS = {
 }
 
 
-class AccountError(ValueError):
-    """A request about an account that cannot be carried out; str() is safe to show."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class AccountError(Refusal, ValueError):
+    """A request about an account that cannot be carried out."""
 
 
 class AccountErrors(AccountError):

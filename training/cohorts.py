@@ -14,19 +14,15 @@ from training import timezones
 from training.accounts import User, clean_text
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
+from training.refusals import Refusal
 
 # No 0/O or 1/I/L: codes are read aloud and copied from slides.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-class CohortError(ValueError):
-    """A cohort request that cannot be carried out; str() is safe to show."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class CohortError(Refusal, ValueError):
+    """A cohort request that cannot be carried out."""
 
 
 class Cohort(db.Model):

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from training import sessions
+from training.refusals import Refusal
 
 # Offered first, in this order: where the platform's people mostly are, then the zones of the
 # partners and trainers they work with.
@@ -30,13 +31,11 @@ COMMON_ZONES = (
 ZONE_MAX = 64  # the longest IANA name is 32 characters
 
 
-class TimezoneError(ValueError):
-    """A zone name that is not one; str() is safe to show."""
+class TimezoneError(Refusal, ValueError):
+    """A zone name that is not one (the form's field is ``timezone`` unless said otherwise)."""
 
     def __init__(self, message, field: str = "timezone"):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
 
 
 @cache

@@ -24,7 +24,7 @@ from courses.cases.forms import (
 )
 from courses.cases.models import CaseRun, CaseTeam
 from courses.cases.services import CaseError
-from courses.cases.views import bp, download, refuse, rubric_view
+from courses.cases.views import bp, download, rubric_view
 from training import audit, timezones
 from training.cohorts import Cohort, can_manage, participants
 from training.extensions import db
@@ -32,6 +32,7 @@ from training.forms import ConfirmForm
 from training.i18n import current_language
 from training.params import whole_number
 from training.public_links import public_url
+from training.refusals import refuse
 
 # --- the trainer's run --------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from training.cohorts import Cohort
 from training.db import first_or_create, utcnow
 from training.extensions import db
 from training.progress import Enrolment, mark_complete
+from training.refusals import Refusal
 
 QUESTION_MAX = 1000
 REFLECTION_MIN, REFLECTION_MAX = 50, 5000
@@ -48,12 +49,8 @@ SUBMISSION_MAX_CHARS = 200_000
 VERSION_WINDOW = timedelta(minutes=5)
 
 
-class CaseError(Exception):
-    """A refusal safe to show; nothing was changed."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class CaseError(Refusal):
+    """A case exercise's refusal; nothing was changed."""
 
 
 @dataclass

@@ -15,16 +15,9 @@ from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
 from training.params import whole_number
+from training.refusals import refuse
 
 bp = Blueprint("cases", __name__)
-
-
-def refuse(error: CaseError, to: str):
-    """Undo, say why at the top of the page and open the page there (``#messages``, not the
-    section she pressed the button in: on a long run page that would leave the message out of view)."""
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return redirect(to + "#messages")
 
 
 def download(attachment, name: str):
@@ -122,11 +115,10 @@ def submission(slug: str, activity: str):
                 if submitting and conflict is None:
                     services.check_submittable(ctx.state, ctx.team, row.version)
         except CaseError as error:
-            db.session.rollback()
             if autosave:
+                db.session.rollback()
                 return jsonify(saved=False, error=str(error.message)), 409
-            flash(str(error.message), "error")
-            return redirect(here)
+            return refuse(error, here)
         db.session.commit()
         if conflict is not None:
             # Her text is kept as a version; the team's stays the teammate's until she merges.

@@ -31,16 +31,13 @@ from training.cohorts import Cohort, CohortMember, require_manager
 from training.db import first_or_create, utcnow
 from training.extensions import db
 from training.progress import Enrolment, enrolment
+from training.refusals import Refusal
 
 TEXT_MAX = 2000
 
 
-class SurveyError(Exception):
-    """A refusal safe to show; nothing was changed."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class SurveyError(Refusal):
+    """A survey's refusal; nothing was changed."""
 
 
 def months_before(day: date, months: int) -> date:

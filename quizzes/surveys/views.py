@@ -22,6 +22,7 @@ from training.forms import ConfirmForm
 from training.i18n import current_language
 from training.params import whole_number
 from training.pdf import render_pdf
+from training.refusals import refuse
 
 bp = Blueprint("surveys", __name__)
 # Numbers on the results page and in the PDF, rounded as the CSV rounds them.
@@ -78,8 +79,7 @@ def answer(slug: str, activity: str):
             db.session.rollback()
             if autosave:
                 return jsonify(saved=False, error=str(problem.message)), 409
-            flash(str(problem.message), "error")
-            return redirect(url_for("surveys.answer", slug=slug, activity=activity))
+            return refuse(problem, url_for("surveys.answer", slug=slug, activity=activity))
         db.session.commit()
         if autosave:
             return jsonify(saved=True, at="")
@@ -206,9 +206,7 @@ def adjust(cohort_id: int, activity: str):
         try:
             services.adjust(current_user, cohort, instrument, hidden, texts, today)
         except services.SurveyError as problem:
-            db.session.rollback()
-            flash(str(problem.message), "error")
-            return redirect(url_for("surveys.adjust", cohort_id=cohort_id, activity=activity))
+            return refuse(problem, url_for("surveys.adjust", cohort_id=cohort_id, activity=activity))
         audit.record(current_user, "survey.adjust", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
                      instrument=instrument, hidden=hidden)
         db.session.commit()

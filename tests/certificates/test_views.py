@@ -120,6 +120,11 @@ def test_admins_revoke_with_a_reason_and_the_page_says_so(app, client, course, m
     admin = app.test_client()
     login(admin, "admin")
     assert cert.code[:4] in admin.get("/admin/certificates?q=mei").get_data(as_text=True)
+    # A live certificate is not re-issued: refused, said at the top of its page, nothing made.
+    refused = admin.post(f"/admin/certificates/{cert.id}/reissue")
+    assert refused.status_code == 302 and refused.headers["Location"] == f"/admin/certificates/{cert.id}#messages"
+    assert db.session.execute(select(func.count(Certificate.id))).scalar_one() == 1
+    assert 'class="flash flash-error"' in admin.get(refused.headers["Location"]).get_data(as_text=True)
     response = admin.post(f"/admin/certificates/{cert.id}/revoke", data={"reason": "  "})
     assert response.status_code == 400 and db.session.get(Certificate, cert.id).revoked_at is None
     admin.post(f"/admin/certificates/{cert.id}/revoke", data={"reason": "Completed by someone else"})
