@@ -18,6 +18,7 @@ import yaml
 from courses.models import TRACKS
 from courses.setup import import_reader_modules
 from courses.style_checks import style_warnings
+from training import activities as activity_kinds
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SUPPORTED_LANGUAGES = ("en", "zh")
@@ -166,19 +167,12 @@ class _Reader:
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-# Kinds of activity a package may list, each with a function reading its entry in course.yaml.
-# Packages to the right of `courses` (quizzes, surveys, case exercises) add theirs.
-ActivityParser = Callable[[_Reader, "CourseContext", _Map, str], object]
-
-
 @dataclass
 class CourseContext:
     slug: str
     languages: list[str]
     asset_paths: set[str]
 
-
-ACTIVITY_PARSERS: dict[str, ActivityParser] = {}
 
 # Top-level keys of course.yaml that other packages read, each with a function called for every
 # package (the key may be absent) after the modules are read: fn(reader, ctx, doc, modules).
@@ -191,14 +185,6 @@ def section_parser(name: str, keys: tuple[str, ...]):
 
     def decorator(fn: SectionParser) -> SectionParser:
         SECTION_PARSERS[name] = (keys, fn)
-        return fn
-
-    return decorator
-
-
-def activity_parser(kind: str):
-    def decorator(fn: ActivityParser) -> ActivityParser:
-        ACTIVITY_PARSERS[kind] = fn
         return fn
 
     return decorator
@@ -236,8 +222,7 @@ def _unknown_keys(reader: _Reader, rel: str, mapping: _Map, allowed: set[str], w
                          f"(allowed: {', '.join(sorted(allowed))})")
 
 
-@activity_parser("lesson")
-def _parse_lesson(reader: _Reader, ctx: CourseContext, entry: _Map, rel: str) -> LessonSpec | None:
+def parse_lesson(reader: _Reader, ctx: CourseContext, entry: _Map, rel: str) -> LessonSpec | None:
     _unknown_keys(reader, rel, entry, {"lesson", "content_warning"}, "a lesson")
     stem = entry.get("lesson")
     line = entry.lines.get("lesson", entry.line)
@@ -431,12 +416,13 @@ def _read_modules(reader: _Reader, ctx: CourseContext, doc: _Map, sequential: bo
             activities = []
         for j, act in enumerate(activities):
             line = activities.lines[j]
-            kinds = [k for k in act if k in ACTIVITY_PARSERS] if isinstance(act, _Map) else []
+            known = activity_kinds.names()  # each kind reads its own entries (training/activities.py)
+            kinds = [k for k in act if k in known] if isinstance(act, _Map) else []
             if len(kinds) != 1:
                 reader.error(rel, line, "each activity names exactly one kind: "
-                             + ", ".join(f"'{k}: ...'" for k in sorted(ACTIVITY_PARSERS)))
+                             + ", ".join(f"'{k}: ...'" for k in known))
                 continue
-            spec = ACTIVITY_PARSERS[kinds[0]](reader, ctx, act, rel)
+            spec = activity_kinds.get(kinds[0]).parse(reader, ctx, act, rel)
             if spec is None:
                 continue
             if spec.slug in activity_slugs:

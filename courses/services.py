@@ -21,6 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from courses import structure
 from courses.models import TRACKS, Activity, Course, LessonContent, localized
 from courses.structure import CourseInfo, LocalSkeleton
+from training import activities as activity_kinds
 from training import progress
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, participants
@@ -586,11 +587,29 @@ def lesson_page(course: Course, slug: str, user: User, locale: str,
     nothing: ``remember_place`` makes it the place to resume once the lesson is shown (not,
     say, its content warning).
     """
+    return activity_context(course, slug, "lesson", user, locale, enrolment, done_ids)
+
+
+def activity_context(course: Course, slug: str, kind: str, user: User, locale: str,
+                     enrolment=_NOT_LOADED, done_ids: set[int] | None = None):
+    """The activity ``slug`` of ``kind`` in ``course`` as ``user`` may open it: the course's
+    outline for her, the activity found in it, the course's access rule (enrolled, module
+    unlocked) and the kind's own, then what the kind loads for its pages (``ActivityKind.load``).
+
+    None if the course has no such activity of that kind; raises NotEnrolled, Locked or the
+    kind's refusal. Every kind's pages open activities through here."""
     outline = course_outline(course, user, locale, enrolment, done_ids)
-    activity = find_activity(outline, slug, "lesson")
+    activity = find_activity(outline, slug, kind)
     if activity is None:
         return None
     check_access(outline, activity, user)
+    own = activity_kinds.get(kind)
+    own.check_access(outline, activity, user)
+    return own.load(course, outline, activity, user, locale)
+
+
+def load_lesson(course: Course, outline: Outline, activity: ActivityView, locale: str) -> LessonPage:
+    """The lesson kind's page: its HTML in the reader's language (or another it has), its neighbours."""
     contents = structure.lesson_html(course, activity.id)
     lang = locale if locale in contents else next(
         (lang for lang in course.languages if lang in contents), next(iter(contents), locale))

@@ -1,18 +1,18 @@
-"""What the courses package adds to the app: blueprints, CLI groups and the lesson kind."""
+"""What the courses package adds to the app: blueprints, CLI groups and the lesson kind (courses/kind.py)."""
 from __future__ import annotations
 
 import importlib
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from training import activities
 
-# Modules that teach the package reader a part of course.yaml (an activity kind's
-# courses.package.activity_parser and courses.sync.content_writer, a section's section_parser and
-# section_writer). Each package names its own when the app is built; courses.package and
-# courses.sync import them before they read or store a package. A gunicorn worker serving pages
-# never reads one, so it does not load the reader (PyYAML, Python-Markdown, nh3; issue #22).
+# Modules that teach the package reader a course-level section of course.yaml (a section's
+# courses.package.section_parser and courses.sync.section_writer; activity kinds read their own
+# entries through training/activities.py). Each package names its own when the app is built;
+# courses.package and courses.sync import them before they read or store a package. A gunicorn
+# worker serving pages never reads one, so it does not load the reader (PyYAML, Python-Markdown,
+# nh3; issue #22).
 _READER_MODULES: list[str] = []
 
 
@@ -29,8 +29,9 @@ def import_reader_modules() -> None:
 
 def register(app: Flask) -> None:
     from courses import cli, cohort_views, views
+    from courses.kind import Lesson
 
-    activities.register(activities.ActivityKind(name="lesson", label=_l("Lesson"), endpoint="courses.lesson"))
+    activities.register(Lesson())
     app.register_blueprint(views.bp)
     app.register_blueprint(cohort_views.bp)
     app.cli.add_command(cli.courses_cli)

@@ -14,21 +14,10 @@ from sqlalchemy import delete, select
 from courses.models import Activity, Course, CourseAsset, LessonContent, Module
 from courses.package import CourseSpec, LessonSpec
 from courses.setup import import_reader_modules
+from training import activities as activity_kinds
 from training.db import utcnow
 from training.extensions import db
 from training.markdown import render_markdown
-
-# kind -> function storing the kind's own content for an activity (lessons: rendered HTML).
-CONTENT_WRITERS: dict[str, Callable[[Course, Activity, object], None]] = {}
-
-
-def content_writer(kind: str):
-    def decorator(fn):
-        CONTENT_WRITERS[kind] = fn
-        return fn
-
-    return decorator
-
 
 # name -> function storing a course-level section read by courses.package.section_parser.
 SECTION_WRITERS: dict[str, Callable[[Course, object], None]] = {}
@@ -46,8 +35,7 @@ def asset_prefix(slug: str) -> str:
     return f"/courses/{slug}/assets/"
 
 
-@content_writer("lesson")
-def _write_lesson(course: Course, activity: Activity, spec: LessonSpec) -> None:
+def write_lesson(course: Course, activity: Activity, spec: LessonSpec) -> None:
     db.session.execute(delete(LessonContent).where(LessonContent.activity_id == activity.id))
     for lang, body in spec.bodies.items():
         db.session.add(LessonContent(
@@ -137,7 +125,7 @@ def _sync_structure(course: Course, spec: CourseSpec) -> dict[str, int]:
             position += 1
             db.session.flush()
             kept_activities.add(activity.id)
-            CONTENT_WRITERS[a_spec.kind](course, activity, a_spec)
+            activity_kinds.get(a_spec.kind).write(course, activity, a_spec)  # the kind's own content
 
     removed = [a.id for a in activities.values() if a.id not in kept_activities]
     if removed:

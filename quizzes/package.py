@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from courses.package import SLUG_RE, _localized, _unknown_keys, activity_parser
-from courses.sync import content_writer
+from courses.package import SLUG_RE, _localized, _unknown_keys
 from quizzes.gift import GiftError, parse_gift
 from quizzes.model import Question
 from quizzes.models import GRADING_METHODS, Quiz, QuizQuestion
@@ -49,7 +48,6 @@ class QuizSpec:
     translations: dict[str, list[Question]] = field(default_factory=dict)  # language -> questions
 
 
-@activity_parser("quiz")
 def parse_quiz_entry(reader, ctx, entry, rel) -> QuizSpec | None:
     _unknown_keys(reader, rel, entry, QUIZ_KEYS, "a quiz")
     stem = entry.get("quiz")
@@ -255,7 +253,6 @@ def new_question_row(q: Question, digest: str, *, course_id: int, quiz_id: int |
     return row
 
 
-@content_writer("quiz")
 def write_quiz(course, activity, spec: QuizSpec) -> None:
     quiz = db.session.execute(select(Quiz).where(Quiz.activity_id == activity.id)).scalar_one_or_none()
     if quiz is None:

@@ -54,11 +54,11 @@ def quiz_context(course: Course, slug: str, user: User, locale: str) -> QuizCont
 
     Raises the course's NotEnrolled / Locked refusals.
     """
-    outline = course_services.course_outline(course, user, locale)
-    activity = course_services.find_activity(outline, slug, "quiz")
-    if activity is None:
-        return None
-    course_services.check_access(outline, activity, user)
+    return course_services.activity_context(course, slug, "quiz", user, locale)
+
+
+def load_quiz(course: Course, outline: course_services.Outline, activity: course_services.ActivityView) -> QuizContext:
+    """The quiz kind's context for its pages (``quizzes.kind.Quiz.load``)."""
     quiz = db.session.execute(select(Quiz).where(Quiz.activity_id == activity.id)).scalar_one()
     return QuizContext(course=course, outline=outline, activity=activity, quiz=quiz)
 

@@ -1,19 +1,20 @@
 """Progress: enrolments in courses and completions of activities.
 
-Most kinds record a completion as an ``ActivityCompletion`` row. A kind may instead register how
-its completions are *derived* at read time (``derived_kind``): a survey is done when a submitted
+Most kinds record a completion as an ``ActivityCompletion`` row. A kind may instead say how its
+completions are *derived* at read time (``ActivityKind.derived_done``): a survey is done when a submitted
 response exists under the person's pseudonym, so that no row says who answered a survey
 (docs/surveys.md, "What someone holding the database can learn").
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from training import activities
 from training.accounts import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
@@ -80,37 +81,25 @@ def on_completion(fn):
     return fn
 
 
-# kind -> fn(user ids, activity ids of that kind) -> {(user id, activity id) done}. Packages
-# register theirs at start-up (surveys: quizzes/surveys/services.py).
-_DERIVED: dict[str, Callable[[list[int], list[int]], set[tuple[int, int]]]] = {}
-
-
-def derived_kind(kind: str):
-    """Register how activities of ``kind`` are found done without a completion row (a decorator)."""
-    def decorator(fn):
-        _DERIVED[kind] = fn
-        return fn
-
-    return decorator
-
-
 def derived_kinds() -> list[str]:
-    return sorted(_DERIVED)
+    """The kinds whose completions are found in their own rows (``ActivityKind.derived_done``)."""
+    return sorted(kind.name for kind in activities.kinds() if kind.derives_completion)
 
 
-def derived_done(user_ids: Iterable[int], activities: Iterable[tuple[int, str]]) -> set[tuple[int, int]]:
-    """Which of ``activities`` ((id, kind) pairs) each of ``user_ids`` has done, for the kinds
+def derived_done(user_ids: Iterable[int], pairs: Iterable[tuple[int, str]]) -> set[tuple[int, int]]:
+    """Which of the activities ``pairs`` ((id, kind)) each of ``user_ids`` has done, for the kinds
     whose completions are derived: {(user id, activity id)}. No statement when none of the
     activities is of such a kind; otherwise a fixed number per kind, whatever the counts."""
     users = sorted(set(user_ids))
+    derived = set(derived_kinds())
     by_kind: dict[str, list[int]] = {}
-    for activity_id, kind in activities:
-        if kind in _DERIVED:
+    for activity_id, kind in pairs:
+        if kind in derived:
             by_kind.setdefault(kind, []).append(activity_id)
     done: set[tuple[int, int]] = set()
     if users:
         for kind, ids in by_kind.items():
-            done |= _DERIVED[kind](users, sorted(set(ids)))
+            done |= activities.get(kind).derived_done(users, sorted(set(ids)))
     return done
 
 

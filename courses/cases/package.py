@@ -19,9 +19,8 @@ from courses.package import (
     _Map,
     _split_title,
     _unknown_keys,
-    activity_parser,
 )
-from courses.sync import asset_prefix, content_writer
+from courses.sync import asset_prefix
 from training.extensions import db
 from training.markdown import render_markdown
 
@@ -43,7 +42,6 @@ class CaseSpec:
     documents: list[dict] = field(default_factory=list)
 
 
-@activity_parser("case")
 def parse_case_entry(reader, ctx, entry, rel) -> CaseSpec | None:
     _unknown_keys(reader, rel, entry, {"case"}, "a case exercise (its settings are in its case.yaml)")
     slug = entry.get("case")
@@ -304,7 +302,6 @@ class _CaseReader:
         return out
 
 
-@content_writer("case")
 def write_case(course, activity, spec: CaseSpec) -> None:
     exercise = db.session.execute(
         select(CaseExercise).where(CaseExercise.activity_id == activity.id)).scalar_one_or_none()

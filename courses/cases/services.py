@@ -176,11 +176,12 @@ def reader_roles(team: CaseTeam | None, judge: CaseJudge | None, in_cohort: bool
 
 def case_context(course: Course, slug: str, user: User, locale: str) -> CaseContext | None:
     """The case page's context; None if the course has no such case. Raises CourseAccessError."""
-    outline = course_services.course_outline(course, user, locale)
-    activity = course_services.find_activity(outline, slug, "case")
-    if activity is None:
-        return None
-    course_services.check_access(outline, activity, user)
+    return course_services.activity_context(course, slug, "case", user, locale)
+
+
+def load_case(course: Course, outline, activity, user: User, locale: str) -> CaseContext:
+    """The case kind's context for its pages (``courses.cases.kind.Case.load``): the case, and the
+    cohort's run of it with her team or judging seat, if there is one."""
     exercise = db.session.execute(select(CaseExercise).where(CaseExercise.activity_id == activity.id)).scalar_one()
     ctx = CaseContext(course=course, outline=outline, activity=activity, exercise=exercise)
     enrolment = outline.enrolment

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 from sqlalchemy import select
 
-from courses.package import SLUG_RE, _Loader, _localized, _Map, _unknown_keys, activity_parser
-from courses.sync import content_writer
+from courses.package import SLUG_RE, _Loader, _localized, _Map, _unknown_keys
 from quizzes.surveys.models import PHASES, Survey
 from training.extensions import db
 
@@ -37,7 +36,6 @@ class SurveySpec:
     items: list = field(default_factory=list)
 
 
-@activity_parser("survey")
 def parse_survey_entry(reader, ctx, entry, rel) -> SurveySpec | None:
     _unknown_keys(reader, rel, entry, {"survey", "title", "phase", "instrument", "content_warning"}, "a survey")
     slug = entry.get("survey")
@@ -159,7 +157,6 @@ def _item(reader, ctx, rel, raw: _Map, seen: set) -> dict | None:
     return item
 
 
-@content_writer("survey")
 def write_survey(course, activity, spec: SurveySpec) -> None:
     survey = db.session.execute(select(Survey).where(Survey.activity_id == activity.id)).scalar_one_or_none()
     if survey is None:

@@ -90,7 +90,6 @@ def _key(secret: bytes, user_id: int, course_id: int, instrument: str) -> str:
     return hmac.new(secret, f"{course_id}:{instrument}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
-@progress.derived_kind("survey")
 def answered(user_ids: list[int], activity_ids: list[int]) -> set[tuple[int, int]]:
     """Which of these survey activities each person has answered: {(user id, activity id)}.
 
@@ -184,11 +183,13 @@ def adjustment_for(cohort: Cohort | None, instrument: str) -> SurveyAdjustment |
 
 
 def survey_context(course: Course, slug: str, user: User, locale: str) -> SurveyContext | None:
-    outline = course_services.course_outline(course, user, locale)
-    activity = course_services.find_activity(outline, slug, "survey")
-    if activity is None:
-        return None
-    course_services.check_access(outline, activity, user)
+    """The survey activity ``slug`` of ``course`` as the user may answer it; None if there is none."""
+    return course_services.activity_context(course, slug, "survey", user, locale)
+
+
+def load_survey(course: Course, outline, activity, user: User) -> SurveyContext:
+    """The survey kind's context for its pages (``quizzes.surveys.kind.Survey.load``): the items
+    as her cohort's trainer adjusted them."""
     survey = db.session.execute(select(Survey).where(Survey.activity_id == activity.id)).scalar_one()
     cohort = cohort_of(user, course) if user.is_authenticated else None
     return SurveyContext(course=course, outline=outline, activity=activity, survey=survey,

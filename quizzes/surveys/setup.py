@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from training import activities
 
@@ -13,11 +12,10 @@ DEVELOPMENT_SECRET_KEY = "development-only-not-secret"
 
 
 def register(app: Flask) -> None:
-    from courses import setup as courses_setup
     from quizzes.surveys import cli, views
+    from quizzes.surveys.kind import Survey
 
-    courses_setup.reader_module("quizzes.surveys.package")  # the `survey:` reader, imported when packages are read
-    activities.register(activities.ActivityKind(name="survey", label=_l("Survey"), endpoint="surveys.answer"))
+    activities.register(Survey())
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.surveys_cli)
     if app.config.get("AMICUS_ENV") == "development" and not app.config.get("AMICUS_SURVEY_SECRET") \

@@ -101,7 +101,7 @@ def test_a_failure_while_writing_rolls_everything_back(app, tmp_path, monkeypatc
     from courses import sync as sync_module
 
     calls = {"n": 0}
-    original = sync_module.CONTENT_WRITERS["lesson"]
+    original = sync_module.write_lesson
 
     def failing(course, activity, spec):
         calls["n"] += 1
@@ -109,7 +109,7 @@ def test_a_failure_while_writing_rolls_everything_back(app, tmp_path, monkeypatc
             raise RuntimeError("disk on fire")
         return original(course, activity, spec)
 
-    monkeypatch.setitem(sync_module.CONTENT_WRITERS, "lesson", failing)
+    monkeypatch.setattr(sync_module, "write_lesson", failing)
     result = app.test_cli_runner().invoke(args=["courses", "sync", str(one), str(two)])
     assert result.exit_code != 0
     db.session.rollback()

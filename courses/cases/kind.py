@@ -1,0 +1,28 @@
+"""The case-exercise kind: a moot case worked by teams; done for a member when her team's published score
+passes and she has written her reflection."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from training.activities import ActivityKind
+
+
+class Case(ActivityKind):
+    name = "case"
+    label = _l("Case exercise")
+    endpoint = "cases.show"
+
+    def parse(self, reader, ctx, entry, rel):
+        from courses.cases import package  # the package reader: imported when packages are read (#22)
+
+        return package.parse_case_entry(reader, ctx, entry, rel)
+
+    def write(self, course, activity, spec) -> None:
+        from courses.cases import package
+
+        package.write_case(course, activity, spec)
+
+    def load(self, course, outline, activity, user, locale):
+        from courses.cases import services
+
+        return services.load_case(course, outline, activity, user, locale)
