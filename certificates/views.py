@@ -14,7 +14,7 @@ from certificates.forms import NameForm, RevokeForm, VerifyForm
 from certificates.models import Certificate, CertificateBatch
 from certificates.render import render_certificate, verify_url
 from courses import services as course_services
-from courses.cohort_views import _managed_cohort
+from courses.cohorts.views import _managed_cohort
 from courses.models import Activity, Course, localized
 from training import audit, jobs, timezones
 from training.accounts import User

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from courses.models import TRACKS
-from courses.setup import import_reader_modules
+from courses.registration import import_reader_modules
 from courses.style_checks import style_warnings
 from training import activities as activity_kinds
 
@@ -313,7 +313,7 @@ def content_hash(root: Path) -> str:
 
 def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpec | None, list[str], list[str]]:
     """Read and validate the package in ``root``; returns (spec or None, errors, warnings)."""
-    import_reader_modules()  # the other kinds' and sections' parsers (courses/setup.py)
+    import_reader_modules()  # the other kinds' and sections' parsers (courses/registration.py)
     reader = _Reader(root, display_root or root.as_posix())
     slug = unicodedata.normalize("NFC", root.name)
     if not SLUG_RE.match(slug):

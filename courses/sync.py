@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from courses.models import Activity, Course, CourseAsset, LessonContent, Module
 from courses.package import CourseSpec, LessonSpec
-from courses.setup import import_reader_modules
+from courses.registration import import_reader_modules
 from training import activities as activity_kinds
 from training.db import utcnow
 from training.extensions import db
@@ -50,7 +50,7 @@ def sync_courses(specs: list[CourseSpec]) -> list[str]:
 
     The caller commits, or rolls back on any exception so the database stays as it was.
     """
-    import_reader_modules()  # the other kinds' and sections' writers (courses/setup.py)
+    import_reader_modules()  # the other kinds' and sections' writers (courses/registration.py)
     report = []
     for spec in specs:
         course = db.session.execute(select(Course).where(Course.slug == spec.slug)).scalar_one_or_none()

@@ -9,9 +9,9 @@ from sqlalchemy import func, insert, select
 
 from courses.models import Course
 from quizzes.gift import GiftError, category_name, parse_gift, write_gift
-from quizzes.model import Question
 from quizzes.models import QuestionImport, QuizQuestion
 from quizzes.package import question_hash, render_question
+from quizzes.questions import Question
 from training.accounts import User
 from training.cohorts import runs_a_cohort_of
 from training.db import utcnow

@@ -9,7 +9,7 @@ from courses import demo
 from courses.models import Course
 from quizzes import grading
 from quizzes import services as quiz_services
-from quizzes.model import Question
+from quizzes.questions import Question
 from quizzes.surveys import services as survey_services
 from training.accounts import User
 

@@ -1,6 +1,6 @@
 """Read and write Moodle's GIFT question format.
 
-``parse_gift(text)`` turns a GIFT file into :class:`quizzes.model.Question` objects and
+``parse_gift(text)`` turns a GIFT file into :class:`quizzes.questions.Question` objects and
 ``write_gift(questions)`` turns them back into GIFT that Moodle imports. The rules followed are
 those of Moodle's own importer (``question/format/gift/format.php``) and of the "GIFT format"
 page of Moodle's documentation; docs/gift.md lists what is read, what is refused and why.
@@ -20,7 +20,7 @@ In short, as Moodle does it:
   named ``a/b`` here (:func:`category_name`); ``// [id:...] [tag:...]`` in a question's comments
   are its ID number and tags.
 * In a numerical question, ``~#feedback`` at the end (what Moodle's export writes) or an answer
-  ``*`` is the "any other answer" (:class:`quizzes.model.OtherAnswer`).
+  ``*`` is the "any other answer" (:class:`quizzes.questions.OtherAnswer`).
 
 Where Moodle would quietly import something other than what the author evidently meant (a
 second answer block, a weight it ignores, answers after a numerical "any other answer"),
@@ -33,7 +33,7 @@ import math
 import re
 from decimal import Decimal
 
-from quizzes.model import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
+from quizzes.questions import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 
 __all__ = ["GiftError", "GiftWriteError", "category_name", "parse_gift", "write_gift"]
 

@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 
-from quizzes.model import NumericAnswer, OtherAnswer, Question
+from quizzes.questions import NumericAnswer, OtherAnswer, Question
 
 MAX_TEXT_ANSWER = 20_000  # characters of an essay; short answers are far shorter in practice
 

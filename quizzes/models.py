@@ -53,7 +53,7 @@ class QuizQuestion(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     points: Mapped[float] = mapped_column(Float, default=1.0)
     content_hash: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict] = mapped_column(JSON)  # quizzes.model.Question.to_dict()
+    data: Mapped[dict] = mapped_column(JSON)  # quizzes.questions.Question.to_dict()
     rendered: Mapped[dict] = mapped_column(JSON)  # sanitised HTML of the texts, made at sync
 
 

@@ -26,8 +26,8 @@ from sqlalchemy import select
 
 from courses.package import SLUG_RE, _localized, _unknown_keys
 from quizzes.gift import GiftError, parse_gift
-from quizzes.model import Question
 from quizzes.models import GRADING_METHODS, Quiz, QuizQuestion
+from quizzes.questions import Question
 from quizzes.rendering import render_text
 from training.extensions import db
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from courses.models import Activity, Course, localized
 from quizzes import stats
 from quizzes.grading import grade, normalise_text
-from quizzes.model import Question
 from quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
+from quizzes.questions import Question
 from quizzes.services import quiz_grade
 from training.accounts import User
 from training.cohorts import Cohort, participants, require_manager

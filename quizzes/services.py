@@ -19,8 +19,8 @@ from sqlalchemy.orm import aliased
 from courses import services as course_services
 from courses.models import Activity, Course, localized
 from quizzes.grading import clean_response, earned_answer, earned_answers, grade, matching_items, normalise_text
-from quizzes.model import Question
 from quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
+from quizzes.questions import Question
 from quizzes.rendering import render_text
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember

@@ -84,13 +84,13 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
 
     # Packages to the right of the core: each registers its blueprints, CLI and activity kinds.
-    import certificates.setup
-    import courses.setup
-    import quizzes.setup
+    import certificates.registration
+    import courses.registration
+    import quizzes.registration
 
-    courses.setup.register(app)
-    quizzes.setup.register(app)
-    certificates.setup.register(app)
+    courses.registration.register(app)
+    quizzes.registration.register(app)
+    certificates.registration.register(app)
     return app
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from courses.models import Activity, Course, localized
-from quizzes import survey_stats as st
+from quizzes.surveys import stats as st
 from quizzes.surveys import tallies
 from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from training.accounts import User
@@ -227,7 +227,7 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items
                  and counts.pairs.get(i["id"])]
     # Translated once, not per item.
-    # The variant is named wherever the test is (page, PDF, CSV): survey_stats.mcnemar_counted.
+    # The variant is named wherever the test is (page, PDF, CSV): stats.mcnemar_counted.
     mcnemar, difference, wrong, right_word = (str(_l("McNemar, exact conditional")),
                                               str(_l("difference in the share right")),
                                               str(_l("wrong")), str(_l("right")))

@@ -24,7 +24,7 @@ from training.params import whole_number
 from training.pdf import render_pdf
 from training.refusals import refuse
 
-bp = Blueprint("surveys", __name__)
+bp = Blueprint("surveys", __name__, template_folder="templates")
 # Numbers on the results page and in the PDF, rounded as the CSV rounds them.
 bp.add_app_template_filter(results.rounded, "half_up")
 bp.add_app_template_filter(results.percent, "percent")

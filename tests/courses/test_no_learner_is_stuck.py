@@ -21,8 +21,8 @@ from courses.cases.models import CaseExercise
 from courses.models import Activity, Course
 from courses.services import course_outline
 from quizzes.demo import right_answer
-from quizzes.model import Question
 from quizzes.models import QuizAttempt, QuizQuestion
+from quizzes.questions import Question
 from tests.conftest import csrf_token, login, new_user
 from training import cohorts
 from training.extensions import db

@@ -369,8 +369,8 @@ def test_a_translated_quiz_shows_its_texts_and_grades_the_same(client, app, tmp_
 def test_a_translations_own_short_answer_keeps_the_format_of_its_feedback():
     # Its answers count in every language, so its feedback may be shown to a reader of another.
     from quizzes.gift import parse_gift
-    from quizzes.model import Question
     from quizzes.package import with_translations
+    from quizzes.questions import Question
     from quizzes.services import rendered_feedback
 
     base = parse_gift("[markdown]Hours? {=72 hours#**Right**}")[0]

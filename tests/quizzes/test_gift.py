@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizzes.gift import GiftError, GiftWriteError, category_name, parse_gift, write_gift
-from quizzes.model import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
+from quizzes.questions import KINDS, TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 
 SAMPLES = Path(__file__).parent / "gift_samples"
 

@@ -13,9 +13,9 @@ from courses.services import get_course
 from quizzes import bank
 from quizzes.gift import GiftError, GiftWriteError, category_name, parse_gift, write_gift
 from quizzes.grading import feedback_for, grade
-from quizzes.model import TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 from quizzes.models import QuizQuestion
 from quizzes.package import render_question
+from quizzes.questions import TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 from training.extensions import db
 
 SAMPLES = Path(__file__).parent / "gift_samples"

@@ -2,7 +2,7 @@
 import pytest
 
 from quizzes.grading import clean_response, feedback_for, grade, parse_number
-from quizzes.model import Choice, MatchPair, NumericAnswer, OtherAnswer, Question
+from quizzes.questions import Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 
 
 def single():

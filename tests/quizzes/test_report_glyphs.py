@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import login
 from tests.pdf_glyphs import drawn_text, missing_glyphs
-from tests.quizzes.test_survey_results import PLAN, answer, join
+from tests.quizzes.surveys.test_survey_results import PLAN, answer, join
 from training.extensions import db
 
 COMMENTS = ["先 收集 证据。", "Slower interviews.", "安全\u00a0计划", "问 法院 调取 证据", "", "核对 保护令 的 措辞"]

@@ -14,9 +14,16 @@ from tests.conftest import login
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "training" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
-METHODS = [("templates/**.html", "jinja2"), ("training/**.py", "python"), ("courses/**.py", "python"),
+METHODS = [("**/templates/**.html", "jinja2"), ("training/**.py", "python"), ("courses/**.py", "python"),
            ("quizzes/**.py", "python"), ("certificates/**.py", "python")]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
+PACKAGES = ("training", "courses", "quizzes", "certificates")
+
+
+def template_files() -> list[Path]:
+    """The app's templates and those a package keeps beside its views (its blueprint's folder)."""
+    folders = [ROOT / "templates", *(folder for package in PACKAGES for folder in (ROOT / package).rglob("templates"))]
+    return sorted(path for folder in folders for path in folder.rglob("*.html"))
 
 
 def extracted() -> dict[str, str]:
@@ -24,7 +31,7 @@ def extracted() -> dict[str, str]:
     found = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map=[m for m in METHODS], keywords=KEYWORDS,
-            options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
+            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
         if "migrations" in filename:
             continue
         msgid = message[0] if isinstance(message, tuple) else message
@@ -57,7 +64,7 @@ VISIBLE_ATTRIBUTES = re.compile(r'\b(?:title|alt|placeholder|aria-label)="([^"]*
 
 def test_templates_have_no_unmarked_text():
     problems = []
-    for path in sorted((ROOT / "templates").rglob("*.html")):
+    for path in template_files():
         source = path.read_text(encoding="utf-8")
         for attr in VISIBLE_ATTRIBUTES.findall(source):
             if not attr.startswith("{{") and re.search(r"[A-Za-z]{2,}", JINJA.sub("", attr)):

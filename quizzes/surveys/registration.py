@@ -12,7 +12,7 @@ DEVELOPMENT_SECRET_KEY = "development-only-not-secret"
 
 
 def register(app: Flask) -> None:
-    from quizzes.surveys import cli, views
+    from quizzes.surveys import cli, personal_data, views  # noqa: F401 - personal_data registers what surveys keep
     from quizzes.surveys.kind import Survey
 
     activities.register(Survey())

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from courses import services
 from courses.cases import cohort_progress
-from courses.forms import CohortForm, JoinCohortForm
+from courses.cohorts.forms import CohortForm, JoinCohortForm
 from courses.models import Course, localized
 from courses.views import activity_url
 from training import audit, cohorts, timezones
@@ -26,7 +26,7 @@ from training.progress import enrol
 from training.public_links import public_url
 from training.regions import region_name
 
-bp = Blueprint("cohorts", __name__)
+bp = Blueprint("cohorts", __name__, template_folder="templates")
 
 
 def _trainer_only():

@@ -14,6 +14,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.quizzes_cli)
 
-    from quizzes.surveys import setup as surveys_setup
+    from quizzes.surveys import registration as surveys_registration
 
-    surveys_setup.register(app)
+    surveys_registration.register(app)

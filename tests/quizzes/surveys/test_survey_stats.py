@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from quizzes import survey_stats as ss
-from quizzes.survey_stats import Pairs, paired
+from quizzes.surveys import stats as ss
+from quizzes.surveys.stats import Pairs, paired
 
 approx = pytest.approx
 
 
 def test_importing_the_module_imports_neither_numpy_nor_scipy():
     # The app imports this module when it starts; only the results pages need them (issue #22).
-    code = "import sys, quizzes.survey_stats; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
+    code = "import sys, quizzes.surveys.stats; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -28,7 +28,8 @@ def import_reader_modules() -> None:
 
 
 def register(app: Flask) -> None:
-    from courses import cli, cohort_views, views
+    from courses import cli, views
+    from courses.cohorts import views as cohort_views
     from courses.kind import Lesson
 
     activities.register(Lesson())
@@ -38,6 +39,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(cli.demo_cli)
     app.jinja_env.globals["activity_url"] = views.activity_url
     from courses import personal_data  # noqa: F401 - registers what courses keep about a person
-    from courses.cases import setup as cases_setup
+    from courses.cases import registration as cases_registration
 
-    cases_setup.register(app)
+    cases_registration.register(app)

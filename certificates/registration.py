@@ -16,10 +16,10 @@ _registered = False
 
 def register(app: Flask) -> None:
     from certificates import cli, personal_data, services, views  # noqa: F401 - personal_data registers what certificates keep
+    from courses import registration as courses_registration
     from courses import services as course_services
-    from courses import setup as courses_setup
 
-    courses_setup.reader_module("certificates.package")  # its course.yaml keys, imported when packages are read
+    courses_registration.reader_module("certificates.package")  # its course.yaml keys, imported when packages are read
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.certificates_cli)

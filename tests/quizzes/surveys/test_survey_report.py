@@ -6,7 +6,7 @@ import pytest
 
 from quizzes.surveys import results
 from tests.conftest import login
-from tests.quizzes.test_survey_results import PLAN, _pdf_text, answer, join
+from tests.quizzes.surveys.test_survey_results import PLAN, _pdf_text, answer, join
 from training.csv_export import csv_cell
 from training.extensions import db
 
@@ -99,7 +99,7 @@ def test_page_csv_and_pdf_name_effects_show_mean_change_and_keep_suppressed_grou
 
 
 def test_a_reversed_item_counts_answers_on_the_scale_as_asked_and_says_it_is_reversed(app):
-    from quizzes import survey_stats as st
+    from quizzes.surveys import stats as st
 
     item = {"id": "private", "type": "likert", "points": 5, "reversed": True,
             "text": {"en": "Violence at home is a private family matter"}}
