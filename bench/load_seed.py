@@ -88,8 +88,8 @@ def complete_course(course, user, marker) -> None:
 def answer_key() -> dict[str, object]:
     """Question id -> the full-marks answer as the attempt form submits it, for every quiz."""
     from quizzes.demo import right_answer
-    from quizzes.model import Question
     from quizzes.models import QuizQuestion
+    from quizzes.questions import Question
     from training.extensions import db
 
     key = {}
