@@ -26,6 +26,7 @@ from training.i18n import current_language
 from training.params import page_number
 from training.public_links import base_url
 from training.refusals import refuse
+from training.roles import admin_required
 
 bp = Blueprint("certificates", __name__)
 
@@ -146,15 +147,9 @@ def verify(code: str):
 
 # --- Admins -------------------------------------------------------------------------------------
 
-def _admin_only():
-    if not current_user.is_admin:
-        abort(403)
-
-
 @bp.get("/admin/certificates")
-@login_required
+@admin_required
 def admin_list():
-    _admin_only()
     query = request.args.get("q", "")
     page = db.paginate(services.search(query), page=page_number(request.args), per_page=50,
                        error_out=False)
@@ -165,12 +160,11 @@ def admin_list():
 
 
 def _admin_certificate(cert_id: int) -> Certificate:
-    _admin_only()
     return db.get_or_404(Certificate, cert_id)
 
 
 @bp.get("/admin/certificates/<int:cert_id>")
-@login_required
+@admin_required
 def admin_show(cert_id: int):
     cert = _admin_certificate(cert_id)
     return _admin_page(cert, RevokeForm())
@@ -187,7 +181,7 @@ def _admin_page(cert: Certificate, form: RevokeForm, status: int = 200):
 
 
 @bp.post("/admin/certificates/<int:cert_id>/revoke")
-@login_required
+@admin_required
 def admin_revoke(cert_id: int):
     cert = _admin_certificate(cert_id)
     form = RevokeForm()
@@ -206,7 +200,7 @@ def admin_revoke(cert_id: int):
 
 
 @bp.post("/admin/certificates/<int:cert_id>/reissue")
-@login_required
+@admin_required
 def admin_reissue(cert_id: int):
     cert = _admin_certificate(cert_id)
     if not ConfirmForm().validate_on_submit():

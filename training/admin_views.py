@@ -1,12 +1,11 @@
 """Admin pages: the overview, accounts (staff accounts made here, one-time links), helplines, the audit log."""
 from __future__ import annotations
 
-from functools import wraps
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from training import accounts, audit, twofactor
@@ -15,20 +14,10 @@ from training.extensions import db
 from training.forms import ConfirmForm, HelplineForm, StaffAccountForm
 from training.params import page_number
 from training.public_links import public_url
+from training.roles import admin_required
 from training.support import Helpline, save_helpline
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.get("")

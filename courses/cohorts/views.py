@@ -25,13 +25,9 @@ from training.i18n import current_language
 from training.progress import enrol
 from training.public_links import public_url
 from training.regions import region_name
+from training.roles import trainer_required
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
-
-
-def _trainer_only():
-    if not current_user.is_trainer:
-        abort(403)
 
 
 def _managed_cohort(cohort_id: int) -> Cohort:
@@ -42,9 +38,8 @@ def _managed_cohort(cohort_id: int) -> Cohort:
 
 
 @bp.get("/cohorts")
-@login_required
+@trainer_required
 def index():
-    _trainer_only()
     rows = cohorts.cohorts_run_by(current_user)
     course_titles = {c.id: localized(c.titles, current_language())
                      for c in db.session.execute(select(Course)).scalars()}
@@ -52,9 +47,8 @@ def index():
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
-@login_required
+@trainer_required
 def new():
-    _trainer_only()
     form = CohortForm()
     courses = list(db.session.execute(select(Course).order_by(Course.slug)).scalars())
     form.course_id.choices = [SelectChoice(c.id, localized(c.titles, current_language())) for c in courses]
