@@ -221,34 +221,22 @@ def _build_outline(course: Course, skeleton: LocalSkeleton, done_ids: set[int],
     return Outline(course, skeleton, done_ids, enrolment, locale, waiting)
 
 
-# kind -> fn(user id, activity ids) -> those of the activities, not done, where she has nothing to
-# do until a trainer acts: a quiz submitted with essays waiting for a mark (quizzes/services.py),
-# a case exercise not running in her cohort, or she is in none (courses/cases/services.py). Such
-# an activity opens the module after it in a sequential course, and "Continue" goes past it: a
-# learner never waits on a page with nothing to do. Its completion still waits (docs/authoring.md).
-_WAITING: dict[str, Callable[[int, list[int]], set[int]]] = {}
-
-
-def waiting_kind(kind: str):
-    """Register how to find activities of ``kind`` waiting for a trainer (a decorator, see _WAITING)."""
-    def decorator(fn):
-        _WAITING[kind] = fn
-        return fn
-
-    return decorator
-
-
 def _waiting(user_id: int, skeletons, done_ids) -> set[int]:
-    """Of these courses' activities not done, those waiting for a trainer: one statement per
-    registered kind, none when no such activity is left undone."""
+    """Of these courses' activities not done, those where she has nothing to do until a trainer
+    acts (``ActivityKind.waiting``: a quiz submitted with essays waiting for a mark, a case
+    exercise not running in her cohort). Such an activity opens the module after it in a
+    sequential course, and "Continue" goes past it: a learner never waits on a page with nothing
+    to do. Its completion still waits (docs/authoring.md). One statement per kind that waits,
+    none when no such activity is left undone."""
+    waits = {kind.name for kind in activity_kinds.kinds() if activity_kinds.overrides(kind, "waiting")}
     by_kind: dict[str, list[int]] = {}
     for skeleton in skeletons:
         for a in skeleton.activities:
-            if a.kind in _WAITING and a.id not in done_ids:
+            if a.kind in waits and a.id not in done_ids:
                 by_kind.setdefault(a.kind, []).append(a.id)
     waiting: set[int] = set()
     for kind, ids in by_kind.items():
-        waiting |= _WAITING[kind](user_id, ids)
+        waiting |= activity_kinds.get(kind).waiting(user_id, ids)
     return waiting
 
 
@@ -741,24 +729,10 @@ CELL_STATES = {cell.state: cell for cell in (
     MatrixCell("done", "✓", _l("Done"), True),
 )}
 
-# How the cohort matrix reads what an activity kind has besides "complete": kind -> function
-# (cohort_id, course_id) returning a SELECT of (user_id, activity_id, state) for the cohort's
-# people. Packages register theirs (``matrix_states``); all are read in one statement with the
-# completions. Kinds that register nothing (lessons, surveys) are done or not started.
-_MATRIX_STATES: dict[str, Callable] = {}
-# kind -> (the state a completion shows as, the other states the kind's function gives)
-_KIND_STATES: dict[str, tuple[str, tuple[str, ...]]] = {}
-
-
-def matrix_states(kind: str, complete: str, states: tuple[str, ...]):
-    """Register the states the cohort matrix shows for ``kind`` (a decorator, see _MATRIX_STATES):
-    ``complete`` for a completed activity ("done" or "passed"), ``states`` those the function reads."""
-    def decorator(fn):
-        _MATRIX_STATES[kind] = fn
-        _KIND_STATES[kind] = (complete, tuple(states))
-        return fn
-
-    return decorator
+def _matrix_kind(name: str) -> tuple[str, tuple[str, ...]]:
+    """(how a completion of the kind shows, the other states it shows) in the cohort matrix."""
+    kind = activity_kinds.get(name)
+    return kind.matrix_complete, kind.matrix_others
 
 
 def short_title(title: str, width: int = 16) -> str:
@@ -811,7 +785,7 @@ class CohortMatrix:
         """The states the course's activities can show, in CELL_STATES order."""
         shown = {"not_started"}
         for kind in {c.kind for c in self.columns}:
-            complete, others = _KIND_STATES.get(kind, ("done", ()))
+            complete, others = _matrix_kind(kind)
             shown |= {complete, *others}
         return [cell for key, cell in CELL_STATES.items() if key in shown]
 
@@ -820,14 +794,15 @@ MATRIX_SORTS = ("handle", "profession", "progress")
 
 
 def _cell_states(cohort: Cohort, course: Course) -> dict[tuple[int, int], str]:
-    """(user id, activity id) -> state, for the cohort's people: completions and what the kinds
-    registered with ``matrix_states`` read, in one statement. A completion wins."""
+    """(user id, activity id) -> state, for the cohort's people: completions and what each kind's
+    ``matrix_states`` reads, in one statement. A completion wins."""
     completed = (
         select(ActivityCompletion.user_id, ActivityCompletion.activity_id, literal_column("'done'").label("state"))
         .join(Activity, Activity.id == ActivityCompletion.activity_id)
         .join(CohortMember, CohortMember.user_id == ActivityCompletion.user_id)
         .where(CohortMember.cohort_id == cohort.id, Activity.course_id == course.id))
-    parts = [completed, *(fn(cohort.id, course.id) for fn in _MATRIX_STATES.values())]
+    kinds = [kind.matrix_states(cohort.id, course.id) for kind in activity_kinds.kinds()]
+    parts = [completed, *(part for part in kinds if part is not None)]
     states: dict[tuple[int, int], str] = {}
     for user_id, activity_id, state in db.session.execute(union_all(*parts)):
         if state == "done" or (user_id, activity_id) not in states:
@@ -850,7 +825,7 @@ def cohort_matrix(cohort: Cohort, locale: str, sort: str = "handle", descending:
     # Surveys answered: found through each one's pseudonym (no row records them).
     for user_id, activity_id in progress.derived_done([p.id for p in people], [(c.id, c.kind) for c in columns]):
         states[(user_id, activity_id)] = "done"
-    complete = [_KIND_STATES.get(c.kind, ("done",))[0] for c in columns]
+    complete = [_matrix_kind(c.kind)[0] for c in columns]
     rows = []
     for person in people:
         cells = []

@@ -10,6 +10,8 @@ class Quiz(ActivityKind):
     name = "quiz"
     label = _l("Quiz")
     endpoint = "quizzes.show"
+    matrix_complete = "passed"
+    matrix_others = ("in_progress", "submitted", "failed")
 
     def parse(self, reader, ctx, entry, rel):
         from quizzes import package  # the package reader: imported when packages are read (#22)
@@ -25,3 +27,13 @@ class Quiz(ActivityKind):
         from quizzes import services
 
         return services.load_quiz(course, outline, activity)
+
+    def matrix_states(self, cohort_id, course_id):
+        from quizzes import matrix
+
+        return matrix.quiz_states(cohort_id, course_id)
+
+    def waiting(self, user_id, activity_ids):
+        from quizzes import services
+
+        return services.waiting_for_marks(user_id, activity_ids)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from sqlalchemy import and_, case, func, select
 
 from courses.models import Activity
-from courses.services import matrix_states
 from quizzes.models import Quiz, QuizAttempt
 from training.cohorts import CohortMember
 
 
-@matrix_states("quiz", complete="passed", states=("in_progress", "submitted", "failed"))
 def quiz_states(cohort_id: int, course_id: int):
     """(user id, activity id, state) for each quiz of the course a member of the cohort has
     attempted: "in_progress" while an attempt is open, else "submitted" while a finished attempt

@@ -102,7 +102,6 @@ def summary(quiz: Quiz, user: User) -> QuizSummary:
     )
 
 
-@course_services.waiting_kind("quiz")
 def waiting_for_marks(user_id: int, activity_ids: list[int]) -> set[int]:
     """Of these quiz activities, those she has submitted an attempt of whose only missing points
     are essays waiting for a trainer's mark (one statement). Such a quiz opens the next module of

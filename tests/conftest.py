@@ -110,6 +110,13 @@ def _fresh_schema():
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def activity_kinds():
+    """The activity kinds registered, as building the app does (training/activities.py): for tests
+    that read course packages without an app of their own."""
+    create_app(app_config())
+
+
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path)

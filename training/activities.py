@@ -47,6 +47,22 @@ class ActivityKind:
         """What the kind's pages need once access is granted (its context object)."""
         return None
 
+    #: The cohort matrix: how a completed activity of the kind shows ("done" or "passed"), and the
+    #: other states its ``matrix_states`` reads.
+    matrix_complete: ClassVar[str] = "done"
+    matrix_others: ClassVar[tuple[str, ...]] = ()
+
+    def matrix_states(self, cohort_id: int, course_id: int):
+        """A SELECT of (user id, activity id, state) for the cohort's people: what the matrix shows
+        of the kind besides complete (``matrix_others``). None (the default): done or not started."""
+        return None
+
+    def waiting(self, user_id: int, activity_ids: list[int]) -> set[int] | None:
+        """Of these activities (not done), those where she has nothing to do until a trainer acts
+        (a quiz's essay waiting for a mark): they open the next module of a sequential course and
+        "Continue" goes past them. None (the default): the kind never waits on a trainer."""
+        return None
+
     def derived_done(self, user_ids: list[int], activity_ids: list[int]) -> set[tuple[int, int]] | None:
         """For a kind whose completion is found in its own rows, not recorded: the (user id,
         activity id) pairs done. None (the default): completions are recorded rows."""
@@ -54,7 +70,12 @@ class ActivityKind:
 
     @property
     def derives_completion(self) -> bool:
-        return type(self).derived_done is not ActivityKind.derived_done
+        return overrides(self, "derived_done")
+
+
+def overrides(kind: ActivityKind, method: str) -> bool:
+    """Whether ``kind`` has its own ``method`` (so callers ask only the kinds that answer)."""
+    return getattr(type(kind), method) is not getattr(ActivityKind, method)
 
 
 _KINDS: dict[str, ActivityKind] = {}

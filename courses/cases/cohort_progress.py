@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy import literal_column, select
 
 from courses.cases.models import CaseExercise, CaseRun, CaseSubmission, CaseTeamMember
-from courses.services import matrix_states
 from training.extensions import db
 
 
@@ -16,7 +15,6 @@ def runs_of(cohort_id: int) -> dict[int, int]:
         .where(CaseRun.cohort_id == cohort_id)).all())
 
 
-@matrix_states("case", complete="passed", states=("submitted",))
 def case_states(cohort_id: int, course_id: int):
     """(user id, activity id, "submitted") for each member of a team that has submitted in one of
     the cohort's runs (a run belongs to the cohort's course)."""

@@ -11,6 +11,8 @@ class Case(ActivityKind):
     name = "case"
     label = _l("Case exercise")
     endpoint = "cases.show"
+    matrix_complete = "passed"
+    matrix_others = ("submitted",)
 
     def parse(self, reader, ctx, entry, rel):
         from courses.cases import package  # the package reader: imported when packages are read (#22)
@@ -26,3 +28,13 @@ class Case(ActivityKind):
         from courses.cases import services
 
         return services.load_case(course, outline, activity, user, locale)
+
+    def matrix_states(self, cohort_id, course_id):
+        from courses.cases import cohort_progress
+
+        return cohort_progress.case_states(cohort_id, course_id)
+
+    def waiting(self, user_id, activity_ids):
+        from courses.cases import services
+
+        return services.not_running_for(user_id, activity_ids)

@@ -8,7 +8,7 @@ from training import activities
 
 def register(app: Flask) -> None:
     from courses import services
-    from courses.cases import cohort_progress, judging, personal_data, run_views, views  # noqa: F401 - cohort_progress registers the matrix's states
+    from courses.cases import judging, personal_data, run_views, views  # noqa: F401 - personal_data registers what cases keep
     from courses.cases.kind import Case
 
     activities.register(Case())

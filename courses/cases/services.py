@@ -139,7 +139,6 @@ def run_for_cohort(exercise: CaseExercise, cohort_id: int | None) -> CaseRun | N
         CaseRun.exercise_id == exercise.id, CaseRun.cohort_id == cohort_id)).scalar_one_or_none()
 
 
-@course_services.waiting_kind("case")
 def not_running_for(user_id: int, activity_ids: list[int]) -> set[int]:
     """Of these case exercises, those not running for her (one statement): her cohort has not
     started a run of it, or she takes the course in no cohort. Her course goes on past them."""

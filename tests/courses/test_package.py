@@ -6,6 +6,8 @@ import pytest
 from courses.package import read_package, read_packages
 from tests.conftest import write_course
 
+pytestmark = pytest.mark.usefixtures("activity_kinds")  # each entry is read by its kind
+
 LIBRARY = Path(__file__).resolve().parents[2] / "courses" / "library"
 
 

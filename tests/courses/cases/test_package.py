@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-import courses.cases.package  # noqa: F401 - registers the `case:` reader
 from courses.package import read_packages
 from tests.conftest import write_course
 from tests.courses.cases.helpers import CASE_YAML, case_files
+
+pytestmark = pytest.mark.usefixtures("activity_kinds")  # the `case:` reader is the case kind's
 
 
 def read(tmp_path, **files):
