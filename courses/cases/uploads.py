@@ -10,14 +10,13 @@ import logging
 import posixpath
 import re
 import time
-import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING
 
-import defusedxml.ElementTree as defused
-from defusedxml import DefusedXmlException
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 MAX_BYTES = 10 * 1024 * 1024
 PDF = "application/pdf"
@@ -223,7 +222,11 @@ def _is_package(content: bytes) -> bool:
 
 def _parse(content: bytes) -> ET.Element:
     """An uploaded XML part, parsed by defusedxml: a DOCTYPE (never in an Office document),
-    entities and external references are refused, so nothing can explode or be fetched."""
+    entities and external references are refused, so nothing can explode or be fetched.
+    Imported here: a worker serving pages never parses XML (issue #22)."""
+    import defusedxml.ElementTree as defused
+    from defusedxml import DefusedXmlException
+
     try:
         return defused.fromstring(content, forbid_dtd=True)
     except DefusedXmlException:
@@ -232,6 +235,8 @@ def _parse(content: bytes) -> ET.Element:
 
 def _empty_properties(content: bytes, default_ns: str, kept: set[str]) -> bytes:
     """The properties part (extended or custom) rebuilt with only its ``kept`` simple elements."""
+    from xml.sax.saxutils import escape
+
     root = _parse(content)
     ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else default_ns
     body = ""

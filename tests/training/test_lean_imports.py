@@ -10,9 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # by the functions that use them, once per process, never when the app is built.
 # Migrations (Flask-Migrate with Alembic and Mako): bound only for `flask` commands.
 # The course-package reader (PyYAML): imported when packages are read (`flask courses sync`), as
-# are the kinds' readers (courses/registration.py), and Python-Markdown with nh3: pages show the HTML made
-# at sync (a quiz review's feedback too).
-HEAVY = ["scipy", "numpy", "pypdf", "weasyprint", "fontTools", "flask_migrate", "alembic", "yaml", "markdown", "nh3"]
+# are the kinds' readers (training/activities.py), and Python-Markdown with nh3: pages show the HTML made
+# at sync (a quiz review's feedback too). The XML parsers: an uploaded Word document's check.
+HEAVY = ["scipy", "numpy", "pypdf", "weasyprint", "fontTools", "flask_migrate", "alembic", "yaml", "markdown", "nh3",
+         "defusedxml", "xml.etree", "pyexpat"]
 
 BUILD = """
 import json, sys
