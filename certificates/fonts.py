@@ -16,8 +16,9 @@ import hashlib
 import subprocess
 import threading
 import unicodedata
-from collections import OrderedDict
 from functools import cache, lru_cache
+
+from training.caches import BoundedCache
 
 CJK_START = 0x2E80  # CJK radicals onward: ideographs, kana, hangul, CJK punctuation, full-width forms
 CJK_FAMILY = "Amicus CJK"
@@ -37,7 +38,6 @@ LATIN_AND_OTHERS = ("'Noto Serif'", "'Noto Naskh Arabic'", "'Noto Serif Devanaga
 FALLBACK = ("'Noto Serif CJK SC'", "'DejaVu Serif'", "serif")
 
 _lock = threading.Lock()
-_subset_lock = threading.Lock()
 
 
 class MissingFont(RuntimeError):
@@ -75,26 +75,21 @@ def _cjk_face(weight: str):
 
 
 # Subsets made for recent documents, by key, until WeasyPrint asks for them by URL.
-_subsets: OrderedDict[str, bytes] = OrderedDict()
-_SUBSETS_KEPT = 64
+_subsets = BoundedCache(64)
 
 
 def _subset(weight: str, chars: str) -> tuple[str, bytes]:
     key = hashlib.sha256(f"{weight}|{chars}".encode()).hexdigest()[:20]
-    with _subset_lock:
-        if key in _subsets:
-            _subsets.move_to_end(key)
-            return key, _subsets[key]
+    kept = _subsets.get(key)
+    if kept is not None:
+        return key, kept
     import uharfbuzz as hb
 
     subset_input = hb.SubsetInput()
     for ch in chars:
         subset_input.unicode_set.add(ord(ch))
     data = bytes(hb.subset(_cjk_face(weight), subset_input).blob.data)
-    with _subset_lock:
-        _subsets[key] = data
-        while len(_subsets) > _SUBSETS_KEPT:
-            _subsets.popitem(last=False)
+    _subsets.put(key, data)
     return key, data
 
 
@@ -124,8 +119,7 @@ def resolve_font(url: str) -> tuple[bytes, str] | None:
     if not url.startswith(FONT_SCHEME):
         return None
     key = url.rsplit("/", 1)[-1].removesuffix(".otf")
-    with _subset_lock:
-        data = _subsets.get(key)
+    data = _subsets.get(key)
     return (data, "font/otf") if data is not None else None
 
 

@@ -11,8 +11,6 @@ from sqlalchemy import select
 
 from training import pdf, progress
 
-_registered = False
-
 
 def register(app: Flask) -> None:
     from certificates import cli, personal_data, services, views  # noqa: F401 - personal_data registers what certificates keep
@@ -28,10 +26,7 @@ def register(app: Flask) -> None:
     course_services.reader_column("course", "certificate")(services.live_certificate_named)
     # Said at start-up (also by `flask certificates preview`), not at the first slow certificate.
     pdf.warn_if_fonts_subset_slowly(logging.getLogger("amicus"))
-    global _registered
-    if not _registered:  # apps are made many times in tests; the listener is process-wide
-        progress.on_completion(_issue_on_completion)
-        _registered = True
+    progress.activity_completed.connect(_issue_on_completion)  # once per process, however many apps
 
 
 def _issue_on_completion(user, activity_id: int) -> None:

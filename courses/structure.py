@@ -8,8 +8,6 @@ here, bounded in size.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,32 +15,8 @@ from sqlalchemy import bindparam, select
 
 from courses.models import Activity, Course, LessonContent, Module, localized
 from training import activities as kinds
+from training.caches import BoundedCache
 from training.extensions import db
-
-
-class _LRU:
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
 
 
 @dataclass(frozen=True)
@@ -122,9 +96,9 @@ class CourseInfo:
     synced_at: datetime
 
 
-_courses = _LRU(256)
-_localized = _LRU(512)
-_lessons = _LRU(1024)
+_courses = BoundedCache(256)
+_localized = BoundedCache(512)
+_lessons = BoundedCache(1024)
 
 
 def course_key(course: Course | CourseInfo) -> tuple:

@@ -1,6 +1,8 @@
 """Language choice: the account's, then a cookie, then the browser's, then English."""
 from __future__ import annotations
 
+import functools
+
 from babel import Locale
 from babel.lists import format_list
 from flask import Flask, current_app, has_request_context, request
@@ -26,17 +28,15 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
-_LOCALES: dict[str, Locale] = {}
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
 
 
 def select_babel_locale() -> Locale:
     """``select_locale`` for Flask-Babel: one Locale object per language and process, rather
     than parsing the code (and looking for its data file on disk) on every request."""
-    code = select_locale()
-    locale = _LOCALES.get(code)
-    if locale is None:
-        locale = _LOCALES.setdefault(code, Locale.parse(code))
-    return locale
+    return _locale(select_locale())
 
 
 def current_language() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from blinker import Namespace
 from sqlalchemy import ForeignKey, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,14 +72,10 @@ def enrol(user: User, course_id: int, cohort_id: int | None = None) -> Enrolment
     return existing
 
 
-# Called as fn(user, activity_id) after a new completion is recorded, in the same transaction
-# (certificates issue when a course's rule is met). Packages register theirs at start-up.
-_COMPLETION_LISTENERS: list = []
-
-
-def on_completion(fn):
-    _COMPLETION_LISTENERS.append(fn)
-    return fn
+#: Sent as ``activity_completed.send(user, activity_id=...)`` after a new completion is recorded
+#: (or a derived one is met), in the same transaction: certificates issue when a course's rule is
+#: met. Receivers connect once per process (``connect`` is idempotent for the same function).
+activity_completed = Namespace().signal("activity-completed")
 
 
 def derived_kinds() -> list[str]:
@@ -104,17 +101,16 @@ def derived_done(user_ids: Iterable[int], pairs: Iterable[tuple[int, str]]) -> s
 
 
 def completed(user: User, activity_id: int) -> None:
-    """Tell the completion listeners that ``user`` has just met the rule of an activity whose
-    completion is derived (nothing is stored here: certificates issue as for a recorded one)."""
-    for listener in _COMPLETION_LISTENERS:
-        listener(user, activity_id)
+    """Tell ``activity_completed``'s receivers that ``user`` has just met the rule of an activity
+    whose completion is derived (nothing is stored here: certificates issue as for a recorded one)."""
+    activity_completed.send(user, activity_id=activity_id)
 
 
 def mark_complete(user: User, activity_id: int) -> bool:
     """Record that ``user`` completed the activity; True if this is new, False if it was done.
 
-    Safe against double submits: the unique constraint settles a race. Listeners registered
-    with ``on_completion`` run after a new completion.
+    Safe against double submits: the unique constraint settles a race. ``activity_completed``
+    is sent after a new completion.
     """
     done = db.session.execute(
         select(ActivityCompletion.id).where(
@@ -128,6 +124,5 @@ def mark_complete(user: User, activity_id: int) -> bool:
             db.session.add(ActivityCompletion(user_id=user.id, activity_id=activity_id))
     except IntegrityError:
         return False
-    for listener in _COMPLETION_LISTENERS:
-        listener(user, activity_id)
+    activity_completed.send(user, activity_id=activity_id)
     return True

@@ -1,16 +1,15 @@
 """Page fragments rendered once per process and reused: ``{% call cached(key, ...) %}``.
 
-The one cache of rendered HTML. A fragment is a run of whole elements (it opens no element it
+The one cache of rendered HTML (a training.caches.BoundedCache per process). A fragment is a run of whole elements (it opens no element it
 does not close), so a template reads the same with the cache or without it.
 """
 from __future__ import annotations
 
-import threading
-
-from cachetools import LRUCache
 from flask import Flask, has_request_context, request
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from training.caches import BoundedCache
 
 FRAGMENTS = 512  # per process; the least recently used goes first
 
@@ -29,8 +28,7 @@ class FragmentCache:
     """
 
     def __init__(self, size: int = FRAGMENTS) -> None:
-        self.fragments: LRUCache = LRUCache(maxsize=size)
-        self.lock = threading.Lock()  # cachetools' caches are not thread-safe (gthread workers)
+        self.fragments = BoundedCache(size)
 
     @pass_context
     def __call__(self, context, *keys, caller):
@@ -38,12 +36,10 @@ class FragmentCache:
         if language is None or not has_request_context():
             return caller()  # not a page of a request (a document rendered by a background job)
         key = (keys, language, request.root_url)
-        with self.lock:
-            fragment = self.fragments.get(key)
+        fragment = self.fragments.get(key)
         if fragment is None:
             fragment = str(caller())
-            with self.lock:
-                self.fragments[key] = fragment
+            self.fragments.put(key, fragment)
         return Markup(fragment)
 
 
