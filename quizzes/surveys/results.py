@@ -207,17 +207,7 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     pre_items = {i["id"]: i for i in surveys["pre"].items} if "pre" in surveys else {}
     result.phases = [phase for phase in ("post", "followup") if phase in surveys]
     if n_post >= k:
-        result.behaviour = _behaviour(pre_items, post_items, counts.answers, locale)
-        result.self_report = _self_report(post_items, counts.answers, locale)
-        text_items = [i["id"] for i in post_items.values() if i["type"] == "text"]
-        if text_items:
-            result.comments = sorted(db.session.execute(
-                scope.where(select(SurveyAnswer.text).select_from(scope.A).join(
-                    SurveyAnswer, SurveyAnswer.response_id == scope.A.id), scope.A)
-                .where(scope.A.survey_id == scope.post_id, SurveyAnswer.item.in_(text_items),
-                       SurveyAnswer.text.is_not(None))).scalars())
-        if len(result.comments) < k:
-            result.comments = []  # too few to show without pointing at someone
+        _later_only(result, scope, pre_items, post_items, counts, locale)
     if result.cohort is not None and result.cohort.identified_surveys:
         result.people = _people(result.cohort, surveys, later, pre_items)
     if not result.shown:
@@ -226,6 +216,40 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     # Items nobody in scope answered (a cohort's adjustment left them out) are not analysed.
     knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items
                  and counts.pairs.get(i["id"])]
+    result.items = _item_results(knowledge, pre_items, post_items, counts, matched, n_post, locale)
+    if with_pairs:
+        both = [i for i in pre_items.values() if i["id"] in post_items and i["type"] != "text"]
+        single = [(i, "pre") for i in pre_items.values() if i["id"] not in post_items and i["type"] != "text"] + \
+                 [(i, later) for i in post_items.values() if i["id"] not in pre_items and i["type"] != "text"]
+        result.pairs = _matched_answers(scope, both, single)
+
+    if knowledge and counts.scores:
+        _knowledge_score(result, scope, course, len(knowledge), counts, mastery, k)
+    return result
+
+
+def _later_only(result: SurveyResults, scope: _Scope, pre_items: dict, post_items: dict, counts, locale: str) -> None:
+    """What is read of the later phase alone, once k people answered it: the behaviour items
+    (asked only then), the self-report, and the comments (none if fewer than k)."""
+    result.behaviour = _behaviour(pre_items, post_items, counts.answers, locale)
+    result.self_report = _self_report(post_items, counts.answers, locale)
+    text_items = [i["id"] for i in post_items.values() if i["type"] == "text"]
+    if text_items:
+        result.comments = sorted(db.session.execute(
+            scope.where(select(SurveyAnswer.text).select_from(scope.A).join(
+                SurveyAnswer, SurveyAnswer.response_id == scope.A.id), scope.A)
+            .where(scope.A.survey_id == scope.post_id, SurveyAnswer.item.in_(text_items),
+                   SurveyAnswer.text.is_not(None))).scalars())
+    if len(result.comments) < result.k:
+        result.comments = []  # too few to show without pointing at someone
+
+
+def _item_results(knowledge: list[dict], pre_items: dict, post_items: dict, counts, matched: int, n_post: int,
+                  locale: str) -> list[ItemResult]:
+    """Item by item, for the matched people: each knowledge item (McNemar), each scale asked
+    before and after (Wilcoxon), each retrospective "then" item against its "now" (Wilcoxon);
+    items nobody answered left out, p-values adjusted together (Holm)."""
+    items: list[ItemResult] = []
     # Translated once, not per item.
     # The variant is named wherever the test is (page, PDF, CSV): stats.mcnemar_counted.
     mcnemar, difference, wrong, right_word = (str(_l("McNemar, exact conditional")),
@@ -236,7 +260,7 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     for item in knowledge:
         right = _right_counts(counts.pairs[item["id"]], matched, item)
         m = st.mcnemar_counted(right)
-        result.items.append(ItemResult(
+        items.append(ItemResult(
             id=item["id"], kind="knowledge", label=localized(item["text"], locale), test=mcnemar, n=m["n"],
             pre=m["share_right_pre"], post=m["share_right_post"], change=None, p=m["p"],
             effect=m["difference"], effect_name=difference,
@@ -246,52 +270,49 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     for item in pre_items.values():
         if item["type"] in ("likert", "self") and item["id"] in post_items:
             scale = lambda value, item=item: _scale_value(item, value)  # noqa: E731
-            result.items.append(_scale_result(item, _counted(counts.pairs.get(item["id"], {}), matched, scale),
-                                              wilcoxon, rank_biserial, locale))
+            items.append(_scale_result(item, _counted(counts.pairs.get(item["id"], {}), matched, scale),
+                                       wilcoxon, rank_biserial, locale))
     for item in post_items.values():
         if item["type"] == "retro" and item.get("of") in post_items:
             now = post_items[item["of"]]
             pairs = _counted(counts.retro.get(item["id"], {}), n_post, lambda value, item=item: _scale_value(item, value),
                              lambda value, now=now: _scale_value(now, value))
-            result.items.append(_scale_result(item, pairs, then_now, rank_biserial, locale))
-    result.items = [i for i in result.items if i.n]
-    for item, adjusted in zip(result.items, st.holm([i.p for i in result.items]), strict=True):
+            items.append(_scale_result(item, pairs, then_now, rank_biserial, locale))
+    items = [i for i in items if i.n]
+    for item, adjusted in zip(items, st.holm([i.p for i in items]), strict=True):
         item.p_adjusted = adjusted
-    if with_pairs:
-        both = [i for i in pre_items.values() if i["id"] in post_items and i["type"] != "text"]
-        single = [(i, "pre") for i in pre_items.values() if i["id"] not in post_items and i["type"] != "text"] + \
-                 [(i, later) for i in post_items.values() if i["id"] not in pre_items and i["type"] != "text"]
-        result.pairs = _matched_answers(scope, both, single)
+    return items
 
-    if knowledge and counts.scores:
-        # A score counts the knowledge items answered right; every item anyone here answered
-        # is in ``knowledge``, so no score exceeds ``top``.
-        top = len(knowledge)
-        scores = st.Counted(counts.scores)
-        people = scores.n_pairs
-        percent = {"pre": {}, "post": {}}
-        for (a, b), n in counts.scores.items():
-            percent["pre"][100 * a / top] = percent["pre"].get(100 * a / top, 0) + n
-            percent["post"][100 * b / top] = percent["post"].get(100 * b / top, 0) + n
-        result.score = {
-            "max": top,
-            "pre_percent": 100 * sum(a * n for (a, _b), n in counts.scores.items()) / (top * people),
-            "post_percent": 100 * sum(b * n for (_a, b), n in counts.scores.items()) / (top * people),
-            "t": st.paired_t(scores),
-            "hake": st.hake_gain_counted(scores, top),
-            "mastery": mastery,
-            "mastery_pre": st.mastery_share(percent["pre"], mastery),
-            "mastery_post": st.mastery_share(percent["post"], mastery),
-        }
-        result.score["direction"] = direction(result.score["pre_percent"], result.score["post_percent"])
-        names = {} if result.cohort is not None else dict(db.session.execute(  # only the "by cohort" table names them
-            select(Cohort.id, Cohort.name).where(Cohort.course_id == course.id)).all())
-        present = _groups_present(scope, names if result.cohort is None else {})
-        result.breakdowns = {
-            dimension: _breakdown(counts.groups, dimension, names, top, k, present[dimension])
-            for dimension in ("profession", "region") + (("cohort",) if result.cohort is None else ())
-        }
-    return result
+
+def _knowledge_score(result: SurveyResults, scope: _Scope, course: Course, top: int, counts, mastery: float,
+                     k: int) -> None:
+    """The knowledge score before and after (a score counts the knowledge items answered right;
+    every item anyone here answered is counted in ``top``, so no score exceeds it), its tests,
+    gains and mastery, and the breakdowns by profession, region and cohort."""
+    scores = st.Counted(counts.scores)
+    people = scores.n_pairs
+    percent = {"pre": {}, "post": {}}
+    for (a, b), n in counts.scores.items():
+        percent["pre"][100 * a / top] = percent["pre"].get(100 * a / top, 0) + n
+        percent["post"][100 * b / top] = percent["post"].get(100 * b / top, 0) + n
+    result.score = {
+        "max": top,
+        "pre_percent": 100 * sum(a * n for (a, _b), n in counts.scores.items()) / (top * people),
+        "post_percent": 100 * sum(b * n for (_a, b), n in counts.scores.items()) / (top * people),
+        "t": st.paired_t(scores),
+        "hake": st.hake_gain_counted(scores, top),
+        "mastery": mastery,
+        "mastery_pre": st.mastery_share(percent["pre"], mastery),
+        "mastery_post": st.mastery_share(percent["post"], mastery),
+    }
+    result.score["direction"] = direction(result.score["pre_percent"], result.score["post_percent"])
+    names = {} if result.cohort is not None else dict(db.session.execute(  # only the "by cohort" table names them
+        select(Cohort.id, Cohort.name).where(Cohort.course_id == course.id)).all())
+    present = _groups_present(scope, names if result.cohort is None else {})
+    result.breakdowns = {
+        dimension: _breakdown(counts.groups, dimension, names, top, k, present[dimension])
+        for dimension in ("profession", "region") + (("cohort",) if result.cohort is None else ())
+    }
 
 
 class _Scope:
