@@ -1,13 +1,11 @@
 """Demo accounts, a demo cohort and a demo moot court, for `make run`. The passwords are public: demo only.
 
 The moot court's participants reach the capstone as participants would, completing every
-activity before it through its own package: each package registers how a demo participant
-completes its kinds (``completes``; lessons here, quizzes and surveys in quizzes/demo.py), as it
-registers what it keeps about a person.
+activity before it through its own kind: each activity kind says how a demo participant completes
+it (``ActivityKind.demo_complete``; quizzes and surveys call quizzes/demo.py).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import current_app
@@ -18,6 +16,7 @@ from courses.cases import runs
 from courses.cases import services as case_services
 from courses.models import Course
 from training import accounts, audit, cohorts
+from training import activities as activity_kinds
 from training.accounts import User
 from training.cohorts import Cohort
 from training.extensions import db
@@ -84,25 +83,6 @@ real danger that it will happen again (ADVL art. 27).
 3. To do: explain why the medical record notes no bruising on the neck; tie each requested measure to \
 her workplace and the child's kindergarten, without saying where she is staying.
 """
-
-
-# fn(course, activity slug, participant, her trainer), by activity kind.
-_COMPLETERS: dict[str, Callable[[Course, str, User, User], None]] = {}
-
-
-def completes(kind: str):
-    """Register how a demo participant completes an activity of ``kind``: fn(course, activity
-    slug, participant, her trainer), through the services its pages use."""
-    def decorator(fn: Callable[[Course, str, User, User], None]):
-        _COMPLETERS[kind] = fn
-        return fn
-
-    return decorator
-
-
-@completes("lesson")
-def _read_lesson(course: Course, slug: str, user: User, trainer: User) -> None:
-    course_services.complete_lesson(course, slug, user, "en")
 
 
 def load_demo() -> list[str]:
@@ -208,19 +188,15 @@ def _finished_cohort(users: dict, course: Course) -> Cohort:
 
 
 def _complete(course: Course, activities, user: User, trainer: User) -> None:
-    """Complete these activities that are not done yet, each as its kind registered (``completes``)."""
+    """Complete these activities that are not done yet, each as its kind does (``ActivityKind.demo_complete``)."""
     for activity in activities:
-        if activity.done:
-            continue
-        if activity.kind not in _COMPLETERS:
-            raise LookupError(f"the demo cannot complete a {activity.kind!r} activity ({activity.slug}): "
-                              "its package registers no demo.completes")
-        _COMPLETERS[activity.kind](course, activity.slug, user, trainer)
+        if not activity.done:
+            activity_kinds.get(activity.kind).demo_complete(course, activity.slug, user, trainer)
 
 
 def _reach_capstone(user: User, trainer: User, course: Course, capstone_id: int) -> None:
     """Complete the modules before the capstone's, as a participant of the cohort would (the course
-    opens its modules one after another), each activity as its kind registered (``completes``)."""
+    opens its modules one after another), each activity as its kind does (``demo_complete``)."""
     outline = course_services.course_outline(course, user, "en")
     module = next(m for m in outline.modules if any(a.id == capstone_id for a in m.activities))
     for earlier in outline.modules[:outline.modules.index(module)]:

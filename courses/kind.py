@@ -21,6 +21,11 @@ class Lesson(ActivityKind):
 
         sync.write_lesson(course, activity, spec)
 
+    def demo_complete(self, course, slug, user, trainer) -> None:
+        from courses import services
+
+        services.complete_lesson(course, slug, user, "en")
+
     def load(self, course, outline, activity, user, locale):
         from courses import services
 

@@ -28,6 +28,11 @@ class Quiz(ActivityKind):
 
         return services.load_quiz(course, outline, activity)
 
+    def demo_complete(self, course, slug, user, trainer) -> None:
+        from quizzes import demo
+
+        demo.pass_quiz(course, slug, user, trainer)
+
     def matrix_states(self, cohort_id, course_id):
         from quizzes import matrix
 

@@ -7,7 +7,7 @@ from training import activities
 
 
 def register(app: Flask) -> None:
-    from quizzes import cli, demo, personal_data, views  # noqa: F401 - they register exporters and demo parts
+    from quizzes import cli, personal_data, views  # noqa: F401 - personal_data registers what quizzes keep
     from quizzes.kind import Quiz
 
     activities.register(Quiz())

@@ -63,6 +63,11 @@ class ActivityKind:
         "Continue" goes past them. None (the default): the kind never waits on a trainer."""
         return None
 
+    def demo_complete(self, course, slug: str, user, trainer) -> None:
+        """For the demo site (`flask demo load`): complete the activity as participant ``user``
+        would, through the services its pages use (``trainer`` marks what needs marking)."""
+        raise NotImplementedError(f"the demo cannot complete a {self.name!r} activity")
+
     def derived_done(self, user_ids: list[int], activity_ids: list[int]) -> set[tuple[int, int]] | None:
         """For a kind whose completion is found in its own rows, not recorded: the (user id,
         activity id) pairs done. None (the default): completions are recorded rows."""
