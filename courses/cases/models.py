@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from training.accounts import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
 
@@ -81,6 +82,12 @@ class CaseTeam(db.Model):
     number: Mapped[int] = mapped_column(Integer)  # judges know a team by its number only
     side: Mapped[str] = mapped_column(String(16))
 
+    # Relationships for reading, loaded only when asked for (``selectinload``): touching one that
+    # was not loaded raises, so a page cannot slip into a query per team. Rows are written and
+    # deleted through their own ids (the database's CASCADE deletes a team's).
+    members: Mapped[list[CaseTeamMember]] = relationship(lazy="raise_on_sql", viewonly=True)
+    submission: Mapped[CaseSubmission | None] = relationship(lazy="raise_on_sql", viewonly=True)
+
 
 class CaseTeamMember(db.Model):
     __tablename__ = "case_team_members"
@@ -91,6 +98,8 @@ class CaseTeamMember(db.Model):
     run_id: Mapped[int] = mapped_column(ForeignKey("case_runs.id", ondelete="CASCADE"))
     team_id: Mapped[int] = mapped_column(ForeignKey("case_teams.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
 
 
 class CaseJudge(db.Model):

@@ -12,6 +12,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from courses.cases.models import (
     SIDES,
@@ -126,15 +127,13 @@ class TeamRow:
 
 
 def teams(run: CaseRun) -> list[TeamRow]:
-    """The run's teams in number order, with members and submission, in three queries."""
-    rows = list(db.session.execute(select(CaseTeam).where(CaseTeam.run_id == run.id).order_by(CaseTeam.number)).scalars())
-    members: dict[int, list[User]] = {}
-    for team_id, user in db.session.execute(select(CaseTeamMember.team_id, User).join(
-            User, User.id == CaseTeamMember.user_id).where(CaseTeamMember.run_id == run.id).order_by(User.handle_key)).all():
-        members.setdefault(team_id, []).append(user)
-    submissions = {s.team_id: s for s in db.session.execute(select(CaseSubmission).join(
-        CaseTeam, CaseTeam.id == CaseSubmission.team_id).where(CaseTeam.run_id == run.id)).scalars()}
-    return [TeamRow(team=t, members=members.get(t.id, []), submission=submissions.get(t.id)) for t in rows]
+    """The run's teams in number order, with members (by handle) and submission, in three queries."""
+    rows = db.session.execute(
+        select(CaseTeam).where(CaseTeam.run_id == run.id).order_by(CaseTeam.number)
+        .options(selectinload(CaseTeam.members).joinedload(CaseTeamMember.user), selectinload(CaseTeam.submission))
+    ).scalars()
+    return [TeamRow(team=t, members=sorted((m.user for m in t.members), key=lambda user: user.handle_key),
+                    submission=t.submission) for t in rows]
 
 
 def add_team(trainer: User, state: RunState, side: str) -> CaseTeam:
