@@ -146,7 +146,7 @@ def score_written(state: RunState, user: User, team: CaseTeam, raw: dict, feedba
     """Record (or revise, until results are published) this judge's score of a team's submission."""
     require_judge(state, user)
     _scorable(state, user, team)
-    marks, percent = _marks(state.settings["written_rubric"], raw)
+    marks, percent = _marks(state.settings.written_rubric, raw)
     return _store(state, user, team, "written", 0, marks, percent, _clean_feedback(feedback))
 
 
@@ -172,7 +172,7 @@ def oral_scores(state: RunState, user: User, team: CaseTeam) -> dict[int, CaseSc
 def score_speaker(state: RunState, user: User, team: CaseTeam, speaker_id: int, raw: dict, feedback: str) -> CaseScore:
     """Score one speaker of a team at the hearing with the oral rubric."""
     require_judge(state, user)
-    rubric = state.settings.get("oral_rubric")
+    rubric = state.settings.oral_rubric
     if not rubric:
         raise CaseError(_l("This exercise has no oral hearing."))
     if not hearing_open(state):
@@ -187,7 +187,7 @@ def score_speaker(state: RunState, user: User, team: CaseTeam, speaker_id: int, 
 
 def hearing_open(state: RunState) -> bool:
     """The hearing opens with its stage (case.yaml `hearing: stage:`, by default the last stage)."""
-    hearing = state.settings.get("hearing")
+    hearing = state.settings.hearing
     return bool(hearing) and hearing["stage"] in state.open_stages
 
 
@@ -199,7 +199,7 @@ def assign_peer_reviews(state: RunState) -> int:
     Called by the trainer's view after its manager check; refused if the case has no peer review,
     if fewer than two teams submitted, or if reviews are already assigned.
     """
-    if not state.settings.get("peer_review"):
+    if not state.settings.peer_review:
         raise CaseError(_l("This case has no peer review."))
     if db.session.execute(select(CasePeerReview.id).where(CasePeerReview.run_id == state.run.id)).first():
         raise CaseError(_l("Peer reviews are already assigned."))
@@ -239,6 +239,6 @@ def write_peer_review(state: RunState, team: CaseTeam | None, user: User, raw: d
     feedback = _clean_feedback(feedback)
     if not feedback:
         raise CaseError(_l("Write your feedback for the other team."))
-    review.marks, review.percent = _marks(state.settings["written_rubric"], raw)
+    review.marks, review.percent = _marks(state.settings.written_rubric, raw)
     review.feedback, review.submitted_at, review.submitted_by_id = feedback, utcnow(), user.id
     return review

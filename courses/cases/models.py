@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from courses.cases.settings import CaseSettings
 from training.accounts import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
@@ -25,8 +26,12 @@ class CaseExercise(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), unique=True)
-    # As validated by courses.cases.package: stages, rubrics, weights, team size, pass mark...
-    settings: Mapped[dict] = mapped_column(JSON)
+    # As validated by courses.cases.package (CaseSettings.to_json): stages, rubrics, weights...
+    settings_json: Mapped[dict] = mapped_column("settings", JSON)
+
+    @property
+    def settings(self) -> CaseSettings:
+        return CaseSettings.from_json(self.settings_json)
 
 
 class CaseDocument(db.Model):

@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import delete, select
 
 from courses.cases.models import ROLES, SIDES, CaseDocument, CaseExercise
+from courses.cases.settings import CaseSettings, StageSpec
 from courses.package import (
     LESSON_MAX_BYTES,
     SLUG_RE,
@@ -38,7 +39,7 @@ class CaseSpec:
     kind: str = "case"
     titles: dict = field(default_factory=dict)
     content_warnings: dict = field(default_factory=dict)
-    settings: dict = field(default_factory=dict)
+    settings: CaseSettings = field(default_factory=CaseSettings)
     documents: list[dict] = field(default_factory=list)
 
 
@@ -109,23 +110,23 @@ class _CaseReader:
         if not isinstance(peer_review, bool):
             self.error(doc, "peer_review", "'peer_review' is true or false")
             peer_review = False
-        spec.settings = {
-            "summaries": self.text(doc, "summary"),
-            "team_size": self.number(doc, "team_size", 1, 4, 2),
-            "pass_mark": self.number(doc, "pass_mark", 0, 100, 60.0, whole=False),
-            "weights": weights,
-            "stages": stages,
-            "due_days": self.number(submissions, "due", 0, 365, 7),
-            "max_words": self.number(submissions, "max_words", 50, 50_000, None),
-            "written_rubric": written,
-            "oral_rubric": oral,
-            "hearing": hearing,
-            "peer_review": peer_review,
-        }
-        spec.documents = self.documents({s["slug"] for s in stages})
+        spec.settings = CaseSettings(
+            summaries=self.text(doc, "summary"),
+            team_size=self.number(doc, "team_size", 1, 4, 2),
+            pass_mark=self.number(doc, "pass_mark", 0, 100, 60.0, whole=False),
+            weights=weights,
+            stages=tuple(stages),
+            due_days=self.number(submissions, "due", 0, 365, 7),
+            max_words=self.number(submissions, "max_words", 50, 50_000, None),
+            written_rubric=written,
+            oral_rubric=oral,
+            hearing=hearing,
+            peer_review=peer_review,
+        )
+        spec.documents = self.documents({s.slug for s in stages})
         return None if written is None or not stages else spec
 
-    def stages(self) -> list[dict]:
+    def stages(self) -> list[StageSpec]:
         raw = self.doc.get("stages")
         if not isinstance(raw, list) or not raw:
             self.error(self.doc, "stages", "'stages' is a non-empty list of stages (slug, title, opens)")
@@ -149,7 +150,7 @@ class _CaseReader:
                                                        and 0 <= opens <= 365)):
                 self.error(entry, "opens", "'opens' is start, trainer, or a number of days after the cohort starts (0-365)")
                 opens = "trainer"
-            stages.append({"slug": slug, "titles": self.text(entry, "title", True), "opens": opens})
+            stages.append(StageSpec(slug=slug, titles=self.text(entry, "title", True), opens=opens))
         return stages
 
     def weights(self, has_oral: bool) -> dict:
@@ -169,7 +170,7 @@ class _CaseReader:
             return default
         return weights
 
-    def hearing(self, has_oral: bool, stages: list[dict]) -> dict | None:
+    def hearing(self, has_oral: bool, stages: list[StageSpec]) -> dict | None:
         """The hearing: the stage it opens with (default: the last) and the clerk's timer."""
         raw = self.doc.get("hearing", _Map())
         if "hearing" in self.doc and not has_oral:
@@ -180,10 +181,10 @@ class _CaseReader:
             self.error(self.doc, "hearing", "'hearing' is a mapping with stage, speaker_minutes and rebuttal_minutes")
             return None
         _unknown_keys(self.reader, self.rel, raw, {"stage", "speaker_minutes", "rebuttal_minutes"}, "'hearing'")
-        stage = raw.get("stage", stages[-1]["slug"])
-        if stage not in {s["slug"] for s in stages}:
+        stage = raw.get("stage", stages[-1].slug)
+        if stage not in {s.slug for s in stages}:
             self.error(raw, "stage", "'stage' names the stage with which the hearing opens")
-            stage = stages[-1]["slug"]
+            stage = stages[-1].slug
         return {"stage": stage, "speaker_minutes": self.number(raw, "speaker_minutes", 1, 120, 10),
                 "rebuttal_minutes": self.number(raw, "rebuttal_minutes", 0, 60, 0)}
 
@@ -308,7 +309,7 @@ def write_case(course, activity, spec: CaseSpec) -> None:
     if exercise is None:
         exercise = CaseExercise(activity_id=activity.id)
         db.session.add(exercise)
-    exercise.settings = spec.settings
+    exercise.settings_json = spec.settings.to_json()
     db.session.flush()
     db.session.execute(delete(CaseDocument).where(CaseDocument.exercise_id == exercise.id))
     for position, document in enumerate(spec.documents):

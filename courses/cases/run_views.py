@@ -340,7 +340,7 @@ def judging_list(run_id: int):
     _state, roles, _manager = _run_reader(run_id)
     return render_template("cases/judging.html", state=state, entries=judging.queue(state, current_user),
                            docs=services.visible_documents(state, state.exercise, roles, False, current_language()),
-                           has_oral=bool(state.settings.get("oral_rubric")), hearing_open=judging.hearing_open(state))
+                           has_oral=bool(state.settings.oral_rubric), hearing_open=judging.hearing_open(state))
 
 
 @bp.route("/case-runs/<int:run_id>/judging/<int:number>", methods=["GET", "POST"])
@@ -362,7 +362,7 @@ def score(run_id: int, number: int):
     except CaseError as error:
         return refuse(error, back)
     return render_template("cases/score.html", state=state, sheet=sheet, form=ConfirmForm(),
-                           rubric=rubric_view(state.settings["written_rubric"]),
+                           rubric=rubric_view(state.settings.written_rubric),
                            marks=sheet.mine.marks if sheet.mine else {},
                            attachment=services.attachment_of(sheet.submission))
 
@@ -386,11 +386,11 @@ def hearing(run_id: int, number: int):
         db.session.commit()
         flash(_("The speaker's score is saved."), "success")
         return redirect(here)
-    if not state.settings.get("oral_rubric"):
+    if not state.settings.oral_rubric:
         abort(404)
     return render_template("cases/hearing.html", state=state, team=team, form=ConfirmForm(),
                            speakers=services.team_members(team), mine=judging.oral_scores(state, current_user, team),
-                           rubric=rubric_view(state.settings["oral_rubric"]), open=judging.hearing_open(state))
+                           rubric=rubric_view(state.settings.oral_rubric), open=judging.hearing_open(state))
 
 
 @bp.get("/case-runs/<int:run_id>/timer")
@@ -398,6 +398,6 @@ def hearing(run_id: int, number: int):
 def timer(run_id: int):
     """The clerk's timer for the hearing: trainers and judges."""
     state, _roles, _manager = _run_reader(run_id)
-    if not state.settings.get("hearing"):
+    if not state.settings.hearing:
         abort(404)  # the case has no oral hearing
-    return render_template("cases/timer.html", state=state, hearing=state.settings["hearing"])
+    return render_template("cases/timer.html", state=state, hearing=state.settings.hearing)

@@ -60,12 +60,12 @@ def set_up(trainer: User, cohort: Cohort, exercise: CaseExercise) -> CaseRun:
     try:
         with db.session.begin_nested():
             run = CaseRun(exercise_id=exercise.id, cohort_id=cohort.id,
-                          submissions_due=default_due(cohort, settings["due_days"]))
+                          submissions_due=default_due(cohort, settings.due_days))
             db.session.add(run)
             db.session.flush()
-            for stage in settings["stages"]:
-                opens_at = day_start(cohort, stage["opens"]) if isinstance(stage["opens"], int) else None
-                db.session.add(CaseStage(run_id=run.id, slug=stage["slug"], opens_at=opens_at))
+            for stage in settings.stages:
+                opens_at = day_start(cohort, stage.opens) if isinstance(stage.opens, int) else None
+                db.session.add(CaseStage(run_id=run.id, slug=stage.slug, opens_at=opens_at))
     except IntegrityError:  # set up from another tab at the same moment
         run = db.session.execute(select(CaseRun).where(
             CaseRun.exercise_id == exercise.id, CaseRun.cohort_id == cohort.id)).scalar_one()
@@ -83,8 +83,8 @@ def start(trainer: User, state: RunState) -> None:
     now = utcnow()
     state.run.started_at = now
     for row in db.session.execute(select(CaseStage).where(CaseStage.run_id == state.run.id)).scalars():
-        spec = next((s for s in state.settings["stages"] if s["slug"] == row.slug), None)
-        if spec is not None and spec["opens"] == "start":
+        spec = state.settings.stage(row.slug)
+        if spec is not None and spec.opens_at_start:
             row.opened_at = now
 
 
@@ -177,8 +177,8 @@ def join_team(state: RunState, team: CaseTeam, user_id: int, by_trainer: bool = 
         raise CaseError(_l("Your trainer forms the teams."))
     size = db.session.execute(select(func.count()).select_from(CaseTeamMember).where(
         CaseTeamMember.team_id == team.id)).scalar_one()
-    if size >= state.settings["team_size"]:
-        raise CaseError(_l("That team is full (at most %(n)d people).", n=state.settings["team_size"]))
+    if size >= state.settings.team_size:
+        raise CaseError(_l("That team is full (at most %(n)d people).", n=state.settings.team_size))
     existing = db.session.execute(select(CaseTeamMember).where(
         CaseTeamMember.run_id == state.run.id, CaseTeamMember.user_id == user_id)).scalar_one_or_none()
     for t in {team.id} | ({existing.team_id} if existing else set()):
@@ -311,7 +311,7 @@ def missing_scores(state: RunState) -> list[str]:
         CaseTeamMember.run_id == state.run.id)).all())
     bench = judges(state.run)
     stages = ["written"]
-    if state.settings.get("oral_rubric") and state.settings["weights"].get("oral"):  # as scoring.team_result
+    if state.settings.oral_rubric and state.settings.weights.get("oral"):  # as scoring.team_result
         stages.append("oral")
     out = []
     for team in submitted:

@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
@@ -33,6 +34,7 @@ from courses.cases.models import (
     CaseTeam,
     CaseTeamMember,
 )
+from courses.cases.settings import CaseSettings
 from courses.models import Activity, Course, localized
 from training import timezones
 from training.accounts import User
@@ -76,8 +78,8 @@ class RunState:
     stages: list[Stage]
     now: datetime
 
-    @property
-    def settings(self) -> dict:
+    @cached_property
+    def settings(self) -> CaseSettings:
         return self.exercise.settings
 
     @property
@@ -121,11 +123,11 @@ def run_state(run: CaseRun, locale: str, now: datetime | None = None) -> RunStat
     now = now or utcnow()
     rows = {s.slug: s for s in db.session.execute(select(CaseStage).where(CaseStage.run_id == run.id)).scalars()}
     stages = []
-    for spec in exercise.settings["stages"]:
-        row = rows.get(spec["slug"])
+    for spec in exercise.settings.stages:
+        row = rows.get(spec.slug)
         opens_at = row.opens_at if row else None
         opened_at = row.opened_at if row else None
-        stages.append(Stage(slug=spec["slug"], title=localized(spec["titles"], locale), opens=spec["opens"],
+        stages.append(Stage(slug=spec.slug, title=localized(spec.titles, locale), opens=spec.opens,
                             opens_at=opens_at, opened_at=opened_at,
                             open=opened_at is not None or (opens_at is not None and opens_at <= now)))
     return RunState(run=run, exercise=exercise, cohort=cohort, course=course, activity_slug=activity.slug,
@@ -217,7 +219,7 @@ def visible_documents(state: RunState | None, exercise: CaseExercise, roles: set
     Trainers see every document at any time (they prepare the run). Others see a document once
     its stage is open for their cohort and if it is released to one of their roles.
     """
-    stage_titles = {s["slug"]: localized(s["titles"], locale) for s in exercise.settings["stages"]}
+    stage_titles = {s.slug: localized(s.titles, locale) for s in exercise.settings.stages}
     open_stages = state.open_stages if state else set()
     out = []
     for doc in documents(exercise):
@@ -240,9 +242,9 @@ def open_document(state: RunState | None, exercise: CaseExercise, roles: set[str
         if state is None or doc.stage not in state.open_stages:
             raise CaseError(_l("This document has not been released yet."))
     lang = locale if locale in doc.html else next(iter(doc.html))
-    stage = next((s for s in exercise.settings["stages"] if s["slug"] == doc.stage), None)
+    stage = exercise.settings.stage(doc.stage)
     return DocumentView(slug=doc.slug, title=localized(doc.titles, lang), html=doc.html[lang], lang=lang,
-                        stage_title=localized(stage["titles"], locale) if stage else doc.stage)
+                        stage_title=localized(stage.titles, locale) if stage else doc.stage)
 
 
 # --- the written submission ---------------------------------------------------------------------
@@ -456,7 +458,7 @@ def check_submittable(state: RunState, team: CaseTeam | None, version: int | Non
         raise CaseError(_l("A teammate changed the submission since you opened it. Read it again, then submit."))
     if not submission.text.strip() and attachment_of(submission) is None:
         raise CaseError(_l("The submission is empty: write it, or attach a document."))
-    limit = state.settings.get("max_words")
+    limit = state.settings.max_words
     if limit and count_words(submission.text) > limit:
         raise CaseError(_l("The submission has %(words)d words; at most %(limit)d are allowed.",
                            words=count_words(submission.text), limit=limit))
@@ -508,10 +510,10 @@ def results(state: RunState) -> dict[int, scoring.TeamResult]:
             written.setdefault(score.team_id, []).append((score.percent, score.marks))
         else:
             oral.setdefault(score.team_id, []).append(score.percent)
-    has_oral = bool(state.settings.get("oral_rubric"))
+    has_oral = bool(state.settings.oral_rubric)
     out = {}
     for team in teams:
-        result = scoring.team_result(state.settings["weights"], written.get(team.id, []), oral.get(team.id, []),
+        result = scoring.team_result(state.settings.weights, written.get(team.id, []), oral.get(team.id, []),
                                      penalties.get(team.id) or 0.0, has_oral)
         result.team_id = team.id
         out[team.id] = result
@@ -557,7 +559,7 @@ def my_result(state: RunState, team: CaseTeam | None, user: User, locale: str) -
     for review, number in reviews:
         if review.feedback:
             feedback.append((str(_l("Peer review by team %(n)d", n=number)), review.feedback))
-    rubric = state.settings["written_rubric"]
+    rubric = state.settings.written_rubric
     criteria = []
     for c in rubric["criteria"] or [{"slug": "total", "titles": {"en": str(_l("Total"))}}]:
         if c["slug"] in result.criteria:
@@ -567,7 +569,7 @@ def my_result(state: RunState, team: CaseTeam | None, user: User, locale: str) -
     reflection = db.session.execute(select(CaseReflection).where(
         CaseReflection.run_id == state.run.id, CaseReflection.user_id == user.id)).scalar_one_or_none()
     passed = bool(submission and submission.submitted_at and result.final is not None
-                  and result.final >= state.settings["pass_mark"])
+                  and result.final >= state.settings.pass_mark)
     return MyResult(team=team, result=result, passed=passed, show_rank=state.run.show_rank,
                     teams=len(every), feedback=feedback,
                     penalty_reason=submission.penalty_reason if submission and submission.penalty else None,

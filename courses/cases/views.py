@@ -66,7 +66,7 @@ def show(slug: str, activity: str):
     peer = judging.my_peer_review(state, ctx.team) if state else None
     return render_template(
         "cases/show.html", ctx=ctx, state=state, docs=docs, managed=managed, form=ConfirmForm(),
-        summary=localized(ctx.exercise.settings.get("summaries"), locale),
+        summary=localized(ctx.exercise.settings.summaries, locale),
         in_cohort=ctx.outline.enrolment is not None and ctx.outline.enrolment.cohort_id is not None,
         members=services.team_members(ctx.team) if ctx.team else [],
         submission=submission, peer=peer,
@@ -285,5 +285,5 @@ def peer_review(slug: str, activity: str):
         return redirect(url_for("cases.show", slug=slug, activity=activity))
     review, target, target_submission = found
     return render_template("cases/peer_review.html", ctx=ctx, state=ctx.state, review=review, team=target,
-                           submission=target_submission, rubric=rubric_view(ctx.exercise.settings["written_rubric"]),
+                           submission=target_submission, rubric=rubric_view(ctx.exercise.settings.written_rubric),
                            marks=review.marks or {}, form=ConfirmForm())
