@@ -22,6 +22,7 @@ from courses.cases.models import (
     CaseTeamMember,
 )
 from courses.cases.services import CaseError, RunState, find_submission
+from courses.cases.settings import Rubric
 from courses.models import Activity, localized
 from training.accounts import User
 from training.cohorts import Cohort
@@ -134,7 +135,7 @@ def _clean_feedback(text: str) -> str:
     return text
 
 
-def _marks(rubric: dict, raw: dict) -> tuple[dict, float]:
+def _marks(rubric: Rubric, raw: dict) -> tuple[dict, float]:
     try:
         marks = scoring.clean_marks(rubric, raw)
     except scoring.MarksError as error:

@@ -11,7 +11,7 @@ import yaml
 from sqlalchemy import delete, select
 
 from courses.cases.models import ROLES, SIDES, CaseDocument, CaseExercise
-from courses.cases.settings import CaseSettings, StageSpec
+from courses.cases.settings import CaseSettings, Criterion, Rubric, StageSpec
 from courses.package import (
     LESSON_MAX_BYTES,
     SLUG_RE,
@@ -188,7 +188,7 @@ class _CaseReader:
         return {"stage": stage, "speaker_minutes": self.number(raw, "speaker_minutes", 1, 120, 10),
                 "rebuttal_minutes": self.number(raw, "rebuttal_minutes", 0, 60, 0)}
 
-    def rubric(self, key: str, banded_allowed: bool) -> dict | None:
+    def rubric(self, key: str, banded_allowed: bool) -> Rubric | None:
         raw = self.doc.get(key)
         if not isinstance(raw, _Map):
             forms = "'criteria: [...]' or 'banded: ...'" if banded_allowed else "'criteria: [...]'"
@@ -202,20 +202,20 @@ class _CaseReader:
         if "banded" in raw:
             return self.banded(raw)
         criteria = self.criteria(raw, "criteria", with_levels=True)
-        return {"kind": "criteria", "criteria": criteria} if criteria else None
+        return Rubric(kind="criteria", criteria=tuple(criteria)) if criteria else None
 
-    def banded(self, raw: _Map) -> dict | None:
+    def banded(self, raw: _Map) -> Rubric | None:
         banded = raw["banded"]
         if banded is True:
-            return {"kind": "banded", "criteria": []}
+            return Rubric(kind="banded")
         if not isinstance(banded, _Map):
             self.error(raw, "banded", "'banded' is true, or a mapping with 'sub_criteria'")
             return None
         _unknown_keys(self.reader, self.rel, banded, {"sub_criteria"}, "'banded'")
         criteria = self.criteria(banded, "sub_criteria", with_levels=False)
-        return {"kind": "banded", "criteria": criteria} if criteria else None
+        return Rubric(kind="banded", criteria=tuple(criteria)) if criteria else None
 
-    def criteria(self, parent: _Map, key: str, with_levels: bool) -> list[dict]:
+    def criteria(self, parent: _Map, key: str, with_levels: bool) -> list[Criterion]:
         raw = parent.get(key)
         if not isinstance(raw, list) or not raw:
             self.error(parent, key, f"'{key}' is a non-empty list of criteria")
@@ -239,20 +239,19 @@ class _CaseReader:
                 self.error(entry, "weight", "'weight' is a number above 0 (at most 1000)")
                 ok = False
                 continue
-            criterion = {"slug": slug, "titles": self.text(entry, "title", True), "weight": float(weight)}
+            titles = self.text(entry, "title", True)
+            texts = []
             if with_levels:
                 levels = entry.get("levels")
                 if not isinstance(levels, list) or not 2 <= len(levels) <= MAX_LEVELS:
                     self.error(entry, "levels", f"'levels' lists 2 to {MAX_LEVELS} described levels, lowest first")
                     ok = False
                     continue
-                texts = []
                 for j, level in enumerate(levels):
                     holder = _Map(level=level)
                     holder.line, holder.lines = levels.lines[j], {"level": levels.lines[j]}
                     texts.append(self.text(holder, "level", True))
-                criterion["levels"] = texts
-            out.append(criterion)
+            out.append(Criterion(slug=slug, titles=titles, weight=float(weight), levels=tuple(texts)))
         return out if ok else []
 
     def documents(self, stage_slugs: set[str]) -> list[dict]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import fmean
 
+from courses.cases.settings import Rubric
+
 BAND_LOW, BAND_HIGH = 50, 100
 # The bands of a 50-100 total, as moot courts use them (../shared/domain.md).
 BANDS = ((50, 59, "poor"), (60, 69, "adequate"), (70, 79, "good"), (80, 89, "very good"),
@@ -18,18 +20,18 @@ class MarksError(ValueError):
         self.criterion = criterion
 
 
-def clean_marks(rubric: dict, raw: dict) -> dict:
+def clean_marks(rubric: Rubric, raw: dict) -> dict:
     """The marks for every criterion of ``rubric`` as whole numbers; MarksError if one is missing or out of range.
 
     ``raw`` maps criterion slug (or "total" for a banded rubric without sub-criteria) to the
     value the judge gave, as text or number.
     """
-    if rubric["kind"] == "banded" and not rubric["criteria"]:
+    if rubric.banded and not rubric.criteria:
         keys = [("total", BAND_LOW, BAND_HIGH)]
-    elif rubric["kind"] == "banded":
-        keys = [(c["slug"], BAND_LOW, BAND_HIGH) for c in rubric["criteria"]]
+    elif rubric.banded:
+        keys = [(c.slug, BAND_LOW, BAND_HIGH) for c in rubric.criteria]
     else:
-        keys = [(c["slug"], 1, len(c["levels"])) for c in rubric["criteria"]]
+        keys = [(c.slug, 1, len(c.levels)) for c in rubric.criteria]
     marks = {}
     for slug, low, high in keys:
         value = raw.get(slug)
@@ -43,18 +45,18 @@ def clean_marks(rubric: dict, raw: dict) -> dict:
     return marks
 
 
-def percent(rubric: dict, marks: dict) -> float:
+def percent(rubric: Rubric, marks: dict) -> float:
     """A score from 0 to 100 from clean marks.
 
     Criteria: the weighted mean of level / number of levels. Banded: the total, or the weighted
     mean of the sub-criteria's 50-100 marks.
     """
-    if rubric["kind"] == "banded" and not rubric["criteria"]:
+    if rubric.banded and not rubric.criteria:
         return float(marks["total"])
-    total_weight = sum(c["weight"] for c in rubric["criteria"])
-    if rubric["kind"] == "banded":
-        return sum(c["weight"] * marks[c["slug"]] for c in rubric["criteria"]) / total_weight
-    return 100 * sum(c["weight"] * marks[c["slug"]] / len(c["levels"]) for c in rubric["criteria"]) / total_weight
+    total_weight = sum(c.weight for c in rubric.criteria)
+    if rubric.banded:
+        return sum(c.weight * marks[c.slug] for c in rubric.criteria) / total_weight
+    return 100 * sum(c.weight * marks[c.slug] / len(c.levels) for c in rubric.criteria) / total_weight
 
 
 def band(total: float) -> str:

@@ -34,7 +34,7 @@ from courses.cases.models import (
     CaseTeam,
     CaseTeamMember,
 )
-from courses.cases.settings import CaseSettings
+from courses.cases.settings import CaseSettings, Criterion
 from courses.models import Activity, Course, localized
 from training import timezones
 from training.accounts import User
@@ -561,10 +561,10 @@ def my_result(state: RunState, team: CaseTeam | None, user: User, locale: str) -
             feedback.append((str(_l("Peer review by team %(n)d", n=number)), review.feedback))
     rubric = state.settings.written_rubric
     criteria = []
-    for c in rubric["criteria"] or [{"slug": "total", "titles": {"en": str(_l("Total"))}}]:
-        if c["slug"] in result.criteria:
-            top = len(c["levels"]) if rubric["kind"] == "criteria" else scoring.BAND_HIGH
-            criteria.append((localized(c["titles"], locale), result.criteria[c["slug"]], top))
+    for c in rubric.criteria or [Criterion(slug="total", titles={"en": str(_l("Total"))}, weight=1.0)]:
+        if c.slug in result.criteria:
+            top = scoring.BAND_HIGH if rubric.banded else len(c.levels)
+            criteria.append((localized(c.titles, locale), result.criteria[c.slug], top))
     submission = db.session.execute(select(CaseSubmission).where(CaseSubmission.team_id == team.id)).scalar_one_or_none()
     reflection = db.session.execute(select(CaseReflection).where(
         CaseReflection.run_id == state.run.id, CaseReflection.user_id == user.id)).scalar_one_or_none()

@@ -1,8 +1,6 @@
 """A case exercise's settings as typed values: what courses.cases.package reads from case.yaml
-and CaseExercise stores as JSON (``CaseExercise.settings`` gives them back as ``CaseSettings``).
-
-The rubrics, the weights and the hearing stay plain mappings here: the scoring functions
-(courses/cases/scoring.py) read them as the package gives them.
+and CaseExercise stores as JSON (``CaseExercise.settings`` gives them back as ``CaseSettings``),
+with its stages and rubrics. The weights and the hearing stay small plain mappings.
 """
 from __future__ import annotations
 
@@ -23,6 +21,38 @@ class StageSpec:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One line of a rubric: a criterion with its weight, and for a "criteria" rubric its
+    described levels, lowest first (a judge gives level 1 to len(levels))."""
+
+    slug: str
+    titles: dict[str, str]
+    weight: float
+    levels: tuple[dict[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """The judges' scoring sheet: "criteria" (levels per criterion) or "banded" (a 50-100 mark,
+    overall when it has no criteria, else per sub-criterion)."""
+
+    kind: str
+    criteria: tuple[Criterion, ...] = ()
+
+    @property
+    def banded(self) -> bool:
+        return self.kind == "banded"
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> Rubric | None:
+        if data is None:
+            return None
+        return cls(kind=data["kind"], criteria=tuple(
+            Criterion(slug=c["slug"], titles=c.get("titles", {}), weight=c["weight"], levels=tuple(c.get("levels", ())))
+            for c in data.get("criteria", ())))
+
+
+@dataclass(frozen=True)
 class CaseSettings:
     summaries: dict[str, str] = field(default_factory=dict)
     team_size: int = 2
@@ -31,19 +61,22 @@ class CaseSettings:
     stages: tuple[StageSpec, ...] = ()
     due_days: int = 7
     max_words: int | None = None
-    written_rubric: dict | None = None
-    oral_rubric: dict | None = None
+    written_rubric: Rubric | None = None
+    oral_rubric: Rubric | None = None
     hearing: dict | None = None  # {"stage", "speaker_minutes", "rebuttal_minutes"}: the clerk's timer
     peer_review: bool = False
 
     @classmethod
     def from_json(cls, data: dict) -> CaseSettings:
         """The settings as stored (keys missing from older rows take the defaults)."""
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data and name != "stages"}
-        return cls(**known, stages=tuple(StageSpec(**stage) for stage in data.get("stages", ())))
+        typed = ("stages", "written_rubric", "oral_rubric")
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data and name not in typed}
+        return cls(**known, stages=tuple(StageSpec(**stage) for stage in data.get("stages", ())),
+                   written_rubric=Rubric.from_json(data.get("written_rubric")),
+                   oral_rubric=Rubric.from_json(data.get("oral_rubric")))
 
     def to_json(self) -> dict:
-        stored = asdict(self)
+        stored = asdict(self)  # nested dataclasses become mappings, tuples stay tuples (JSON lists)
         stored["stages"] = [asdict(stage) for stage in self.stages]
         return stored
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from courses.cases import judging, runs, scoring, services
 from courses.cases.services import CaseError
+from courses.cases.settings import Rubric
 from courses.models import localized
 from courses.views import open_activity
 from training.cohorts import cohorts_run_by
@@ -30,17 +31,17 @@ def download(attachment, name: str):
     return response
 
 
-def rubric_view(rubric: dict) -> dict:
+def rubric_view(rubric: Rubric) -> dict:
     """The rubric in the reader's language, ready for the scoring form."""
     locale = current_language()
-    if rubric["kind"] == "banded":
-        criteria = [{"slug": c["slug"], "title": localized(c["titles"], locale), "weight": c["weight"]}
-                    for c in rubric["criteria"]] or [{"slug": "total", "title": _("Total"), "weight": 1}]
+    if rubric.banded:
+        criteria = [{"slug": c.slug, "title": localized(c.titles, locale), "weight": c.weight}
+                    for c in rubric.criteria] or [{"slug": "total", "title": _("Total"), "weight": 1}]
         return {"kind": "banded", "criteria": criteria, "bands": scoring.BANDS,
                 "low": scoring.BAND_LOW, "high": scoring.BAND_HIGH}
     return {"kind": "criteria", "criteria": [
-        {"slug": c["slug"], "title": localized(c["titles"], locale), "weight": c["weight"],
-         "levels": [localized(level, locale) for level in c["levels"]]} for c in rubric["criteria"]]}
+        {"slug": c.slug, "title": localized(c.titles, locale), "weight": c.weight,
+         "levels": [localized(level, locale) for level in c.levels]} for c in rubric.criteria]}
 
 
 # --- the participant's pages --------------------------------------------------------------------

@@ -26,8 +26,8 @@ def test_a_valid_case_is_read_with_its_stages_rubrics_and_documents(tmp_path):
     assert [st.opens for st in s.stages] == ["start", "trainer", "trainer"]
     assert s.team_size == 2 and s.pass_mark == 60 and s.max_words == 50 and s.due_days == 7
     assert s.weights == {"written": 60.0, "oral": 40.0}
-    assert s.written_rubric["kind"] == "criteria"
-    assert [c["weight"] for c in s.written_rubric["criteria"]] == [3.0, 1.0]
+    assert s.written_rubric.kind == "criteria"
+    assert [c.weight for c in s.written_rubric.criteria] == [3.0, 1.0]
     assert s.hearing == {"stage": "hearing", "speaker_minutes": 10, "rebuttal_minutes": 3}
     docs = {d["slug"]: d for d in case.documents}
     assert docs["police"]["roles"] == ["applicant", "respondent", "judge", "observer"]
@@ -44,7 +44,7 @@ def test_a_banded_rubric_with_sub_criteria(tmp_path):
     specs, errors = read(tmp_path, **{"case.yaml": yaml})
     assert errors == []
     rubric = specs[0].modules[0].activities[-1].settings.written_rubric
-    assert rubric["kind"] == "banded" and [c["slug"] for c in rubric["criteria"]] == ["argument", "form"]
+    assert rubric.kind == "banded" and [c.slug for c in rubric.criteria] == ["argument", "form"]
     assert specs[0].modules[0].activities[-1].settings.oral_rubric is None
 
 
@@ -93,11 +93,13 @@ def test_the_starter_library_case_is_valid(app):
     case = cases[0]
     assert {"en", "zh"} <= set(case.titles)
     assert any(d["roles"] == ["judge"] for d in case.documents), "a bench memo for judges only"
-    assert any("survivor" in c["slug"] for c in case.settings.written_rubric["criteria"])
+    assert any("survivor" in c.slug for c in case.settings.written_rubric.criteria)
     assert all(set(d["titles"]) == {"en", "zh"} for d in case.documents)
 
 
 def test_the_settings_are_stored_as_json_and_read_back_the_same(tmp_path):
+    import json
+
     from courses.cases.settings import CaseSettings
 
     specs, errors = read(tmp_path)
@@ -105,7 +107,8 @@ def test_the_settings_are_stored_as_json_and_read_back_the_same(tmp_path):
     settings = specs[0].modules[0].activities[-1].settings
     stored = settings.to_json()
     assert stored["stages"][0] == {"slug": "case-file", "titles": {"en": "Case file"}, "opens": "start"}
-    assert CaseSettings.from_json(stored) == settings
+    assert CaseSettings.from_json(json.loads(json.dumps(stored))) == settings  # as the JSON column gives it back
+    assert settings.written_rubric.criteria[0].weight == 3.0 and len(settings.written_rubric.criteria[0].levels) >= 2
     # A row stored before a setting existed reads with its default.
     older = {key: value for key, value in stored.items() if key != "peer_review"}
     assert CaseSettings.from_json(older).peer_review is False

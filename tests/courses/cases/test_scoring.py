@@ -4,13 +4,15 @@ from __future__ import annotations
 import pytest
 
 from courses.cases import scoring
+from courses.cases.settings import Rubric
 
-CRITERIA = {"kind": "criteria", "criteria": [
+CRITERIA = Rubric.from_json({"kind": "criteria", "criteria": [
     {"slug": "law", "weight": 3.0, "levels": ["a", "b", "c", "d", "e"]},
     {"slug": "conduct", "weight": 1.0, "levels": ["a", "b", "c", "d"]},
-]}
-BANDED = {"kind": "banded", "criteria": [{"slug": "argument", "weight": 2.0}, {"slug": "form", "weight": 1.0}]}
-TOTAL = {"kind": "banded", "criteria": []}
+]})
+BANDED = Rubric.from_json({"kind": "banded", "criteria": [{"slug": "argument", "weight": 2.0},
+                                                          {"slug": "form", "weight": 1.0}]})
+TOTAL = Rubric(kind="banded")
 WEIGHTS = {"written": 60.0, "oral": 40.0}
 
 
