@@ -28,7 +28,7 @@ def test_threads_sharing_it_never_see_it_over_its_size_or_broken():
                 cache.put((offset, i), i)
                 value = cache.get((offset, i - 1))
                 assert value is None or value == i - 1
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below, from the main thread
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
