@@ -48,6 +48,7 @@ def test_an_answer_typed_just_before_submit_is_in_the_review(page_factory, tmp_p
     log_in(page, "racer")
     page.goto("/courses/race-course/quizzes/check")
     page.get_by_role("button", name="Start the quiz").click()
+    page.wait_for_load_state("load")  # quiz.js listening before the network slows (else no autosave starts)
     attempt_url = page.url
 
     # A slow network, and autosaves held on the way: they are still under way at the submit.
