@@ -55,6 +55,7 @@ def main() -> None:
         from weasyprint import CSS, HTML
 
         from certificates import batch, fonts, render
+        from training import pdf
 
         css = (Path(app.static_folder) / "css" / "certificate.css").read_text(encoding="utf-8")
 
@@ -65,7 +66,7 @@ def main() -> None:
         def naive(s):
             html = render.certificate_html(s, {})
             html = html.replace(html[html.index("@font-face"):html.index("html {") + 1], "") if "@font-face" in html else html
-            qr = render.qr_png(render.verify_url(s.code), "#5b2333")
+            qr = pdf.qr_png(render.verify_url(s.code), "#5b2333")
             from weasyprint.urls import URLFetcher, URLFetcherResponse
 
             class Fetcher(URLFetcher):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html as html_module
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from certificates.names import direction
 from certificates.services import display_code, settings_for
 from courses.models import CourseAsset, localized
 from training.extensions import db
-from training.pdf import render_pdf
+from training.pdf import qr_png, render_pdf
 from training.public_links import base_url
 from training.timezones import local_date, select_timezone
 
@@ -47,19 +46,6 @@ def verify_url(code: str, base: str | None = None) -> str:
     """The public verification page of a certificate, on ``base`` (default: the site's public
     address, training/public_links.py; a background job passes the one of the request that started it)."""
     return (base or base_url()) + "/verify/" + display_code(code)
-
-
-def qr_png(url: str, colour: str) -> bytes:
-    """The QR code as a PNG of one pixel per module (the PDF scales it without smoothing).
-
-    A fixed mask: choosing the best of eight costs 5 ms and changes nothing for readers; a PNG:
-    WeasyPrint draws the same code as SVG 10 ms slower (one path of a few hundred segments).
-    """
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(url, error="m", mask=0).save(buffer, kind="png", scale=1, border=0, dark=colour)
-    return buffer.getvalue()
 
 
 def certificate_html(cert: Certificate | Sample, design: dict | None, base: str | None = None) -> str:

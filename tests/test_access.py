@@ -137,6 +137,17 @@ MATRIX = {
     "cases.open_stage": ("POST", "/case-runs/{run_id}/stages/no-such-stage/open", expect(LOGIN, 403, 403, 403, 302, 302)),
     "cases.start_run": ("POST", "/case-runs/{run_id}/start", expect(LOGIN, 403, 403, 403, 302, 302)),
     "cases.publish_results": ("POST", "/case-runs/{run_id}/publish", expect(LOGIN, 403, 403, 403, 302, 302)),
+    # Respondent cards: the cohort's trainers make and print them (no card yet: no PDF; an empty
+    # form is refused); anyone may answer with a card, signed in or not (a made-up number: 404).
+    "cards.manage": ("GET", "/cohorts/{cohort_id}/cards", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cards.cards_pdf": ("GET", "/cohorts/{cohort_id}/cards.pdf", expect(LOGIN, 403, 403, 403, 404, 404)),
+    "cards.make": ("POST", "/cohorts/{cohort_id}/cards", expect(LOGIN, 403, 403, 403, 422, 422)),
+    "cards.void": ("POST", "/cohorts/{cohort_id}/cards/void", expect(LOGIN, 403, 403, 403, 422, 422)),
+    "cards.phases": ("POST", "/cohorts/{cohort_id}/cards/phases", expect(LOGIN, 403, 403, 403, 302, 302)),
+    "cards.home": ("GET", "/r", expect(200, 200, 200, 200, 200, 200)),
+    "cards.open_card": ("GET", "/r/12345678901234567", expect(404, 404, 404, 404, 404, 404)),
+    "cards.answer": ("GET", "/r/surveys/pre", expect(302, 302, 302, 302, 302, 302)),
+    "cards.forget": ("POST", "/r/forget", expect(302, 302, 302, 302, 302, 302)),
     "quizzes.start": ("POST", "/courses/test-course/quizzes/check/start", expect(LOGIN, 302, 302, 302, 302, 302)),
     # Last: they change what the rows above expect.
     # Her open attempt has unanswered questions: the confirmation page that lists them.
@@ -257,7 +268,7 @@ def test_route_access(app, world, role):
                 and "no-store" not in response.headers.get("Cache-Control", "")):
             failures.append(f"{method} {template} as {role}: {response.mimetype} without Cache-Control: no-store")
         if expected[role] == LOGIN and role == "anonymous" and endpoint not in (
-                "core.set_language", "core.set_neutral_titles", "accounts.logout"):
+                "core.set_language", "core.set_neutral_titles", "accounts.logout", "cards.answer", "cards.forget"):
             assert response.headers["Location"].startswith("/login"), endpoint
     assert not failures, "\n".join(failures)
 

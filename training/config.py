@@ -55,6 +55,8 @@ def defaults(instance_path: str) -> dict:
         # FAILED log-ins per address: a workshop's room shares one address (docs/security.md).
         "AMICUS_LOGIN_ADDRESS_LIMIT": "60 per 5 minutes",
         "AMICUS_JOIN_LIMIT": "20 per minute",
+        # Card numbers per address that open NO card (a room answers on one address; quizzes/surveys/cards).
+        "AMICUS_CARD_ADDRESS_LIMIT": "30 per 10 minutes",
         # Failed log-ins in a row that lock an account, and for how long (admins can unlock).
         "AMICUS_LOCKOUT_AFTER": 10,
         "AMICUS_LOCKOUT_MINUTES": 30,

@@ -44,12 +44,13 @@ class SurveyAdjustment(db.Model):
 
 class SurveyResponse(db.Model):
     __tablename__ = "survey_responses"
-    # The second index answers "how many submitted, per cohort" from the index alone (tallies.py).
+    # The second index answers "how many submitted, per cohort" (tallies.py) and "how many by card"
+    # (results.answered_by_source) from the index alone.
     # On SQLite the rows are kept in the order of their random ids (no rowid), not in the order
     # they were written, which would line up with anything else written at the time (a
     # certificate issued by the submission); PostgreSQL: services.reorder_responses.
     __table_args__ = (UniqueConstraint("survey_id", "respondent_key"),
-                      Index("ix_survey_responses_counted", "survey_id", "state", "cohort_id"),
+                      Index("ix_survey_responses_counted", "survey_id", "state", "cohort_id", "source"),
                       {"sqlite_with_rowid": False})
 
     # A random id: an auto-increment would order responses like the completions they follow.
@@ -64,6 +65,8 @@ class SurveyResponse(db.Model):
     profession: Mapped[str | None] = mapped_column(String(16))
     region: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="draft")  # draft, submitted
+    # How she answered: "account" (signed in) or "card" (a respondent card, quizzes/surveys/cards).
+    source: Mapped[str] = mapped_column(String(8), default="account", server_default="account")
     submitted_on: Mapped[date | None] = mapped_column(Date)  # the month only: its first day
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
 

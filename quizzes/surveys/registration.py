@@ -17,6 +17,9 @@ def register(app: Flask) -> None:
 
     activities.register(Survey())
     app.register_blueprint(views.bp)
+    from quizzes.surveys.cards import views as card_views
+
+    app.register_blueprint(card_views.bp)
     app.cli.add_command(cli.surveys_cli)
     if app.config.get("AMICUS_ENV") == "development" and not app.config.get("AMICUS_SURVEY_SECRET") \
             and app.config.get("SECRET_KEY") == DEVELOPMENT_SECRET_KEY:

@@ -93,6 +93,12 @@ class SurveyResults:
     # dimension -> rows (label, matched n or None when suppressed, knowledge % before, after)
     breakdowns: dict[str, list[tuple[str, int | None, float | None, float | None]]] = field(default_factory=dict)
     pairs: list[tuple[str, str, str, object, object]] = field(default_factory=list)  # for the de-identified CSV
+    # Who answered how, per phase ("pre", and the later phase as "post"): {"account": n, "card": n}.
+    by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def with_cards(self) -> bool:
+        return any(counts.get("card") for counts in self.by_source.values())
 
     def to_dict(self) -> dict:
         """Everything shown, for `flask surveys report --format json`."""
@@ -100,7 +106,7 @@ class SurveyResults:
             "cohort": {"id": self.cohort.id, "name": self.cohort.name} if self.cohort else None,
             "scope": self.scope, "course": self.course.slug,
             "instrument": self.instrument, "k": self.k, "enrolled": self.enrolled, "pre": self.pre,
-            "post": self.post, "matched": self.matched, "shown": self.shown,
+            "post": self.post, "matched": self.matched, "shown": self.shown, "by_source": self.by_source,
             "self_report": self.self_report, "score": self.score,
             "items": [vars(i) for i in self.items],
             "breakdowns": {d: [{"group": g, "n": n, "knowledge_pre_percent": a, "knowledge_post_percent": b}
@@ -203,6 +209,7 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
         cohort=cohorts[0] if cohorts is not None and len(cohorts) == 1 else None, scope=scope_text, course=course,
         instrument=found.name, title=localized(course.titles, locale), k=k,
         enrolled=enrolled, pre=n_pre, post=n_post, matched=matched, shown=matched >= k, later=later)
+    result.by_source = answered_by_source(scope, cohort_ids)
     post_items = {i["id"]: i for i in surveys[later].items} if later in surveys else {}
     pre_items = {i["id"]: i for i in surveys["pre"].items} if "pre" in surveys else {}
     result.phases = [phase for phase in ("post", "followup") if phase in surveys]
@@ -226,6 +233,22 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
     if knowledge and counts.scores:
         _knowledge_score(result, scope, course, len(knowledge), counts, mastery, k)
     return result
+
+
+def answered_by_source(scope: _Scope, cohort_ids: list[int] | None) -> dict[str, dict[str, int]]:
+    """Submitted responses before and after by source: signed in ("account") or with a respondent
+    card ("card", quizzes/surveys/cards). One grouped count on the responses' index."""
+    phases = {survey_id: phase for survey_id, phase in ((scope.pre_id, "pre"), (scope.post_id, "post")) if survey_id}
+    if not phases:
+        return {}
+    query = select(SurveyResponse.survey_id, SurveyResponse.source, func.count()).where(
+        SurveyResponse.survey_id.in_(list(phases)), SurveyResponse.state == "submitted")
+    if cohort_ids is not None:
+        query = query.where(SurveyResponse.cohort_id.in_(cohort_ids))
+    out = {phase: {"account": 0, "card": 0} for phase in phases.values()}
+    for survey_id, source, n in db.session.execute(query.group_by(SurveyResponse.survey_id, SurveyResponse.source)):
+        out[phases[survey_id]][source] = n
+    return out
 
 
 def _later_only(result: SurveyResults, scope: _Scope, pre_items: dict, post_items: dict, counts, locale: str) -> None:
@@ -529,6 +552,10 @@ def results_table(r: SurveyResults) -> list[list]:
             ["counts", "answered_pre", "", r.pre, "", "", "", "", "", "", *blank, ""],
             ["counts", "answered_post", "", r.post, "", "", "", "", "", "", *blank, ""],
             ["counts", "matched", "", r.matched, "", "", "", "", "", "", *blank, ""]]
+    for phase, counts in r.by_source.items():
+        for source in ("account", "card"):
+            rows.append(["counts", f"answered_{phase}_{source}", "", counts.get(source, 0), "", "", "", "", "", "",
+                         *blank, "answered with a respondent card" if source == "card" else "answered signed in"])
     if r.self_report:
         rows.append(["self_report", r.self_report["label"], "", r.self_report["n"], "", num(r.self_report["share"]),
                      "", "", "", "share agreeing", *blank, "self-report"])

@@ -246,54 +246,47 @@ def answers_from_form(items: list[dict], form) -> dict:
     return out
 
 
-def _clean_answers(ctx: SurveyContext, raw: dict) -> dict:
-    items = {item["id"]: item for item in ctx.items}
+def clean_answers(items: list[dict], raw: dict) -> dict:
+    """The answers to store, checked against the items asked; SurveyError if one does not fit."""
+    by_id = {item["id"]: item for item in items}
     cleaned = {}
     for item_id, value in raw.items():
-        if item_id not in items:
+        if item_id not in by_id:
             raise SurveyError(_l("An answer did not belong to this survey. Nothing was saved; reload the page."))
         try:
-            cleaned[item_id] = clean_answer(items[item_id], value)
+            cleaned[item_id] = clean_answer(by_id[item_id], value)
         except ValueError:
             raise SurveyError(_l("An answer did not fit its question. Nothing was saved; reload the page.")) from None
     return cleaned
 
 
+def response_locked(survey_id: int, key: str, cohort_id: int | None, user_id: int | None = None,
+                    source: str = "account") -> SurveyResponse:
+    """The response stored under ``key``, made (as an empty draft) if there is none, and locked:
+    its saves and submits take turns, and the first save of two racing ones makes the row for both."""
+    return first_or_create(db.session, SurveyResponse, {"survey_id": survey_id, "respondent_key": key}, {
+        "cohort_id": cohort_id, "user_id": user_id, "source": source, "answers": {}})
+
+
 def _own_response_locked(ctx: SurveyContext, user: User) -> SurveyResponse:
-    """Her response, made (as an empty draft) if she has none, and locked: her saves and submits
-    take turns, and the first save of two racing ones makes the row for both."""
     key = respondent_key(user, ctx.course.id, ctx.survey.instrument)
     cohort = cohort_of(user, ctx.course)
-    return first_or_create(db.session, SurveyResponse, {"survey_id": ctx.survey.id, "respondent_key": key}, {
-        "cohort_id": cohort.id if cohort else None,
-        "user_id": user.id if cohort and cohort.identified_surveys else None, "answers": {}})
+    return response_locked(ctx.survey.id, key, cohort.id if cohort else None,
+                           user.id if cohort and cohort.identified_surveys else None)
 
 
-def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
-    """Store her answers as given (a draft); all or nothing; refused once submitted."""
-    if not ctx.outline.enrolled:
-        raise SurveyError(_l("Enrol in the course to answer its surveys."))
-    cleaned = _clean_answers(ctx, raw)
-    response = _own_response_locked(ctx, user)
+def save_draft(response: SurveyResponse, cleaned: dict) -> SurveyResponse:
+    """Add answers to a draft; refused once submitted."""
     if response.state == "submitted":
         raise SurveyError(_l("You have already submitted this survey; answers can no longer change."))
     response.answers = {**(response.answers or {}), **cleaned}
     return response
 
 
-def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
-    """Save and submit; True if this call submitted it. A second submit (a double click, another
-    tab, racing the first) changes nothing and is not an error."""
-    if not ctx.outline.enrolled:
-        raise SurveyError(_l("Enrol in the course to answer its surveys."))
-    cleaned = _clean_answers(ctx, raw)
-    response = _own_response_locked(ctx, user)
-    if response.state == "submitted":
-        return False
-    # The profession and region are decided now, over the people she is among (not when the
-    # draft was made), and the date is the month only (docs/surveys.md).
-    profession, region = attributes_to_store(user, ctx.course.id, db.session.get(Cohort, response.cohort_id)
-                                             if response.cohort_id else None)
+def submit_response(response: SurveyResponse, cleaned: dict, course_id: int, instrument: str,
+                    profession: str | None, region: str | None) -> bool:
+    """Submit a locked draft with its last answers: the month only as its date, its answers
+    counted. False if it was submitted already (by this call's rival)."""
     # Conditional as well as locked: SQLite has no row locks (training.db.locked).
     result = db.session.execute(
         update(SurveyResponse).where(SurveyResponse.id == response.id, SurveyResponse.state == "draft")
@@ -306,7 +299,33 @@ def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
     rows = answer_rows(response.id, response.answers)
     if rows:
         db.session.execute(insert(SurveyAnswer), rows)
-    tallies.count_submitted(response, ctx.course.id, ctx.survey.instrument)
+    tallies.count_submitted(response, course_id, instrument)
+    return True
+
+
+def save(ctx: SurveyContext, user: User, raw: dict) -> SurveyResponse:
+    """Store her answers as given (a draft); all or nothing; refused once submitted."""
+    if not ctx.outline.enrolled:
+        raise SurveyError(_l("Enrol in the course to answer its surveys."))
+    cleaned = clean_answers(ctx.items, raw)
+    return save_draft(_own_response_locked(ctx, user), cleaned)
+
+
+def submit(ctx: SurveyContext, user: User, raw: dict) -> bool:
+    """Save and submit; True if this call submitted it. A second submit (a double click, another
+    tab, racing the first) changes nothing and is not an error."""
+    if not ctx.outline.enrolled:
+        raise SurveyError(_l("Enrol in the course to answer its surveys."))
+    cleaned = clean_answers(ctx.items, raw)
+    response = _own_response_locked(ctx, user)
+    if response.state == "submitted":
+        return False
+    # The profession and region are decided now, over the people she is among (not when the
+    # draft was made), and the date is the month only (docs/surveys.md).
+    profession, region = attributes_to_store(user, ctx.course.id, db.session.get(Cohort, response.cohort_id)
+                                             if response.cohort_id else None)
+    if not submit_response(response, cleaned, ctx.course.id, ctx.survey.instrument, profession, region):
+        return False
     progress.completed(user, ctx.activity.id)  # no row: her progress reads it from her pseudonym
     return True
 

@@ -30,7 +30,7 @@ bp.add_app_template_filter(results.rounded, "half_up")
 bp.add_app_template_filter(results.percent, "percent")
 
 
-def _items_for_display(ctx, response, locale):
+def items_for_display(ctx, response, locale):
     answers = (response.answers if response else {}) or {}
     shown = []
     for item in ctx.items:
@@ -91,7 +91,7 @@ def answer(slug: str, activity: str):
     cohort = services.cohort_of(current_user, ctx.course) if ctx.outline.enrolled else None
     return render_template("surveys/answer.html", ctx=ctx, response=response, form=form,
                            identified=bool(cohort and cohort.identified_surveys),
-                           items=_items_for_display(ctx, response, current_language()))
+                           items=items_for_display(ctx, response, current_language()))
 
 
 def _results(slug: str, activity: str, with_pairs: bool = False):

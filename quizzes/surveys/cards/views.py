@@ -1,0 +1,301 @@
+"""Card pages: the trainer's (make, print, void, open a phase) and the card holder's (no log-in).
+
+The holder's pages show nothing but the surveys: no course name, no menu of the site's
+courses, no account. The card's number is kept in her browser's session cookie while she
+answers, and "Forget this card" (or closing the browser) drops it.
+"""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from courses.models import Course, localized
+from quizzes.surveys import services as surveys
+from quizzes.surveys.cards import codes, services
+from quizzes.surveys.cards.forms import CardNumberForm, MakeCardsForm, VoidCardForm
+from quizzes.surveys.models import PHASES
+from quizzes.surveys.views import items_for_display
+from training import audit
+from training.cohorts import Cohort, can_manage
+from training.extensions import db, limiter
+from training.forms import ConfirmForm
+from training.i18n import current_language
+from training.params import whole_number
+from training.pdf import qr_png, render_pdf
+from training.public_links import base_url, public_url
+from training.refusals import refuse
+from training.roles import trainer_required
+
+bp = Blueprint("cards", __name__, template_folder="templates")
+
+def _phase_label(phase: str) -> str:
+    return {"pre": _("Before the workshop"), "post": _("After the workshop"),
+            "followup": _("Some months later")}.get(phase, phase)
+
+
+# ---------------------------------------------------------------------------------------------
+# The trainer's pages
+
+
+def _managed(cohort_id: int) -> Cohort:
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if not can_manage(current_user, cohort):
+        abort(403)
+    return cohort
+
+
+def _has_surveys(cohort: Cohort) -> bool:
+    return bool(services.instruments_of(cohort.course_id))
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards")
+@trainer_required
+def manage(cohort_id: int):
+    cohort = _managed(cohort_id)
+    return _manage_page(cohort, MakeCardsForm(), VoidCardForm())
+
+
+def _manage_page(cohort: Cohort, make_form, void_form, status: int = 200):
+    course = db.session.get(Course, cohort.course_id)
+    return render_template("cards/manage.html", cohort=cohort, course_title=localized(course.titles, current_language()),
+                           counts=services.counts(cohort), make_form=make_form, void_form=void_form,
+                           form=ConfirmForm(), phases=[(p, _phase_label(p)) for p in PHASES if p in services.phases_of(cohort.course_id)],
+                           has_surveys=_has_surveys(cohort), card_address=public_url("cards.home"),
+                           batch=(whole_number(request.args, "first"), whole_number(request.args, "last"))), status
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards")
+@trainer_required
+def make(cohort_id: int):
+    cohort = _managed(cohort_id)
+    form = MakeCardsForm()
+    if not form.validate_on_submit():
+        return _manage_page(cohort, form, VoidCardForm(), 422)
+    if not _has_surveys(cohort):
+        abort(404)
+    try:
+        serials = services.make_cards(current_user, cohort, form.how_many.data)
+    except services.CardError as problem:
+        db.session.rollback()
+        form.how_many.errors = [str(problem.message)]
+        return _manage_page(cohort, form, VoidCardForm(), 422)
+    audit.record(current_user, "cards.make", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 cards=len(serials), first=serials.start, last=serials.stop - 1)
+    db.session.commit()
+    flash(_("%(n)d cards made (numbers %(first)d to %(last)d). Print them now or later.",
+            n=len(serials), first=serials.start, last=serials.stop - 1), "success")
+    return redirect(url_for("cards.manage", cohort_id=cohort.id, first=serials.start, last=serials.stop - 1))
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards.pdf")
+@trainer_required
+def cards_pdf(cohort_id: int):
+    """The cards to print: eight to an A4 page to cut, or one A6 card per page."""
+    cohort = _managed(cohort_id)
+    layout = "a6" if request.args.get("layout") == "a6" else "a4"
+    first, last = whole_number(request.args, "first"), whole_number(request.args, "last")
+    cards = services.printable(current_user, cohort, first, last)
+    if not cards:
+        abort(404)
+    course = db.session.get(Course, cohort.course_id)
+    html = render_template("cards/cards_pdf.html", layout=layout, cards=_printed(cards),
+                           languages=course.languages, site=current_app.config["AMICUS_SITE_NAME"],
+                           address=base_url() + url_for("cards.home"))
+    audit.record(current_user, "export.cards", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 cards=len(cards), layout=layout)
+    db.session.commit()
+    name = f"cards-cohort-{cohort.id}-{cards[0][0]}-{cards[-1][0]}-{layout}.pdf"
+    return Response(render_pdf(html, resolve=_qr_codes(cards)), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _printed(cards: list[tuple[int, str]]) -> list[dict]:
+    return [{"serial": serial, "number": codes.grouped(number), "qr": f"amicus-qr:/{serial}.png"}
+            for serial, number in cards]
+
+
+def _qr_codes(cards: list[tuple[int, str]]):
+    """The QR codes of the cards, drawn as WeasyPrint asks for them: each opens its card's page."""
+    numbers = {f"amicus-qr:/{serial}.png": number for serial, number in cards}
+
+    def resolve(url: str):
+        number = numbers.get(url)
+        return (qr_png(public_url("cards.open_card", number=number)), "image/png") if number else None
+    return resolve
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/void")
+@trainer_required
+def void(cohort_id: int):
+    cohort = _managed(cohort_id)
+    form = VoidCardForm()
+    if not form.validate_on_submit():
+        return _manage_page(cohort, MakeCardsForm(), form, 422)
+    try:
+        card = services.void(current_user, cohort, form.card.data)
+    except services.CardError as problem:
+        db.session.rollback()
+        form.card.errors = [str(problem.message)]
+        return _manage_page(cohort, MakeCardsForm(), form, 422)
+    audit.record(current_user, "cards.void", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 serial=card.serial)
+    db.session.commit()
+    flash(_("Card %(serial)d is void: it can no longer answer, and its answers are no longer counted.",
+            serial=card.serial), "success")
+    return redirect(url_for("cards.manage", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/phases")
+@trainer_required
+def phases(cohort_id: int):
+    cohort = _managed(cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    chosen = [p for p in request.form.getlist("phase") if p in PHASES]
+    services.set_open_phases(current_user, cohort, chosen)
+    audit.record(current_user, "cards.phases", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 open=chosen)
+    db.session.commit()
+    flash(_("Saved: cards can now answer the surveys ticked.") if chosen else
+          _("Saved: cards can answer no survey now."), "success")
+    return redirect(url_for("cards.manage", cohort_id=cohort.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# The card holder's pages (no log-in)
+
+
+def _private(response):
+    """Her answers are not kept by the browser or a cache on the way, signed in or not."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _refused_card(response) -> bool:
+    return response.status_code == 404
+
+
+def _card():
+    number = session.get("card")
+    if not number:
+        return None
+    try:
+        return services.find(number)
+    except services.CardError:
+        session.pop("card", None)
+        return None
+
+
+def _card_limit() -> str:
+    return current_app.config["AMICUS_CARD_ADDRESS_LIMIT"]
+
+
+@bp.get("/r/<number>")
+# Per address only numbers that open no card count: a room answering on one connection must
+# not use up what is there to stop someone trying numbers.
+@limiter.limit(_card_limit, deduct_when=_refused_card)
+def open_card(number: str):
+    """Where a card's QR code leads: the card is remembered in this browser, then its surveys."""
+    try:
+        card = services.find(number)
+    except services.CardError as problem:
+        form = CardNumberForm()
+        form.card.errors = [str(problem.message)]
+        return _private(render_template("cards/home.html", card=None, number_form=form)), 404
+    session["card"] = card.number
+    return redirect(url_for("cards.home"))
+
+
+@bp.route("/r", methods=["GET", "POST"])
+@limiter.limit(_card_limit, methods=["POST"], deduct_when=_refused_card)
+def home():
+    """Her card's surveys, or a box to type the number printed on a card."""
+    form = CardNumberForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _private(render_template("cards/home.html", card=None, number_form=form)), 422
+        try:
+            card = services.find(form.card.data)
+        except services.CardError as problem:
+            form.card.errors = [str(problem.message)]
+            return _private(render_template("cards/home.html", card=None, number_form=form)), 404
+        session["card"] = card.number
+        return redirect(url_for("cards.home"))
+    card = _card()
+    listed = services.card_surveys(card, current_language()) if card else []
+    return _private(render_template("cards/home.html", card=card, number_form=form, surveys=listed,
+                                    form=ConfirmForm(), grouped=codes.grouped,
+                                    phase_label=_phase_label))
+
+
+@bp.post("/r/forget")
+def forget():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session.pop("card", None)
+    flash(_("This phone no longer remembers the card."), "success")
+    return redirect(url_for("cards.home"))
+
+
+@bp.route("/r/surveys/<activity>", methods=["GET", "POST"])
+def answer(activity: str):
+    card = _card()
+    if card is None:
+        flash(_("Scan your card again, or type its number."), "error")
+        return redirect(url_for("cards.home"))
+    ctx = services.card_survey(card, activity, current_language())
+    if ctx is None:
+        abort(404)
+    form = ConfirmForm()
+    here = url_for("cards.answer", activity=activity)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        autosave = request.headers.get("X-Amicus-Autosave") == "1" or request.form.get("autosave") == "1"
+        action = request.form.get("action")
+        try:
+            raw = surveys.answers_from_form(ctx.items, request.form)
+            if action == "submit" and request.form.get("confirmed") != "1":
+                saved = services.save(card, ctx, raw)
+                empty = surveys.unanswered(ctx, saved, current_language())
+                if empty:
+                    fields = surveys.answer_fields(ctx, saved)
+                    db.session.commit()
+                    return _private(render_template("surveys/confirm.html", ctx=ctx, unanswered=empty,
+                                                    fields=fields, form=form, action=here, back=None))
+            if action == "submit":
+                services.submit(card, ctx, raw)
+            else:
+                services.save(card, ctx, raw)
+        except surveys.SurveyError as problem:
+            db.session.rollback()
+            if autosave:
+                return jsonify(saved=False, error=str(problem.message)), 409
+            return refuse(problem, here)
+        db.session.commit()
+        if autosave:
+            return jsonify(saved=True, at="")
+        if action == "submit":
+            flash(_("Thank you. Your answers are sent. Keep your card."), "success")
+            return redirect(url_for("cards.home"))
+        flash(_("Your answers are saved."), "success")
+        return redirect(here)
+    items = items_for_display(ctx, ctx.response, current_language())
+    return _private(render_template("cards/answer.html", ctx=ctx, form=form, items=items,
+                                    locked=ctx.submitted or not ctx.is_open))
+

@@ -1,0 +1,106 @@
+"""A trainer prints respondent cards; a phone without an account answers before and after with
+one; the trainer reads the matched results, card answers counted."""
+import io
+import re
+from datetime import date
+
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from courses.package import read_packages
+from courses.services import get_course
+from courses.sync import sync_courses
+from quizzes.surveys.cards import codes
+from quizzes.surveys.cards import services as cards
+from tests.conftest import PASSWORD, SURVEY_YAML, write_course
+from tests.e2e.conftest import screenshot
+from training import accounts, cohorts
+from training.extensions import db
+
+PHONE = (375, 740)
+
+
+def log_in(page, handle):
+    page.goto("/login")
+    page.get_by_label("Handle").fill(handle)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_cards_from_print_to_matched_results(page_factory, live_server, tmp_path):
+    folder = write_course(tmp_path, slug="card-course", modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("card-course")
+    trainer = accounts.create_user("card-coach", PASSWORD, role="trainer")
+    db.session.flush()
+    cohort = cohorts.create_cohort(trainer, course.id, "Sunday workshop", date.today(), None)
+    db.session.commit()
+
+    coach = page_factory()
+    log_in(coach, "card-coach")
+    coach.goto(f"/cohorts/{cohort.id}")
+    coach.get_by_role("link", name="Respondent cards: surveys for people without an account").click()
+    coach.get_by_label("How many cards").fill("5")
+    coach.get_by_role("button", name="Make cards").click()
+    expect(coach.get_by_text("5 cards made (numbers 1 to 5)")).to_be_visible()
+    with coach.expect_download() as download:
+        coach.get_by_role("link", name="PDF, 8 cards to an A4 page").click()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
+    printed = re.findall(r"\d{4} \d{4} \d{4} \d{5}", text)
+    assert len(printed) == 5
+    screenshot(coach, "cards-manage")
+
+    # A phone, no account: the QR code's address, then a typo typed by hand is refused.
+    phone = page_factory(viewport=PHONE)
+    phone.goto("/r")
+    mine = printed[0]
+    typo = mine[:-1] + str((int(mine[-1]) + 1) % 10)
+    phone.get_by_label("The number on your card").fill(typo)
+    phone.get_by_role("button", name="Open").click()
+    expect(phone.get_by_text("That number is not right")).to_be_visible()
+    phone.get_by_label("The number on your card").fill(mine)
+    phone.get_by_role("button", name="Open").click()
+    expect(phone.get_by_text(f"Card {mine}")).to_be_visible()
+    expect(phone.get_by_role("link", name="Answer now")).to_have_count(1)  # only "before" is open
+    phone.get_by_role("link", name="Answer now").click()
+    expect(phone.get_by_text("Your answers do not include your name")).to_be_visible()
+    phone.get_by_label("2015").check()
+    phone.get_by_label("2", exact=True).check()
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_text("Thank you. Your answers are sent. Keep your card.")).to_be_visible()
+    screenshot(phone, "cards-phone-home")
+
+    # The others answer before and after with their cards (as their phones would).
+    numbers = [codes.parse(n) for n in printed]
+    cards.set_open_phases(trainer, cohort, ["pre", "post"])
+    db.session.commit()
+    for number in numbers[1:]:
+        card = cards.find(number)
+        cards.submit(card, cards.card_survey(card, "pre", "en"), {"year": "0", "confidence": "2"})
+        cards.submit(card, cards.card_survey(card, "post", "en"), {"year": "1", "confidence": "4",
+                                                                    "confidence-before": "2", "increased": "5"})
+    cards.set_open_phases(trainer, cohort, ["pre"])
+    db.session.commit()
+
+    # At the end of the workshop the trainer opens "after" on her page.
+    coach.reload()
+    coach.get_by_label("After the workshop").check()
+    coach.get_by_role("button", name="Save", exact=True).click()
+    expect(coach.get_by_text("Saved: cards can now answer the surveys ticked.")).to_be_visible()
+
+    phone.goto(f"/r/{mine.replace(' ', '')}")  # she scans her card again
+    phone.get_by_role("link", name="Answer now").click()
+    phone.get_by_label("2016").check()
+    phone.locator("fieldset", has_text="My confidence").first.get_by_label("4", exact=True).check()
+    phone.get_by_role("button", name="Send my answers").click()
+    # Two questions left empty: she confirms on the page that lists them.
+    expect(phone.get_by_text("Submit with unanswered questions?")).to_be_visible()
+    phone.get_by_role("button", name="Submit").click()
+    expect(phone.get_by_text("Answered. Thank you.")).to_have_count(2)
+    phone.get_by_role("button", name="Forget this card").click()
+    expect(phone.get_by_label("The number on your card")).to_be_visible()
+
+    coach.goto(f"/courses/card-course/surveys/pre/results?cohort={cohort.id}")
+    expect(coach.get_by_role("row", name="Matched (both) 5")).to_be_visible()
+    expect(coach.get_by_role("row", name="Answered before 5 0 with an account, 5 with a card")).to_be_visible()
+    screenshot(coach, "cards-results")
