@@ -20,5 +20,5 @@ class MakeCardsForm(FlaskForm):
 
 
 class VoidCardForm(FlaskForm):
-    card = StringField(_l("The card's number, or its serial (No.)"), validators=[DataRequired(), Length(max=40)],
+    card = StringField(_l("The card's number, or its serial (#)"), validators=[DataRequired(), Length(max=40)],
                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
