@@ -79,6 +79,7 @@ bench: install
 	@scripts/system-deps.sh bench
 	@bash bench/run.sh
 	@$(PY) bench/bench_certificates.py
+	@$(PY) bench/bench_cards.py 300 a4
 
 # BENCH_LOAD_USERS and BENCH_LOAD_DURATION shorten it, e.g. BENCH_LOAD_USERS=50 BENCH_LOAD_DURATION=60.
 bench-load: install

@@ -98,8 +98,14 @@ def register(app: Flask) -> None:
             except SQLAlchemyError:  # the connection is gone, and its transaction with it
                 pass
         if isinstance(error, UNAVAILABLE):
-            logging.getLogger("amicus").error("database unavailable on %s %s: %s", request.method, request.path,
+            logging.getLogger("amicus").error("database unavailable on %s %s: %s", request.method, _logged_path(),
                                               str(error).splitlines()[0] if str(error) else type(error).__name__)
             return database_unavailable()
-        logging.getLogger("amicus").exception("unhandled error on %s %s", request.method, request.path)
+        logging.getLogger("amicus").exception("unhandled error on %s %s", request.method, _logged_path())
         return render_error(InternalServerError.code)
+
+
+def _logged_path() -> str:
+    """The route of the request (``/r/<number>``), not its path: a path may carry what must not
+    be kept beside a time, such as a respondent card's number (docs/surveys.md)."""
+    return request.url_rule.rule if request.url_rule is not None else request.path
