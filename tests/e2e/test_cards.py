@@ -100,6 +100,20 @@ def test_cards_from_print_to_matched_results(page_factory, live_server, tmp_path
     phone.get_by_role("button", name="Forget this card").click()
     expect(phone.get_by_label("The number on your card")).to_be_visible()
 
+    # In Chinese, on another phone: the number box, a typo refused, the card's page.
+    zh = page_factory(viewport=PHONE)
+    zh.goto("/r")
+    zh.get_by_label("Language").select_option("zh")
+    zh.get_by_role("button", name="Change").click()
+    expect(zh.get_by_role("heading", name="用问卷卡回答")).to_be_visible()
+    zh.get_by_label("卡上的号码").fill(typo)
+    zh.get_by_role("button", name="打开").click()
+    expect(zh.get_by_text("号码不对。请对照卡片逐位核对，或者问培训师。")).to_be_visible()
+    zh.get_by_label("卡上的号码").fill(printed[1])
+    zh.get_by_role("button", name="打开").click()
+    expect(zh.get_by_text("已回答，谢谢！")).to_have_count(2)
+    screenshot(zh, "cards-phone-chinese")
+
     coach.goto(f"/courses/card-course/surveys/pre/results?cohort={cohort.id}")
     expect(coach.get_by_role("row", name="Matched (both) 5")).to_be_visible()
     expect(coach.get_by_role("row", name="Answered before 5 0 with an account, 5 with a card")).to_be_visible()
