@@ -35,6 +35,9 @@ def register(app: Flask) -> None:
     activities.register(Lesson())
     app.register_blueprint(views.bp)
     app.register_blueprint(cohort_views.bp)
+    from courses.workshops import views as workshop_views
+
+    app.register_blueprint(workshop_views.bp)
     app.cli.add_command(cli.courses_cli)
     app.cli.add_command(cli.demo_cli)
     app.jinja_env.globals["activity_url"] = views.activity_url

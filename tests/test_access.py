@@ -139,6 +139,15 @@ MATRIX = {
     "cases.publish_results": ("POST", "/case-runs/{run_id}/publish", expect(LOGIN, 403, 403, 403, 302, 302)),
     # Respondent cards: the cohort's trainers make and print them (no card yet: no PDF; an empty
     # form is refused); anyone may answer with a card, signed in or not (a made-up number: 404).
+    # Sessions and attendance: the cohort's trainers (the world has no session: its pages are 404;
+    # an empty form is refused).
+    "workshops.index": ("GET", "/cohorts/{cohort_id}/sessions", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "workshops.add": ("POST", "/cohorts/{cohort_id}/sessions", expect(LOGIN, 403, 403, 403, 422, 422)),
+    "workshops.attendance": ("GET", "/cohorts/{cohort_id}/sessions/999", expect(LOGIN, 403, 403, 403, 404, 404)),
+    "workshops.mark": ("POST", "/cohorts/{cohort_id}/sessions/999/mark", expect(LOGIN, 403, 403, 403, 404, 404)),
+    "workshops.walk_in": ("POST", "/cohorts/{cohort_id}/sessions/999/walk-in", expect(LOGIN, 403, 403, 403, 404, 404)),
+    "workshops.delete": ("POST", "/cohorts/{cohort_id}/sessions/999/delete", expect(LOGIN, 403, 403, 403, 404, 404)),
+    "workshops.attendance_csv": ("GET", "/cohorts/{cohort_id}/attendance.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cards.manage": ("GET", "/cohorts/{cohort_id}/cards", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cards.cards_pdf": ("GET", "/cohorts/{cohort_id}/cards.pdf", expect(LOGIN, 403, 403, 403, 404, 404)),
     "cards.make": ("POST", "/cohorts/{cohort_id}/cards", expect(LOGIN, 403, 403, 403, 422, 422)),

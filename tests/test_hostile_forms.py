@@ -82,6 +82,10 @@ UNSHOWN = {
     "cards.void": ("trainer", "/cohorts/{cohort_id}/cards/void", {"card": "1"}, None),
     "cards.forget": ("anonymous", "/r/forget", {}, None),
     "cards.answer": ("anonymous", "/r/surveys/pre", {"i-year": "1", "action": "save"}, None),
+    # The world has no session: these show on a session's page (tests/courses/workshops/ send them values).
+    "workshops.mark": ("trainer", "/cohorts/{cohort_id}/sessions/999/mark", {"who": "u1", "status": "present"}, None),
+    "workshops.walk_in": ("trainer", "/cohorts/{cohort_id}/sessions/999/walk-in", {"name": "Lan"}, None),
+    "workshops.delete": ("trainer", "/cohorts/{cohort_id}/sessions/999/delete", {}, None),
 }
 
 

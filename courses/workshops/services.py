@@ -1,0 +1,174 @@
+"""Sessions of a cohort and their attendance: every change by one of the cohort's trainers."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from courses.workshops.models import MODES, STATUSES, Attendance, CohortSession
+from training import accounts, timezones
+from training.accounts import User
+from training.cohorts import Cohort, CohortMember, require_manager
+from training.db import first_or_create, utcnow
+from training.extensions import db
+from training.refusals import Refusal
+
+NAME_MAX = 40
+
+
+class WorkshopError(Refusal):
+    """A session or attendance change refused; nothing changed."""
+
+
+@dataclass
+class SessionSpec:
+    title: str
+    starts: datetime  # naive, the cohort's wall clock
+    ends: datetime
+    mode: str = "in_person"
+    place: str = ""
+    hide_place: bool = False
+    facilitators: str = ""
+    capacity: int | None = None
+
+
+def _clean(text: str | None, limit: int) -> str:
+    text = " ".join(unicodedata.normalize("NFC", text or "").split())
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn") for ch in text):
+        raise WorkshopError(_l("Remove the invisible or control characters, and save again."))
+    return text[:limit]
+
+
+def add_session(trainer: User, cohort: Cohort, spec: SessionSpec) -> CohortSession:
+    require_manager(trainer, cohort)
+    title = _clean(spec.title, 200)
+    if not title:
+        raise WorkshopError(_l("Give the session a title."), field="title")
+    if spec.mode not in MODES:
+        raise WorkshopError(_l("Choose in person, online or blended."), field="mode")
+    starts, ends = timezones.from_local(spec.starts, cohort.timezone), timezones.from_local(spec.ends, cohort.timezone)
+    if ends <= starts:
+        raise WorkshopError(_l("The session must end after it starts."), field="ends")
+    session = CohortSession(cohort_id=cohort.id, title=title, starts_at=starts, ends_at=ends, mode=spec.mode,
+                            place=_clean(spec.place, 300), hide_place=bool(spec.hide_place),
+                            facilitators=_clean(spec.facilitators, 300), capacity=spec.capacity)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def sessions_of(cohort: Cohort) -> list[CohortSession]:
+    return list(db.session.execute(select(CohortSession).where(CohortSession.cohort_id == cohort.id)
+                                   .order_by(CohortSession.starts_at, CohortSession.id)).scalars())
+
+
+def session_of(cohort: Cohort, session_id: int) -> CohortSession | None:
+    session = db.session.get(CohortSession, session_id)
+    return session if session is not None and session.cohort_id == cohort.id else None
+
+
+def delete_session(trainer: User, cohort: Cohort, session: CohortSession) -> None:
+    require_manager(trainer, cohort)
+    db.session.delete(session)
+
+
+@dataclass
+class RosterRow:
+    key: str  # "u12" (an account) or "w3" (an anonymous walk-in): what the buttons send
+    label: str
+    status: str | None
+    walk_in: bool  # added on the spot (with an account or without)
+
+
+def roster(cohort: Cohort, session: CohortSession) -> list[RosterRow]:
+    """The cohort's participants by handle, then walk-ins with accounts, then anonymous walk-ins by number."""
+    marks = list(db.session.execute(select(Attendance).where(Attendance.session_id == session.id)).scalars())
+    by_user = {a.user_id: a for a in marks if a.user_id is not None}
+    members = list(db.session.execute(select(User).join(CohortMember, CohortMember.user_id == User.id).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.role == "participant").order_by(User.handle)).scalars())
+    member_ids = {u.id for u in members}
+    rows = [RosterRow(f"u{u.id}", u.handle, by_user[u.id].status if u.id in by_user else None, False) for u in members]
+    guests = [u for u in db.session.execute(select(User).where(User.id.in_(set(by_user) - member_ids))
+                                            .order_by(User.handle)).scalars()]
+    rows += [RosterRow(f"u{u.id}", u.handle, by_user[u.id].status, True) for u in guests]
+    rows += [RosterRow(f"w{a.walk_in}", _walk_in_label(a), a.status, True)
+             for a in sorted((a for a in marks if a.walk_in is not None), key=lambda a: a.walk_in)]
+    return rows
+
+
+def _walk_in_label(row: Attendance) -> str:
+    return f"#{row.walk_in} {row.walk_in_name}".strip()
+
+
+def mark(trainer: User, cohort: Cohort, session: CohortSession, key: str, status: str) -> Attendance:
+    """Record one person's attendance as tapped: a participant, or someone already on the list."""
+    require_manager(trainer, cohort)
+    if status not in STATUSES:
+        raise WorkshopError(_l("Choose present, late, absent or excused."))
+    if key[:1] == "u" and key[1:].isdigit():
+        user_id = int(key[1:])
+        listed = db.session.execute(select(Attendance.id).where(
+            Attendance.session_id == session.id, Attendance.user_id == user_id)).first()
+        member = db.session.execute(select(CohortMember.id).where(
+            CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id,
+            CohortMember.role == "participant")).first()
+        if not (listed or member):
+            raise WorkshopError(_l("That person is not on this session's list. Reload the page."))
+        row = first_or_create(db.session, Attendance, {"session_id": session.id, "user_id": user_id},
+                              {"status": status})
+    elif key[:1] == "w" and key[1:].isdigit():
+        row = db.session.execute(select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.walk_in == int(key[1:]))).scalar_one_or_none()
+        if row is None:
+            raise WorkshopError(_l("That person is not on this session's list. Reload the page."))
+    else:
+        raise WorkshopError(_l("That person is not on this session's list. Reload the page."))
+    row.status, row.marked_at = status, utcnow()
+    return row
+
+
+def add_walk_in(trainer: User, cohort: Cohort, session: CohortSession, handle: str | None, name: str | None) -> str:
+    """Add someone who came without being on the list, marked present: by the handle of her
+    account, or as an anonymous attendee (the next number, and a first name or nickname if
+    given). Returns her label on the list."""
+    require_manager(trainer, cohort)
+    handle = (handle or "").strip()
+    if handle:
+        user = accounts.find_user(handle)
+        if user is None:
+            raise WorkshopError(_l("No account has that handle. Add her without an account instead."), field="handle")
+        row = first_or_create(db.session, Attendance, {"session_id": session.id, "user_id": user.id},
+                              {"status": "present"})
+        row.status, row.marked_at = "present", utcnow()
+        return user.handle
+    nickname = _clean(name, NAME_MAX)
+    # The session's row lock (SQLite: the database's) keeps two trainers' walk-ins from taking one number.
+    db.session.execute(select(CohortSession.id).where(CohortSession.id == session.id).with_for_update())
+    last = db.session.execute(select(func.max(Attendance.walk_in)).where(
+        Attendance.session_id == session.id)).scalar_one() or 0
+    row = Attendance(session_id=session.id, walk_in=last + 1, walk_in_name=nickname, status="present")
+    db.session.add(row)
+    db.session.flush()
+    return _walk_in_label(row)
+
+
+def attendance_rows(cohort: Cohort) -> list[list[str]]:
+    """Every session's list for the CSV: session, its start in the cohort's zone, person, walk-in, status."""
+    zone = cohort.timezone
+    rows = [["session", timezones.csv_header("starts", zone), "person", "walk_in", "status"]]
+    for session in sessions_of(cohort):
+        for row in roster(cohort, session):
+            rows.append([session.title, timezones.csv_moment(session.starts_at, zone), row.label,
+                         "yes" if row.walk_in else "", row.status or "not marked"])
+    return rows
+
+
+def counts(rows: list[RosterRow]) -> dict[str, int]:
+    out = {status: 0 for status in STATUSES}
+    for row in rows:
+        if row.status:
+            out[row.status] += 1
+    return out

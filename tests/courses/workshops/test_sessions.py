@@ -1,0 +1,139 @@
+"""A cohort's sessions and attendance: added in the cohort's zone, marked as tapped, walk-ins with
+and without accounts, the CSV; only the cohort's trainers."""
+import csv
+import io
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from courses.workshops import services
+from courses.workshops.models import Attendance, CohortSession
+from tests.conftest import login
+from training import cohorts
+from training.audit import AuditEntry
+from training.extensions import db
+from training.progress import enrol
+
+
+@pytest.fixture
+def cohort(make_course, make_user):
+    course = make_course(modules=1, lessons=1, sequential=False)
+    trainer = make_user("coach", role="trainer")
+    group = cohorts.create_cohort(trainer, course.id, "Sunday workshop", date.today(), None)
+    group.timezone = "Asia/Shanghai"
+    for handle in ("amy", "bea"):
+        user = make_user(handle)
+        cohorts.join_cohort(user, group.invite_code, date.today())
+        enrol(user, course.id, group.id)
+    db.session.commit()
+    return group
+
+
+def coach():
+    from training.accounts import find_user
+
+    return find_user("coach")
+
+
+def spec(**changes):
+    values = {"title": "Rights at work", "starts": datetime(2026, 12, 13, 14, 0), "ends": datetime(2026, 12, 13, 17, 0),
+              "mode": "in_person", "place": "Community centre", "hide_place": True}
+    values.update(changes)
+    return services.SessionSpec(**values)
+
+
+def test_a_session_is_entered_in_the_cohorts_zone_and_stored_in_utc(app, cohort):
+    session = services.add_session(coach(), cohort, spec())
+    db.session.commit()
+    assert session.starts_at.hour == 6 and session.starts_at.utcoffset().total_seconds() == 0  # 14:00 in Shanghai
+    for bad, field in ((spec(title="  "), "title"), (spec(ends=datetime(2026, 12, 13, 13, 0)), "ends"),
+                       (spec(mode="teleport"), "mode"), (spec(title="a\u202eb"), None)):
+        with pytest.raises(services.WorkshopError) as refused:
+            services.add_session(coach(), cohort, bad)
+        assert refused.value.field == field
+    db.session.rollback()
+    assert db.session.execute(select(func.count(CohortSession.id))).scalar_one() == 1
+
+
+def test_attendance_is_marked_as_tapped_with_walk_ins_by_handle_and_anonymous(app, cohort, make_user):
+    session = services.add_session(coach(), cohort, spec())
+    rows = services.roster(cohort, session)
+    assert [(r.label, r.status) for r in rows] == [("amy", None), ("bea", None)]
+    services.mark(coach(), cohort, session, rows[0].key, "present")
+    services.mark(coach(), cohort, session, rows[0].key, "late")  # a second tap changes it
+    services.mark(coach(), cohort, session, rows[1].key, "excused")
+    make_user("cai")
+    assert services.add_walk_in(coach(), cohort, session, "cai", None) == "cai"
+    assert services.add_walk_in(coach(), cohort, session, None, " Xiao  Hong ") == "#1 Xiao Hong"
+    assert services.add_walk_in(coach(), cohort, session, None, "") == "#2"
+    db.session.commit()
+    rows = services.roster(cohort, session)
+    assert [(r.label, r.status, r.walk_in) for r in rows] == [
+        ("amy", "late", False), ("bea", "excused", False), ("cai", "present", True),
+        ("#1 Xiao Hong", "present", True), ("#2", "present", True)]
+    services.mark(coach(), cohort, session, "w2", "absent")
+    assert services.counts(services.roster(cohort, session)) == {"present": 2, "late": 1, "absent": 1, "excused": 1}
+    # Someone not on the list, an unknown walk-in, a made-up status: refused, nothing written.
+    stranger = make_user("dee")
+    for key, status in ((f"u{stranger.id}", "present"), ("w9", "present"), ("x1", "present"), ("u1", "asleep")):
+        with pytest.raises(services.WorkshopError):
+            services.mark(coach(), cohort, session, key, status)
+    with pytest.raises(services.WorkshopError):
+        services.add_walk_in(coach(), cohort, session, "nobody-here", None)
+    db.session.rollback()
+    assert db.session.execute(select(func.count(Attendance.id))).scalar_one() == 5
+
+
+def test_only_the_cohorts_trainers_change_sessions(app, cohort, make_user):
+    other = make_user("other-coach", role="trainer")
+    with pytest.raises(PermissionError):
+        services.add_session(other, cohort, spec())
+    session = services.add_session(coach(), cohort, spec())
+    for call in (lambda: services.mark(other, cohort, session, "w1", "present"),
+                 lambda: services.add_walk_in(other, cohort, session, None, "x"),
+                 lambda: services.delete_session(other, cohort, session)):
+        with pytest.raises(PermissionError):
+            call()
+
+
+def test_the_trainer_adds_a_session_takes_attendance_and_downloads_it(client, cohort, make_user):
+    login(client, "coach")
+    page = client.get(f"/cohorts/{cohort.id}/sessions").get_data(as_text=True)
+    assert "No sessions yet." in page and "Asia/Shanghai" in page
+    form = {"title": "Safety at home", "starts": "2026-12-20T14:00", "ends": "2026-12-20T17:00",
+            "mode": "blended", "place": "Room 2", "capacity": "30"}
+    assert client.post(f"/cohorts/{cohort.id}/sessions", data={**form, "ends": "2026-12-20T13:00"}).status_code == 422
+    assert client.post(f"/cohorts/{cohort.id}/sessions", data={**form, "starts": "soon"}).status_code == 422
+    assert client.post(f"/cohorts/{cohort.id}/sessions", data={**form, "mode": "x"}).status_code == 422
+    added = client.post(f"/cohorts/{cohort.id}/sessions", data=form, follow_redirects=True)
+    assert "The session is added." in added.get_data(as_text=True)
+    session = db.session.execute(select(CohortSession)).scalar_one()
+    url = f"/cohorts/{cohort.id}/sessions/{session.id}"
+    roster = client.get(url).get_data(as_text=True)
+    assert 'aria-pressed="false"' in roster and "amy" in roster
+    amy_key = services.roster(cohort, session)[0].key
+    tapped = client.post(f"{url}/mark", data={"who": amy_key, "status": "present"})
+    assert tapped.status_code == 302 and tapped.headers["Location"].endswith(f"#row-{amy_key}")
+    assert client.post(f"{url}/mark", data={"who": "w7", "status": "present"}).status_code == 302  # refused: flash
+    walk_in = client.post(f"{url}/walk-in", data={"name": "Lan"}, follow_redirects=True)
+    assert "#1 Lan is on the list, marked present." in walk_in.get_data(as_text=True)
+    assert client.post(f"{url}/walk-in", data={"handle": "nobody-here"}).status_code == 422
+    download = client.get(f"/cohorts/{cohort.id}/attendance.csv")
+    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["session", "starts (Asia/Shanghai)", "person", "walk_in", "status"]
+    assert rows[1:] == [["Safety at home", "2026-12-20 14:00:00", "amy", "", "present"],
+                        ["Safety at home", "2026-12-20 14:00:00", "bea", "", "not marked"],
+                        ["Safety at home", "2026-12-20 14:00:00", "#1 Lan", "yes", "present"]]
+    assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "export.attendance")).scalar_one() == 1
+    # Another trainer and a participant see none of it.
+    make_user("nosy", role="trainer")
+    for handle in ("nosy", "amy"):
+        other = client.application.test_client()
+        login(other, handle)
+        for path in (f"/cohorts/{cohort.id}/sessions", url, f"/cohorts/{cohort.id}/attendance.csv"):
+            assert other.get(path).status_code == 403
+        assert other.post(f"{url}/mark", data={"who": amy_key, "status": "absent"}).status_code == 403
+    assert client.post(f"{url}/delete").status_code == 302
+    assert db.session.execute(select(func.count(Attendance.id))).scalar_one() == 0

@@ -1,0 +1,64 @@
+"""A trainer adds a session and takes attendance on her phone: participants tapped, a walk-in
+without an account added, the list downloaded."""
+from datetime import date
+
+from playwright.sync_api import expect
+
+from courses.package import read_packages
+from courses.services import get_course
+from courses.sync import sync_courses
+from tests.conftest import PASSWORD, write_course
+from tests.e2e.conftest import screenshot
+from training import accounts, cohorts
+from training.extensions import db
+from training.progress import enrol
+
+
+def test_attendance_on_a_phone(page_factory, live_server, tmp_path):
+    folder = write_course(tmp_path, slug="room-course", modules=1, lessons=1, sequential=False)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("room-course")
+    trainer = accounts.create_user("room-coach", PASSWORD, role="trainer")
+    db.session.flush()
+    cohort = cohorts.create_cohort(trainer, course.id, "Sunday room", date.today(), None)
+    for handle in ("room-amy", "room-bea"):
+        user = accounts.create_user(handle, PASSWORD)
+        db.session.flush()
+        cohorts.join_cohort(user, cohort.invite_code, date.today())
+        enrol(user, course.id, cohort.id)
+    db.session.commit()
+
+    phone = page_factory(viewport=(375, 740))
+    phone.goto("/login")
+    phone.get_by_label("Handle").fill("room-coach")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").click()
+    phone.goto(f"/cohorts/{cohort.id}")
+    phone.get_by_role("link", name="Sessions: dates, places and who attended").click()
+    phone.get_by_label("Title").fill("Rights at work")
+    phone.get_by_label("Starts").fill("2026-12-13T14:00")
+    phone.get_by_label("Ends").fill("2026-12-13T13:00")
+    phone.get_by_role("button", name="Add the session").click()
+    expect(phone.get_by_text("The session must end after it starts.")).to_be_visible()
+    phone.get_by_label("Ends").fill("2026-12-13T17:00")
+    phone.get_by_label("Place", exact=True).fill("Community centre, room 2")
+    phone.get_by_label("Hide the place from participants").check()
+    phone.get_by_role("button", name="Add the session").click()
+    expect(phone.get_by_text("The session is added.")).to_be_visible()
+    phone.get_by_role("link", name="Rights at work").click()
+
+    amy = phone.locator(".roster-row", has_text="room-amy")
+    amy.get_by_role("button", name="Present").click()
+    expect(phone.locator(".roster-row", has_text="room-amy").get_by_role("button", name="Present")).to_have_attribute(
+        "aria-pressed", "true")
+    phone.locator(".roster-row", has_text="room-bea").get_by_role("button", name="Excused").click()
+    phone.get_by_label("Or a first name or nickname (optional)").fill("Lan")
+    phone.get_by_role("button", name="Add, marked present").click()
+    expect(phone.get_by_text("#1 Lan is on the list, marked present.")).to_be_visible()
+    expect(phone.locator("#attendance-counts")).to_have_text("Present: 2 · Late: 0 · Absent: 0 · Excused: 1")
+    screenshot(phone, "attendance-phone")
+    phone.get_by_role("link", name="Sessions").click()
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Download attendance (CSV)").click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    assert "Rights at work,2026-12-13 14:00:00,#1 Lan,yes,present" in text
