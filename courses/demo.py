@@ -6,6 +6,7 @@ it (``ActivityKind.demo_complete``; quizzes and surveys call quizzes/demo.py).
 """
 from __future__ import annotations
 
+import importlib
 from datetime import date, timedelta
 
 from flask import current_app
@@ -24,6 +25,8 @@ from training.progress import enrol
 from training.support import Helpline, save_helpline
 
 DEMO_PASSWORD = "amicus-demo-2026"
+#: app.extensions key: "module:function" names of demo parts, each called with the demo users by handle.
+DEMO_PARTS = "amicus_demo_parts"
 DEMO_USERS = [
     # handle, role, profession, region
     ("admin", "admin", "other", None),
@@ -120,6 +123,11 @@ def load_demo() -> list[str]:
         cohort = _finished_cohort(users, finished)
         lines.append(f"Demo cohort {cohort.name!r} for {finished.slug}: finished, with survey results "
                      "(log in as trainer > Cohorts > the cohort > What changed)")
+    # Parts of the demo that feature packages add (registered by name in app.extensions, so that a
+    # worker serving pages never imports them): each makes what is missing and says what it made.
+    for name in current_app.extensions.get(DEMO_PARTS, []):
+        module, function = name.split(":")
+        lines += getattr(importlib.import_module(module), function)(users)
     db.session.commit()
     if not db.session.execute(select(Helpline)).first():
         admin = users["admin"]

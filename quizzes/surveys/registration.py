@@ -20,6 +20,8 @@ def register(app: Flask) -> None:
     from quizzes.surveys.cards import views as card_views
 
     app.register_blueprint(card_views.bp)
+    # courses/demo.py's DEMO_PARTS (a name, not an import: workers never load the demo).
+    app.extensions.setdefault("amicus_demo_parts", []).append("quizzes.surveys.cards.demo:load")
     app.cli.add_command(cli.surveys_cli)
     if app.config.get("AMICUS_ENV") == "development" and not app.config.get("AMICUS_SURVEY_SECRET") \
             and app.config.get("SECRET_KEY") == DEVELOPMENT_SECRET_KEY:
