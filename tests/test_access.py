@@ -147,6 +147,9 @@ MATRIX = {
     "workshops.mark": ("POST", "/cohorts/{cohort_id}/sessions/999/mark", expect(LOGIN, 403, 403, 403, 404, 404)),
     "workshops.walk_in": ("POST", "/cohorts/{cohort_id}/sessions/999/walk-in", expect(LOGIN, 403, 403, 403, 404, 404)),
     "workshops.delete": ("POST", "/cohorts/{cohort_id}/sessions/999/delete", expect(LOGIN, 403, 403, 403, 404, 404)),
+    "workshops.check_in_screen": ("GET", "/cohorts/{cohort_id}/sessions/999/check-in", expect(LOGIN, 403, 403, 403, 404, 404)),
+    # A made-up check-in code: refused with a message, to anyone signed in.
+    "workshops.check_in": ("GET", "/check-in/1.2.forged", expect(LOGIN, 410, 410, 410, 410, 410)),
     "workshops.attendance_csv": ("GET", "/cohorts/{cohort_id}/attendance.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cards.manage": ("GET", "/cohorts/{cohort_id}/cards", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cards.cards_pdf": ("GET", "/cohorts/{cohort_id}/cards.pdf", expect(LOGIN, 403, 403, 403, 404, 404)),

@@ -86,6 +86,7 @@ UNSHOWN = {
     "workshops.mark": ("trainer", "/cohorts/{cohort_id}/sessions/999/mark", {"who": "u1", "status": "present"}, None),
     "workshops.walk_in": ("trainer", "/cohorts/{cohort_id}/sessions/999/walk-in", {"name": "Lan"}, None),
     "workshops.delete": ("trainer", "/cohorts/{cohort_id}/sessions/999/delete", {}, None),
+    "workshops.check_in": ("participant", "/check-in/1.2.forged", {}, None),
 }
 
 

@@ -172,3 +172,67 @@ def counts(rows: list[RosterRow]) -> dict[str, int]:
         if row.status:
             out[row.status] += 1
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Self check-in: a code that changes every 30 seconds
+
+#: Seconds a check-in code is shown before the next one; a code is accepted during its own
+#: period and the next, so a scan started just before the change still counts.
+CHECK_IN_PERIOD = 30
+
+
+def _check_in_mac(session_id: int, period: int) -> str:
+    import hashlib
+    import hmac
+
+    from flask import current_app
+
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"amicus check-in", hashlib.sha256).digest()
+    return hmac.new(key, f"{session_id}:{period}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def check_in_code(session: CohortSession, now: float | None = None) -> tuple[str, int]:
+    """The code shown now for the session, and the seconds until the next one."""
+    import time
+
+    now = time.time() if now is None else now
+    period = int(now // CHECK_IN_PERIOD)
+    return f"{session.id}.{period}.{_check_in_mac(session.id, period)}", CHECK_IN_PERIOD - int(now % CHECK_IN_PERIOD)
+
+
+def read_check_in_code(code: str, now: float | None = None) -> CohortSession:
+    """The session a scanned code is for; WorkshopError if it is forged or expired."""
+    import hmac
+    import time
+
+    now = time.time() if now is None else now
+    parts = (code or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 12 or len(parts[1]) > 12:
+        raise WorkshopError(_l("This is not a check-in code. Scan the code the trainer shows."))
+    session_id, period = int(parts[0]), int(parts[1])
+    if not hmac.compare_digest(parts[2], _check_in_mac(session_id, period)):
+        raise WorkshopError(_l("This is not a check-in code. Scan the code the trainer shows."))
+    current = int(now // CHECK_IN_PERIOD)
+    if not current - 1 <= period <= current:
+        raise WorkshopError(_l("This code has expired. Scan the code the trainer shows now."))
+    session = db.session.get(CohortSession, session_id)
+    if session is None:
+        raise WorkshopError(_l("This session no longer exists."))
+    return session
+
+
+def check_in(user: User, session: CohortSession) -> bool:
+    """Mark a participant of the session's cohort present; True if this marked her (False: she
+    was marked already, and her mark stays, a trainer's "late" included)."""
+    member = db.session.execute(select(CohortMember.id).where(
+        CohortMember.cohort_id == session.cohort_id, CohortMember.user_id == user.id,
+        CohortMember.role == "participant")).first()
+    if not member:
+        raise WorkshopError(_l("You are not a participant of this session's cohort. Ask the trainer."))
+    marked = db.session.execute(select(Attendance.id).where(
+        Attendance.session_id == session.id, Attendance.user_id == user.id)).first()
+    if marked:
+        return False
+    first_or_create(db.session, Attendance, {"session_id": session.id, "user_id": user.id}, {"status": "present"})
+    return True

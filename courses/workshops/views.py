@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from courses.models import Course, localized
 from courses.workshops import services
@@ -15,6 +15,7 @@ from training.csv_export import csv_response
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
+from training.public_links import public_url
 from training.refusals import refuse
 from training.roles import trainer_required
 
@@ -148,3 +149,45 @@ def attendance_csv(cohort_id: int):
                  rows=len(rows) - 1)
     db.session.commit()
     return csv_response(rows, f"attendance-cohort-{cohort.id}.csv")
+
+
+@bp.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>/check-in")
+@trainer_required
+def check_in_screen(cohort_id: int, session_id: int):
+    """The code the trainer shows the room (a projector, or her phone held up): it changes every
+    30 seconds, and the page reloads itself when it does (no script needed)."""
+    import segno  # here: only this page draws a QR code
+
+    cohort = _managed(cohort_id)
+    session = _session(cohort, session_id)
+    code, seconds_left = services.check_in_code(session)
+    link = public_url("workshops.check_in", code=code)
+    qr = segno.make(link, error="m").svg_data_uri(scale=8, border=2, dark="#111", light="#fff")
+    rows = services.roster(cohort, session)
+    return render_template("workshops/check_in_screen.html", cohort=cohort, session=session, qr=qr,
+                           seconds_left=seconds_left, counts=services.counts(rows), labels=status_labels())
+
+
+@bp.route("/check-in/<code>", methods=["GET", "POST"])
+@login_required
+def check_in(code: str):
+    """Where the room's code leads: a signed-in participant confirms, and is marked present."""
+    try:
+        session = services.read_check_in_code(code)
+    except services.WorkshopError as problem:
+        return render_template("workshops/check_in.html", problem=problem.message, session=None), 410
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            services.read_check_in_code(code)  # again: the code may have expired while she read
+            marked = services.check_in(current_user, session)
+        except services.WorkshopError as problem:
+            db.session.rollback()
+            return render_template("workshops/check_in.html", problem=problem.message, session=None), 410
+        db.session.commit()
+        flash(_("You are checked in for “%(title)s”.", title=session.title) if marked else
+              _("You were already on the list for “%(title)s”.", title=session.title), "success")
+        return redirect(url_for("courses.learning"))
+    return render_template("workshops/check_in.html", problem=None, session=session, form=form)

@@ -3,10 +3,13 @@ without an account added, the list downloaded."""
 from datetime import date
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from courses.package import read_packages
 from courses.services import get_course
 from courses.sync import sync_courses
+from courses.workshops import services as workshops
+from courses.workshops.models import CohortSession
 from tests.conftest import PASSWORD, write_course
 from tests.e2e.conftest import screenshot
 from training import accounts, cohorts
@@ -57,6 +60,31 @@ def test_attendance_on_a_phone(page_factory, live_server, tmp_path):
     expect(phone.get_by_text("#1 Lan is on the list, marked present.")).to_be_visible()
     expect(phone.locator("#attendance-counts")).to_have_text("Present: 2 · Late: 0 · Absent: 0 · Excused: 1")
     screenshot(phone, "attendance-phone")
+
+    # Self check-in: the trainer shows the code; room-cyd, who joined the cohort today, scans it
+    # on her own phone (the test reads the code the QR holds) and logs in on the way.
+    cyd = accounts.create_user("room-cyd", PASSWORD)
+    db.session.flush()
+    cohorts.join_cohort(cyd, cohort.invite_code, date.today())
+    enrol(cyd, course.id, cohort.id)
+    db.session.commit()
+    phone.get_by_role("link", name="Show the check-in code").click()
+    expect(phone.get_by_role("heading", name="Scan to check in")).to_be_visible()
+    expect(phone.get_by_role("img", name="Check-in code for this session")).to_be_visible()
+    session = db.session.execute(select(CohortSession)).scalar_one()
+    code, _left = workshops.check_in_code(session)
+    participant = page_factory(viewport=(375, 740))
+    participant.goto(f"/check-in/{code}")
+    participant.get_by_label("Handle").fill("room-cyd")
+    participant.get_by_label("Password").fill(PASSWORD)
+    participant.get_by_role("button", name="Log in").click()
+    participant.get_by_role("button", name="Check in").click()
+    expect(participant.get_by_text("You are checked in for “Rights at work”.")).to_be_visible()
+    participant.goto(f"/check-in/{code[:-1]}{'0' if code[-1] != '0' else '1'}")
+    expect(participant.get_by_text("This is not a check-in code.")).to_be_visible()
+    phone.goto(f"/cohorts/{cohort.id}/sessions/{session.id}")
+    expect(phone.locator(".roster-row", has_text="room-cyd").get_by_role("button", name="Present")).to_have_attribute(
+        "aria-pressed", "true")
     phone.get_by_role("link", name="Sessions").click()
     with phone.expect_download() as download:
         phone.get_by_role("link", name="Download attendance (CSV)").click()

@@ -137,3 +137,58 @@ def test_the_trainer_adds_a_session_takes_attendance_and_downloads_it(client, co
         assert other.post(f"{url}/mark", data={"who": amy_key, "status": "absent"}).status_code == 403
     assert client.post(f"{url}/delete").status_code == 302
     assert db.session.execute(select(func.count(Attendance.id))).scalar_one() == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Self check-in
+
+
+def test_a_check_in_code_changes_every_30_seconds_and_cannot_be_forged(app, cohort):
+    session = services.add_session(coach(), cohort, spec())
+    other = services.add_session(coach(), cohort, spec(title="Another"))
+    db.session.commit()
+    now = 1_800_000_000.0
+    code, left = services.check_in_code(session, now)
+    assert 0 < left <= 30 and services.check_in_code(session, now + 30)[0] != code
+    assert services.read_check_in_code(code, now).id == session.id
+    assert services.read_check_in_code(code, now + 30).id == session.id  # a scan started just before the change
+    with pytest.raises(services.WorkshopError, match="expired"):
+        services.read_check_in_code(code, now + 61)
+    session_id, period, mac = code.split(".")
+    for forged in (f"{other.id}.{period}.{mac}", f"{session_id}.{int(period) + 1}.{mac}", f"{session_id}.{period}.{'0' * 20}",
+                   "", "1.2", "x.y.z", "9" * 40 + ".1.abc"):
+        with pytest.raises(services.WorkshopError, match="not a check-in code"):
+            services.read_check_in_code(forged, now)
+    app.config["SECRET_KEY"] = "another key"  # made with another site's key: not ours
+    with pytest.raises(services.WorkshopError, match="not a check-in code"):
+        services.read_check_in_code(code, now)
+
+
+def test_a_participant_checks_in_by_scanning_and_a_trainers_mark_stays(client, cohort, make_user):
+    session = services.add_session(coach(), cohort, spec())
+    db.session.commit()
+    trainer = client.application.test_client()
+    login(trainer, "coach")
+    screen = trainer.get(f"/cohorts/{cohort.id}/sessions/{session.id}/check-in").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in screen and "data:image/svg+xml" in screen
+    code, _left = services.check_in_code(session)
+    login(client, "amy")
+    assert "Check in for “Rights at work”?" in client.get(f"/check-in/{code}").get_data(as_text=True)
+    done = client.post(f"/check-in/{code}", follow_redirects=True)
+    assert "You are checked in for “Rights at work”." in done.get_data(as_text=True)
+    again = client.post(f"/check-in/{code}", follow_redirects=True)
+    assert "You were already on the list" in again.get_data(as_text=True)
+    services.mark(coach(), cohort, session, services.roster(cohort, session)[1].key, "late")  # bea, marked late
+    db.session.commit()
+    bea = client.application.test_client()
+    login(bea, "bea")
+    bea.post(f"/check-in/{code}")
+    assert [(r.label, r.status) for r in services.roster(cohort, session)] == [("amy", "present"), ("bea", "late")]
+    # Someone outside the cohort, a forged code: refused with a message, nothing written.
+    make_user("outsider")
+    outsider = client.application.test_client()
+    login(outsider, "outsider")
+    refused = outsider.post(f"/check-in/{code}")
+    assert refused.status_code == 410 and "not a participant" in refused.get_data(as_text=True)
+    assert outsider.get("/check-in/1.2.forged").status_code == 410
+    assert db.session.execute(select(func.count(Attendance.id))).scalar_one() == 2
