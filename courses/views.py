@@ -167,7 +167,9 @@ def learning():
     items = services.my_learning(user, current_language())
     # Whether she judges anything comes with her courses; without courses (a guest judge), ask.
     judges = not items or any(item.outline.extras.get("judges", True) for item in items)
-    return render_template("courses/learning.html", items=items,
+    from courses.workshops.services import upcoming_for
+
+    return render_template("courses/learning.html", items=items, sessions=upcoming_for(user, limit=5),
                            judging=runs_judged_by(user, current_language()) if judges else [])
 
 

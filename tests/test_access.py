@@ -150,6 +150,7 @@ MATRIX = {
     "workshops.check_in_screen": ("GET", "/cohorts/{cohort_id}/sessions/999/check-in", expect(LOGIN, 403, 403, 403, 404, 404)),
     # A made-up check-in code: refused with a message, to anyone signed in.
     "workshops.check_in": ("GET", "/check-in/1.2.forged", expect(LOGIN, 410, 410, 410, 410, 410)),
+    "workshops.calendar_file": ("GET", "/learning/sessions.ics", expect(LOGIN, 200, 200, 200, 200, 200)),
     "workshops.attendance_csv": ("GET", "/cohorts/{cohort_id}/attendance.csv", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cards.manage": ("GET", "/cohorts/{cohort_id}/cards", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cards.cards_pdf": ("GET", "/cohorts/{cohort_id}/cards.pdf", expect(LOGIN, 403, 403, 403, 404, 404)),

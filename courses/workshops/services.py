@@ -236,3 +236,53 @@ def check_in(user: User, session: CohortSession) -> bool:
         return False
     first_or_create(db.session, Attendance, {"session_id": session.id, "user_id": user.id}, {"status": "present"})
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# A participant's upcoming sessions
+
+
+@dataclass
+class Upcoming:
+    session: CohortSession
+    cohort_name: str
+    course_titles: dict
+
+
+def upcoming_for(user: User, limit: int = 10) -> list[Upcoming]:
+    """The sessions not yet over of the cohorts she is a participant of, soonest first (one query)."""
+    from courses.models import Course
+
+    rows = db.session.execute(
+        select(CohortSession, Cohort.name, Course.titles)
+        .join(Cohort, Cohort.id == CohortSession.cohort_id)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .join(Course, Course.id == Cohort.course_id)
+        .where(CohortMember.user_id == user.id, CohortMember.role == "participant", CohortSession.ends_at > utcnow())
+        .order_by(CohortSession.starts_at, CohortSession.id).limit(limit)).all()
+    return [Upcoming(session, name, titles) for session, name, titles in rows]
+
+
+def _ics_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def calendar(user: User, site: str, neutral: str, host: str, named: bool, locale: str) -> str:
+    """Her upcoming sessions as an iCalendar file. Neutral unless she asks for names: every
+    event is called ``neutral`` ("Amicus session"), with no course or cohort name; a hidden
+    place is left out."""
+    from courses.models import localized
+
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{_ics_text(site)}//sessions//EN", "CALSCALE:GREGORIAN"]
+    for item in upcoming_for(user, limit=100):
+        session = item.session
+        summary = f"{session.title} ({localized(item.course_titles, locale)})" if named else neutral
+        lines += ["BEGIN:VEVENT", f"UID:session-{session.id}@{host}", f"DTSTAMP:{stamp}",
+                  f"DTSTART:{session.starts_at.strftime('%Y%m%dT%H%M%SZ')}",
+                  f"DTEND:{session.ends_at.strftime('%Y%m%dT%H%M%SZ')}", f"SUMMARY:{_ics_text(summary)}"]
+        if session.place and not session.hide_place:
+            lines.append(f"LOCATION:{_ics_text(session.place)}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"

@@ -22,6 +22,12 @@ from training.roles import trainer_required
 bp = Blueprint("workshops", __name__, template_folder="templates")
 
 
+def neutral_title(site: str) -> str:
+    """What a session is called in her calendar: the site's name (a setting, which an
+    organisation may make neutral) and nothing about the course."""
+    return _("%(site)s session", site=site)
+
+
 def status_labels() -> dict[str, str]:
     return {"present": _("Present"), "late": _("Late"), "absent": _("Absent"), "excused": _("Excused")}
 
@@ -191,3 +197,20 @@ def check_in(code: str):
               _("You were already on the list for “%(title)s”.", title=session.title), "success")
         return redirect(url_for("courses.learning"))
     return render_template("workshops/check_in.html", problem=None, session=session, form=form)
+
+
+@bp.get("/learning/sessions.ics")
+@login_required
+def calendar_file():
+    """Her upcoming sessions for her phone's calendar: neutral titles unless ?names=1."""
+    from urllib.parse import urlsplit
+
+    from flask import Response, current_app
+
+    from training.public_links import base_url
+
+    site = current_app.config["AMICUS_SITE_NAME"]
+    body = services.calendar(current_user, site, neutral_title(site), urlsplit(base_url()).hostname or "amicus", request.args.get("names") == "1",
+                             current_language())
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": 'attachment; filename="sessions.ics"'})

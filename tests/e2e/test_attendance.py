@@ -80,6 +80,14 @@ def test_attendance_on_a_phone(page_factory, live_server, tmp_path):
     participant.get_by_role("button", name="Log in").click()
     participant.get_by_role("button", name="Check in").click()
     expect(participant.get_by_text("You are checked in for “Rights at work”.")).to_be_visible()
+    # She lands on My learning, which lists the session (its place hidden) and a neutral calendar.
+    upcoming = participant.locator("section", has=participant.get_by_role("heading", name="Upcoming sessions"))
+    expect(upcoming.get_by_text("Rights at work")).to_be_visible()
+    expect(upcoming.get_by_text("Place: your trainer tells you", exact=False)).to_be_visible()
+    with participant.expect_download() as ics:
+        upcoming.get_by_role("link", name="Add to my calendar (.ics)").click()
+    calendar = ics.value.path().read_text(encoding="utf-8")
+    assert "SUMMARY:Amicus session" in calendar and "Community centre" not in calendar
     participant.goto(f"/check-in/{code[:-1]}{'0' if code[-1] != '0' else '1'}")
     expect(participant.get_by_text("This is not a check-in code.")).to_be_visible()
     phone.goto(f"/cohorts/{cohort.id}/sessions/{session.id}")

@@ -192,3 +192,40 @@ def test_a_participant_checks_in_by_scanning_and_a_trainers_mark_stays(client, c
     assert refused.status_code == 410 and "not a participant" in refused.get_data(as_text=True)
     assert outsider.get("/check-in/1.2.forged").status_code == 410
     assert db.session.execute(select(func.count(Attendance.id))).scalar_one() == 2
+
+
+# --------------------------------------------------------------------------------------------
+# A participant's upcoming sessions
+
+
+def test_participants_see_their_upcoming_sessions_and_a_neutral_calendar(client, cohort, make_user):
+    from datetime import timedelta
+
+    from training.db import utcnow
+
+    soon = utcnow().replace(tzinfo=None) + timedelta(days=3)
+    # The cohort's zone is Shanghai: typed as its wall clock.
+    services.add_session(coach(), cohort, spec(title="Safety at home", starts=soon, ends=soon + timedelta(hours=2),
+                                               place="Shelter, 3 Hidden Lane", hide_place=True))
+    services.add_session(coach(), cohort, spec(title="Getting help", starts=soon + timedelta(days=7),
+                                               ends=soon + timedelta(days=7, hours=2), place="Library", hide_place=False))
+    services.add_session(coach(), cohort, spec(title="Long ago", starts=datetime(2020, 1, 1, 9), ends=datetime(2020, 1, 1, 11)))
+    db.session.commit()
+    login(client, "amy")
+    page = client.get("/learning").get_data(as_text=True)
+    assert page.index("Safety at home") < page.index("Getting help") and "Long ago" not in page
+    assert "Hidden Lane" not in page and "Place: your trainer tells you" in page and "Library" in page
+    ics = client.get("/learning/sessions.ics")
+    assert ics.mimetype == "text/calendar" and "no-store" in ics.headers["Cache-Control"]
+    text = ics.get_data(as_text=True)
+    assert text.count("BEGIN:VEVENT") == 2 and text.count("SUMMARY:Amicus session") == 2
+    assert "Safety at home" not in text and "Course" not in text and "Hidden Lane" not in text
+    assert "LOCATION:Library" in text
+    named = client.get("/learning/sessions.ics?names=1").get_data(as_text=True)
+    assert "SUMMARY:Safety at home (Course test-course)" in named
+    # Someone in no cohort: no section, an empty calendar.
+    make_user("loner")
+    alone = client.application.test_client()
+    login(alone, "loner")
+    assert "Upcoming sessions" not in alone.get("/learning").get_data(as_text=True)
+    assert "BEGIN:VEVENT" not in alone.get("/learning/sessions.ics").get_data(as_text=True)
