@@ -169,7 +169,9 @@ def learning():
     judges = not items or any(item.outline.extras.get("judges", True) for item in items)
     from courses.workshops.services import upcoming_for
 
-    return render_template("courses/learning.html", items=items, sessions=upcoming_for(user, limit=5),
+    # Sessions are a cohort's: someone taking her courses on her own has none to look for.
+    sessions = upcoming_for(user, limit=5) if any(item.cohort_name for item in items) else []
+    return render_template("courses/learning.html", items=items, sessions=sessions,
                            judging=runs_judged_by(user, current_language()) if judges else [])
 
 
