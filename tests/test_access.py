@@ -147,6 +147,7 @@ MATRIX = {
     "workshops.mark": ("POST", "/cohorts/{cohort_id}/sessions/999/mark", expect(LOGIN, 403, 403, 403, 404, 404)),
     "workshops.walk_in": ("POST", "/cohorts/{cohort_id}/sessions/999/walk-in", expect(LOGIN, 403, 403, 403, 404, 404)),
     "workshops.delete": ("POST", "/cohorts/{cohort_id}/sessions/999/delete", expect(LOGIN, 403, 403, 403, 404, 404)),
+    "workshops.sign_in_sheet": ("GET", "/cohorts/{cohort_id}/sessions/999/sign-in.pdf", expect(LOGIN, 403, 403, 403, 404, 404)),
     "workshops.check_in_screen": ("GET", "/cohorts/{cohort_id}/sessions/999/check-in", expect(LOGIN, 403, 403, 403, 404, 404)),
     # A made-up check-in code: refused with a message, to anyone signed in.
     "workshops.check_in": ("GET", "/check-in/1.2.forged", expect(LOGIN, 410, 410, 410, 410, 410)),

@@ -38,6 +38,7 @@ ACTIONS = {
     "cards.phases": _l("Chose which surveys a cohort's cards can answer"),
     "export.cards": _l("Downloaded respondent cards (PDF)"),
     "export.attendance": _l("Downloaded a cohort's attendance (CSV)"),
+    "export.sign_in_sheet": _l("Downloaded a session's sign-in sheet (PDF)"),
     "survey.purge": _l("Deleted survey answers past their retention period"),
     "export.certificates": _l("Downloaded a cohort's certificates (ZIP)"),
     "certificate.revoke": _l("Revoked a certificate"),

@@ -214,3 +214,25 @@ def calendar_file():
                              current_language())
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": 'attachment; filename="sessions.ics"'})
+
+
+@bp.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>/sign-in.pdf")
+@trainer_required
+def sign_in_sheet(cohort_id: int, session_id: int):
+    """A sheet to sign, for venues that require signatures: everyone on the list, and blank rows
+    for walk-ins."""
+    from flask import Response
+
+    from training.pdf import render_pdf
+
+    cohort = _managed(cohort_id)
+    session = _session(cohort, session_id)
+    rows = services.roster(cohort, session)
+    html = render_template("workshops/sign_in_pdf.html", cohort=cohort, session=session, rows=rows,
+                           blank=max(5, 25 - len(rows)) if len(rows) < 25 else 5, modes=mode_labels(),
+                           zone=cohort.timezone)
+    audit.record(current_user, "export.sign_in_sheet", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 session=session.id, rows=len(rows))
+    db.session.commit()
+    return Response(render_pdf(html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="sign-in-session-{session.id}.pdf"'})

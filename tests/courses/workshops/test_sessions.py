@@ -135,6 +135,14 @@ def test_the_trainer_adds_a_session_takes_attendance_and_downloads_it(client, co
         for path in (f"/cohorts/{cohort.id}/sessions", url, f"/cohorts/{cohort.id}/attendance.csv"):
             assert other.get(path).status_code == 403
         assert other.post(f"{url}/mark", data={"who": amy_key, "status": "absent"}).status_code == 403
+    sheet = client.get(f"{url}/sign-in.pdf")
+    assert sheet.mimetype == "application/pdf"
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(sheet.data)).pages[0].extract_text()
+    assert "Sign-in sheet: Safety at home" in text and "amy" in text and "#1 Lan" in text and "Signature" in text
+    assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "export.sign_in_sheet")).scalar_one() == 1
     assert client.post(f"{url}/delete").status_code == 302
     assert db.session.execute(select(func.count(Attendance.id))).scalar_one() == 0
 
