@@ -55,7 +55,7 @@ def main() -> None:
         from weasyprint import CSS, HTML
 
         from certificates import batch, fonts, render
-        from training import pdf
+        from training import qr
 
         css = (Path(app.static_folder) / "css" / "certificate.css").read_text(encoding="utf-8")
 
@@ -66,12 +66,12 @@ def main() -> None:
         def naive(s):
             html = render.certificate_html(s, {})
             html = html.replace(html[html.index("@font-face"):html.index("html {") + 1], "") if "@font-face" in html else html
-            qr = pdf.qr_png(render.verify_url(s.code), "#5b2333")
+            code_png = qr.png(render.verify_url(s.code), "#5b2333")
             from weasyprint.urls import URLFetcher, URLFetcherResponse
 
             class Fetcher(URLFetcher):
                 def fetch(self, url, headers=None):
-                    return URLFetcherResponse(url, body=qr, headers={"Content-Type": "image/png"})
+                    return URLFetcherResponse(url, body=code_png, headers={"Content-Type": "image/png"})
 
             return HTML(string=html, url_fetcher=Fetcher()).write_pdf(stylesheets=[CSS(string=css)])
 

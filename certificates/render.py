@@ -16,8 +16,9 @@ from certificates.models import Certificate
 from certificates.names import direction
 from certificates.services import display_code, settings_for
 from courses.models import CourseAsset, localized
+from training import qr
 from training.extensions import db
-from training.pdf import qr_png, render_pdf
+from training.pdf import render_pdf
 from training.public_links import base_url
 from training.timezones import local_date, select_timezone
 
@@ -109,13 +110,13 @@ def render_certificate(cert: Certificate | Sample, design: dict | None = None, i
     base = base or base_url()
     html = certificate_html(cert, design, base)
     colour = {"primary": "#5b2333", **design.get("colours", {})}["primary"]
-    qr = qr_png(verify_url(cert.code, base), colour)
+    code_png = qr.png(verify_url(cert.code, base), colour)
 
     def resolve(url: str):
         if url.startswith(fonts.FONT_SCHEME):
             return fonts.resolve_font(url)
         if url == QR_URL:
-            return qr, "image/png"
+            return code_png, "image/png"
         if url.startswith(ASSET_SCHEME):
             return images.get(url[len(ASSET_SCHEME):])
         return None

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
-from training import accounts, audit, personal_data, sessions, timezones, twofactor
+from training import accounts, audit, personal_data, qr, sessions, timezones, twofactor
 from training.auth_views import _apply_error, _safe_next, account_page, bp
 from training.extensions import db, limiter
 from training.forms import (
@@ -31,7 +31,7 @@ def _setup_page(form: AppCodeForm, status: int = 200):
     if not secret:
         secret = session["totp_setup"] = twofactor.new_secret()
     uri = twofactor.provisioning_uri(current_user, secret)
-    return render_template("accounts/two_factor_setup.html", form=form, qr=twofactor.qr_data_uri(uri),
+    return render_template("accounts/two_factor_setup.html", form=form, qr=qr.svg_data_uri(uri),
                            secret=twofactor.grouped(secret), required=twofactor.required_for(current_user)), status
 
 

@@ -41,21 +41,6 @@ def static_path(url: str, static_folder: str) -> Path:
     return path
 
 
-def qr_png(url: str, colour: str = "#111") -> bytes:
-    """The QR code as a PNG of one pixel per module (the PDF scales it without smoothing).
-
-    A fixed mask: choosing the best of eight costs 5 ms and changes nothing for readers; a PNG:
-    WeasyPrint draws the same code as SVG 10 ms slower (one path of a few hundred segments).
-    """
-    import io
-
-    import segno  # here: only documents with a QR code load it
-
-    buffer = io.BytesIO()
-    segno.make(url, error="m", mask=0).save(buffer, kind="png", scale=1, border=0, dark=colour)
-    return buffer.getvalue()
-
-
 def render_pdf(html: str, resolve=None, font_config=None, stylesheets=None) -> bytes:
     """The PDF of ``html``; stylesheets and images are referenced as ``amicus-static:/...``.
 

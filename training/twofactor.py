@@ -52,13 +52,6 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.handle, issuer_name=current_app.config["AMICUS_SITE_NAME"])
 
 
-def qr_data_uri(uri: str) -> str:
-    """The QR code of an otpauth URI as an SVG data URI (made here: nothing leaves the server)."""
-    import segno  # here, not at the top: only setting up two-factor log-in draws a QR code
-
-    return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#111", light="#fff")
-
-
 def grouped(secret: str) -> str:
     """The secret in groups of four, for typing it into an app by hand."""
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))

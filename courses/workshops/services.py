@@ -85,18 +85,30 @@ class RosterRow:
 
 def roster(cohort: Cohort, session: CohortSession) -> list[RosterRow]:
     """The cohort's participants by handle, then walk-ins with accounts, then anonymous walk-ins by number."""
-    marks = list(db.session.execute(select(Attendance).where(Attendance.session_id == session.id)).scalars())
-    by_user = {a.user_id: a for a in marks if a.user_id is not None}
+    return rosters(cohort, [session])[session.id]
+
+
+def rosters(cohort: Cohort, sessions: list[CohortSession]) -> dict[int, list[RosterRow]]:
+    """``roster`` of each session, in three queries whatever the number of sessions."""
+    ids = [session.id for session in sessions]
+    marks = list(db.session.execute(select(Attendance).where(Attendance.session_id.in_(ids))).scalars())
     members = list(db.session.execute(select(User).join(CohortMember, CohortMember.user_id == User.id).where(
         CohortMember.cohort_id == cohort.id, CohortMember.role == "participant").order_by(User.handle)).scalars())
     member_ids = {u.id for u in members}
-    rows = [RosterRow(f"u{u.id}", u.handle, by_user[u.id].status if u.id in by_user else None, False) for u in members]
-    guests = [u for u in db.session.execute(select(User).where(User.id.in_(set(by_user) - member_ids))
-                                            .order_by(User.handle)).scalars()]
-    rows += [RosterRow(f"u{u.id}", u.handle, by_user[u.id].status, True) for u in guests]
-    rows += [RosterRow(f"w{a.walk_in}", _walk_in_label(a), a.status, True)
-             for a in sorted((a for a in marks if a.walk_in is not None), key=lambda a: a.walk_in)]
-    return rows
+    guest_ids = {a.user_id for a in marks if a.user_id is not None} - member_ids
+    guests = list(db.session.execute(select(User).where(User.id.in_(guest_ids)).order_by(User.handle)).scalars()) \
+        if guest_ids else []
+    out = {}
+    for session_id in ids:
+        mine = [a for a in marks if a.session_id == session_id]
+        by_user = {a.user_id: a for a in mine if a.user_id is not None}
+        rows = [RosterRow(f"u{u.id}", u.handle, by_user[u.id].status if u.id in by_user else None, False)
+                for u in members]
+        rows += [RosterRow(f"u{u.id}", u.handle, by_user[u.id].status, True) for u in guests if u.id in by_user]
+        rows += [RosterRow(f"w{a.walk_in}", _walk_in_label(a), a.status, True)
+                 for a in sorted((a for a in mine if a.walk_in is not None), key=lambda a: a.walk_in)]
+        out[session_id] = rows
+    return out
 
 
 def _walk_in_label(row: Attendance) -> str:
@@ -159,8 +171,10 @@ def attendance_rows(cohort: Cohort) -> list[list[str]]:
     """Every session's list for the CSV: session, its start in the cohort's zone, person, walk-in, status."""
     zone = cohort.timezone
     rows = [["session", timezones.csv_header("starts", zone), "person", "walk_in", "status"]]
-    for session in sessions_of(cohort):
-        for row in roster(cohort, session):
+    sessions = sessions_of(cohort)
+    lists = rosters(cohort, sessions)
+    for session in sessions:
+        for row in lists[session.id]:
             rows.append([session.title, timezones.csv_moment(session.starts_at, zone), row.label,
                          "yes" if row.walk_in else "", row.status or "not marked"])
     return rows

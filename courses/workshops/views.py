@@ -9,7 +9,7 @@ from courses.models import Course, localized
 from courses.workshops import services
 from courses.workshops.forms import SessionForm, WalkInForm, mode_labels
 from courses.workshops.models import STATUSES
-from training import audit, timezones
+from training import audit, qr, timezones
 from training.cohorts import Cohort, can_manage
 from training.csv_export import csv_response
 from training.extensions import db
@@ -162,15 +162,13 @@ def attendance_csv(cohort_id: int):
 def check_in_screen(cohort_id: int, session_id: int):
     """The code the trainer shows the room (a projector, or her phone held up): it changes every
     30 seconds, and the page reloads itself when it does (no script needed)."""
-    import segno  # here: only this page draws a QR code
-
     cohort = _managed(cohort_id)
     session = _session(cohort, session_id)
     code, seconds_left = services.check_in_code(session)
     link = public_url("workshops.check_in", code=code)
-    qr = segno.make(link, error="m").svg_data_uri(scale=8, border=2, dark="#111", light="#fff")
+    code_image = qr.svg_data_uri(link, scale=8)
     rows = services.roster(cohort, session)
-    return render_template("workshops/check_in_screen.html", cohort=cohort, session=session, qr=qr,
+    return render_template("workshops/check_in_screen.html", cohort=cohort, session=session, qr=code_image,
                            seconds_left=seconds_left, counts=services.counts(rows), labels=status_labels())
 
 

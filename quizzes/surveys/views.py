@@ -1,9 +1,6 @@
 """Survey pages: answering (saved as given, submitted once) and the trainer's results."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,7 +12,7 @@ from quizzes.surveys import results, services
 from training import audit, timezones
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort, can_manage
-from training.csv_export import csv_cell
+from training.csv_export import csv_response
 from training.db import utcnow
 from training.extensions import db
 from training.forms import ConfirmForm
@@ -45,6 +42,45 @@ def items_for_display(ctx, response, locale):
     return shown
 
 
+def post_answers(ctx, save, submit, here: str, done: str, thanks: str, submitted: bool):
+    """The survey form's POST, for an account's survey page and a respondent card's: ``save(raw)``
+    stores a draft and returns it, ``submit(raw)`` submits; both raise SurveyError to refuse.
+
+    Autosaves (quiz.js) get JSON. Submitting with questions left empty is saved first and
+    confirmed on a page that lists them and carries the answers, so its Submit sends what she
+    confirmed."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    # A save sent as the page closes (sendBeacon) cannot set a header: it says so in the form.
+    autosave = request.headers.get("X-Amicus-Autosave") == "1" or request.form.get("autosave") == "1"
+    submitting = request.form.get("action") == "submit"
+    try:
+        raw = services.answers_from_form(ctx.items, request.form)
+        if submitting and request.form.get("confirmed") != "1" and not submitted:
+            saved = save(raw)
+            empty = services.unanswered(ctx, saved, current_language())
+            if empty:
+                fields = services.answer_fields(ctx, saved)
+                db.session.commit()
+                return render_template("surveys/confirm.html", ctx=ctx, unanswered=empty, fields=fields, form=form,
+                                       action=here)
+        (submit if submitting else save)(raw)
+    except services.SurveyError as problem:
+        db.session.rollback()
+        if autosave:
+            return jsonify(saved=False, error=str(problem.message)), 409
+        return refuse(problem, here)
+    db.session.commit()
+    if autosave:
+        return jsonify(saved=True, at="")
+    if submitting:
+        flash(thanks, "success")
+        return redirect(done)
+    flash(_("Your answers are saved."), "success")
+    return redirect(here)
+
+
 @bp.route("/courses/<slug>/surveys/<activity>", methods=["GET", "POST"])
 @login_required
 def answer(slug: str, activity: str):
@@ -54,40 +90,11 @@ def answer(slug: str, activity: str):
     response = services.my_response(ctx, current_user) if ctx.outline.enrolled else None
     form = ConfirmForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        # A save sent as the page closes (sendBeacon) cannot set a header: it says so in the form.
-        autosave = request.headers.get("X-Amicus-Autosave") == "1" or request.form.get("autosave") == "1"
-        try:
-            raw = services.answers_from_form(ctx.items, request.form)
-            if request.form.get("action") == "submit" and request.form.get("confirmed") != "1" \
-                    and (response is None or response.state != "submitted"):
-                # Saved first; with questions left empty she confirms on a page that lists them
-                # and carries the answers, so its Submit sends what she confirmed.
-                saved = services.save(ctx, current_user, raw)
-                empty = services.unanswered(ctx, saved, current_language())
-                if empty:
-                    fields = services.answer_fields(ctx, saved)
-                    db.session.commit()
-                    return render_template("surveys/confirm.html", ctx=ctx, unanswered=empty, fields=fields,
-                                           form=form)
-            if request.form.get("action") == "submit":
-                services.submit(ctx, current_user, raw)
-            else:
-                services.save(ctx, current_user, raw)
-        except services.SurveyError as problem:
-            db.session.rollback()
-            if autosave:
-                return jsonify(saved=False, error=str(problem.message)), 409
-            return refuse(problem, url_for("surveys.answer", slug=slug, activity=activity))
-        db.session.commit()
-        if autosave:
-            return jsonify(saved=True, at="")
-        if request.form.get("action") == "submit":
-            flash(_("Thank you. Your answers are submitted."), "success")
-            return redirect(url_for("courses.show", slug=slug))
-        flash(_("Your answers are saved."), "success")
-        return redirect(url_for("surveys.answer", slug=slug, activity=activity))
+        return post_answers(ctx, lambda raw: services.save(ctx, current_user, raw),
+                            lambda raw: services.submit(ctx, current_user, raw),
+                            here=url_for("surveys.answer", slug=slug, activity=activity),
+                            done=url_for("courses.show", slug=slug), thanks=_("Thank you. Your answers are submitted."),
+                            submitted=response is not None and response.state == "submitted")
     cohort = services.cohort_of(current_user, ctx.course) if ctx.outline.enrolled else None
     return render_template("surveys/answer.html", ctx=ctx, response=response, form=form,
                            identified=bool(cohort and cohort.identified_surveys),
@@ -137,15 +144,6 @@ def results_page(slug: str, activity: str):
                            profession_labels={str(k): v for k, v in PROFESSION_LABELS.items()})
 
 
-def _csv(rows: list[list], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([csv_cell("" if v is None else v) for v in row])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 def _filename(data, kind: str) -> str:
     return f"{data.course.slug}-{data.instrument}{f'-cohort-{data.cohort.id}' if data.cohort else ''}-{kind}"
 
@@ -155,7 +153,7 @@ def _filename(data, kind: str) -> str:
 def results_csv(slug: str, activity: str):
     data = _results(slug, activity)
     _log(data, "export.survey_results")
-    return _csv(results.results_table(data), _filename(data, "results.csv"))
+    return csv_response(results.results_table(data), _filename(data, "results.csv"))
 
 
 @bp.get("/courses/<slug>/surveys/<activity>/responses.csv")
@@ -168,7 +166,7 @@ def responses_csv(slug: str, activity: str):
         abort(404)
     _log(data, "export.survey_responses", rows=len(data.pairs))
     rows = [["pair", "item", "phases", "pre", "post"], *[list(p) for p in data.pairs]]
-    return _csv(rows, _filename(data, "responses.csv"))
+    return csv_response(rows, _filename(data, "responses.csv"))
 
 
 @bp.get("/courses/<slug>/surveys/<activity>/report.pdf")

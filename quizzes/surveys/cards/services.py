@@ -87,8 +87,6 @@ def make_cards(trainer, cohort: Cohort, how_many: int) -> range:
     today = utcnow().date()
     db.session.add_all(RespondentCard(cohort_id=cohort.id, serial=serial, digest=digest(card_number(cohort.id, serial)),
                                       made_on=today) for serial in range(last + 1, last + how_many + 1))
-    if db.session.get(CardSurveys, cohort.id) is None:
-        db.session.add(CardSurveys(cohort_id=cohort.id, open_phases=["pre"]))
     return range(last + 1, last + how_many + 1)
 
 
@@ -223,8 +221,9 @@ def card_surveys(card: Card, locale: str) -> list[CardSurvey]:
         SurveyResponse.respondent_key.in_(list(keys.values())))).scalars() if keys.get(r.survey_id) == r.respondent_key}
     phases = open_phases(card.cohort.id)
     out = []
+    adjustments = {name: surveys.adjustment_for(card.cohort, name) for name in {s.instrument for s, _a in rows}}
     for survey, activity in rows:
-        adjustment = surveys.adjustment_for(card.cohort, survey.instrument)
+        adjustment = adjustments[survey.instrument]
         out.append(CardSurvey(course=card.course, survey=survey, activity=ShownActivity(activity.id, activity.slug, localized(activity.titles, locale)),
                               items=surveys.adjusted_items(survey.items, adjustment),
                               is_open=survey.phase in phases, response=responses.get(survey.id)))

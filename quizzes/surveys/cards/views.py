@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -24,20 +23,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from courses.models import Course, localized
-from quizzes.surveys import services as surveys
 from quizzes.surveys.cards import codes, services
 from quizzes.surveys.cards.forms import CardNumberForm, MakeCardsForm, VoidCardForm
 from quizzes.surveys.models import PHASES
-from quizzes.surveys.views import items_for_display
-from training import audit
+from quizzes.surveys.views import items_for_display, post_answers
+from training import audit, qr
 from training.cohorts import Cohort, can_manage
 from training.extensions import db, limiter
 from training.forms import ConfirmForm
 from training.i18n import current_language
 from training.params import whole_number
-from training.pdf import qr_png, render_pdf
-from training.public_links import base_url, public_url
-from training.refusals import refuse
+from training.pdf import render_pdf
+from training.public_links import public_url
 from training.roles import trainer_required
 
 bp = Blueprint("cards", __name__, template_folder="templates")
@@ -73,9 +70,14 @@ def _manage_page(cohort: Cohort, make_form, void_form, status: int = 200):
     course = db.session.get(Course, cohort.course_id)
     return render_template("cards/manage.html", cohort=cohort, course_title=localized(course.titles, current_language()),
                            counts=services.counts(cohort), make_form=make_form, void_form=void_form,
-                           form=ConfirmForm(), phases=[(p, _phase_label(p)) for p in PHASES if p in services.phases_of(cohort.course_id)],
+                           form=ConfirmForm(), phases=_phases(cohort),
                            has_surveys=_has_surveys(cohort), card_address=public_url("cards.home"),
                            batch=(whole_number(request.args, "first"), whole_number(request.args, "last"))), status
+
+
+def _phases(cohort: Cohort) -> list[tuple[str, str]]:
+    asked = services.phases_of(cohort.course_id)
+    return [(phase, _phase_label(phase)) for phase in PHASES if phase in asked]
 
 
 @bp.post("/cohorts/<int:cohort_id>/cards")
@@ -114,7 +116,7 @@ def cards_pdf(cohort_id: int):
     course = db.session.get(Course, cohort.course_id)
     html = render_template("cards/cards_pdf.html", layout=layout, cards=_printed(cards),
                            languages=course.languages, site=current_app.config["AMICUS_SITE_NAME"],
-                           address=base_url() + url_for("cards.home"))
+                           address=public_url("cards.home"))
     audit.record(current_user, "export.cards", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
                  cards=len(cards), layout=layout)
     db.session.commit()
@@ -134,7 +136,7 @@ def _qr_codes(cards: list[tuple[int, str]]):
 
     def resolve(url: str):
         number = numbers.get(url)
-        return (qr_png(public_url("cards.open_card", number=number)), "image/png") if number else None
+        return (qr.png(public_url("cards.open_card", number=number)), "image/png") if number else None
     return resolve
 
 
@@ -262,39 +264,12 @@ def answer(activity: str):
     if ctx is None:
         abort(404)
     form = ConfirmForm()
-    here = url_for("cards.answer", activity=activity)
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        autosave = request.headers.get("X-Amicus-Autosave") == "1" or request.form.get("autosave") == "1"
-        action = request.form.get("action")
-        try:
-            raw = surveys.answers_from_form(ctx.items, request.form)
-            if action == "submit" and request.form.get("confirmed") != "1":
-                saved = services.save(card, ctx, raw)
-                empty = surveys.unanswered(ctx, saved, current_language())
-                if empty:
-                    fields = surveys.answer_fields(ctx, saved)
-                    db.session.commit()
-                    return _private(render_template("surveys/confirm.html", ctx=ctx, unanswered=empty,
-                                                    fields=fields, form=form, action=here, back=None))
-            if action == "submit":
-                services.submit(card, ctx, raw)
-            else:
-                services.save(card, ctx, raw)
-        except surveys.SurveyError as problem:
-            db.session.rollback()
-            if autosave:
-                return jsonify(saved=False, error=str(problem.message)), 409
-            return refuse(problem, here)
-        db.session.commit()
-        if autosave:
-            return jsonify(saved=True, at="")
-        if action == "submit":
-            flash(_("Thank you. Your answers are sent. Keep your card."), "success")
-            return redirect(url_for("cards.home"))
-        flash(_("Your answers are saved."), "success")
-        return redirect(here)
+        return _private(post_answers(ctx, lambda raw: services.save(card, ctx, raw),
+                                     lambda raw: services.submit(card, ctx, raw),
+                                     here=url_for("cards.answer", activity=activity), done=url_for("cards.home"),
+                                     thanks=_("Thank you. Your answers are sent. Keep your card."),
+                                     submitted=ctx.submitted))
     items = items_for_display(ctx, ctx.response, current_language())
     return _private(render_template("cards/answer.html", ctx=ctx, form=form, items=items,
                                     locked=ctx.submitted or not ctx.is_open))
