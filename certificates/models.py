@@ -21,6 +21,8 @@ class CertificateSettings(db.Model):
     # Title, text, organisation, logo, signatories, colours (certificates/package.py).
     design: Mapped[dict] = mapped_column(JSON, default=dict)
     valid_months: Mapped[int | None] = mapped_column(Integer)
+    # The share of a cohort's sessions to attend, in percent (`completion: attendance: 80%`); None: none.
+    attendance: Mapped[int | None] = mapped_column(Integer)
 
 
 class CohortCompletionRule(db.Model):
@@ -30,6 +32,7 @@ class CohortCompletionRule(db.Model):
 
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
     required: Mapped[list] = mapped_column(JSON, default=list)
+    attendance: Mapped[int | None] = mapped_column(Integer)  # percent of the sessions; None: none
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

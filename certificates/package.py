@@ -5,6 +5,7 @@ completion:                      # what completing the course means; every key i
   quizzes: [01-framework-check]  # quizzes that must be passed
   surveys: [after-the-course]    # default: every pre and post survey (not follow-ups)
   cases: all                     # case exercises scored at or above their threshold
+  attendance: 80%                # share of the cohort's sessions attended (present or late)
 
 certificate:                     # or `certificate: false` for a course without certificates
   title: {en: Certificate of completion, zh: 结业证书}
@@ -28,6 +29,7 @@ from courses.sync import section_writer
 from training.extensions import db
 
 RULE_KEYS = {"lessons": "lesson", "quizzes": "quiz", "surveys": "survey", "cases": "case"}
+PERCENT_RE = re.compile(r"^\s*(\d{1,3})\s*%?\s*$")
 DESIGN_KEYS = {"title", "text", "organisation", "logo", "signatories", "colours", "valid_for_months"}
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_SIGNATORIES = 3
@@ -43,16 +45,22 @@ def read_certificate_sections(reader, ctx, doc, modules) -> dict:
     rel = "course.yaml"
     activities = [a for m in modules for a in m.activities]
     required = [a.slug for a in activities if _default_required(a)]
+    attendance = None
     completion = doc.get("completion")
     if completion is not None:
         if not isinstance(completion, _Map):
             reader.error(rel, doc.lines.get("completion"), "'completion' is a mapping such as {quizzes: all}")
         else:
             required = _read_rule(reader, rel, completion, activities)
+            if "attendance" in completion:
+                attendance = read_percent(completion["attendance"])
+                if attendance is None:
+                    reader.error(rel, completion.lines.get("attendance", completion.line),
+                                 "'completion: attendance' is a share of the sessions from 1% to 100%, like 80%")
 
     raw = doc.get("certificate")
     if raw is False:
-        return {"enabled": False, "required": required, "design": {}, "valid_months": None}
+        return {"enabled": False, "required": required, "design": {}, "valid_months": None, "attendance": attendance}
     design: dict = {}
     valid_months = None
     if raw is not None and not isinstance(raw, _Map):
@@ -78,11 +86,25 @@ def read_certificate_sections(reader, ctx, doc, modules) -> dict:
                                          or not 1 <= valid_months <= 240):
             reader.error(rel, raw.lines.get("valid_for_months"), "'valid_for_months' is a whole number from 1 to 240")
             valid_months = None
-    return {"enabled": True, "required": required, "design": design, "valid_months": valid_months}
+    return {"enabled": True, "required": required, "design": design, "valid_months": valid_months,
+            "attendance": attendance}
+
+
+def read_percent(value) -> int | None:
+    """80, "80%" or "80 %" as 80; None unless a whole number from 1 to 100."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and PERCENT_RE.match(value):
+        number = int(PERCENT_RE.match(value).group(1))
+    else:
+        return None
+    return number if 1 <= number <= 100 else None
 
 
 def _read_rule(reader, rel: str, completion: _Map, activities: list) -> list[str]:
-    _unknown_keys(reader, rel, completion, set(RULE_KEYS), "completion")
+    _unknown_keys(reader, rel, completion, set(RULE_KEYS) | {"attendance"}, "completion")
     by_kind: dict[str, list] = {}
     for a in activities:
         by_kind.setdefault(a.kind, []).append(a)
@@ -151,4 +173,4 @@ def write_certificate_settings(course, value: dict) -> None:
     if value and value.get("enabled"):
         db.session.add(CertificateSettings(
             course_id=course.id, required=value["required"], design=value["design"],
-            valid_months=value["valid_months"]))
+            valid_months=value["valid_months"], attendance=value.get("attendance")))

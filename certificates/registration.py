@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     from certificates import cli, personal_data, services, views  # noqa: F401 - personal_data registers what certificates keep
     from courses import registration as courses_registration
     from courses import services as course_services
+    from courses.workshops import services as workshops
 
     courses_registration.reader_module("certificates.package")  # its course.yaml keys, imported when packages are read
 
@@ -27,17 +28,35 @@ def register(app: Flask) -> None:
     # Said at start-up (also by `flask certificates preview`), not at the first slow certificate.
     pdf.warn_if_fonts_subset_slowly(logging.getLogger("amicus"))
     progress.activity_completed.connect(_issue_on_completion)  # once per process, however many apps
+    workshops.attendance_marked.connect(_issue_on_attendance)
 
 
 def _issue_on_completion(user, activity_id: int) -> None:
     """A completion may meet the course's rule: issue the certificate and tell her."""
-    from certificates.services import issue_if_complete
     from courses.models import Activity
     from training.extensions import db
 
     course_id = db.session.execute(select(Activity.course_id).where(Activity.id == activity_id)).scalar_one_or_none()
     if course_id is None:
         return
-    cert, new = issue_if_complete(user, course_id)
+    _issue_and_tell(user, course_id)
+
+
+def _issue_and_tell(user, course_id: int) -> None:
+    from certificates.services import issue_if_complete
+
+    _cert, new = issue_if_complete(user, course_id)
     if new and has_request_context() and current_user.is_authenticated and current_user.id == user.id:
         flash(_("You have completed the course. Your certificate is waiting for you on the course page."), "success")
+
+
+def _issue_on_attendance(user_id: int, cohort_id: int) -> None:
+    """Attending a session may meet a rule that asks for attendance."""
+    from training.accounts import User
+    from training.cohorts import Cohort
+    from training.extensions import db
+
+    cohort, user = db.session.get(Cohort, cohort_id), db.session.get(User, user_id)
+    if cohort is None or user is None:
+        return
+    _issue_and_tell(user, cohort.course_id)

@@ -16,7 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from certificates.models import Certificate, CertificateSettings, CohortCompletionRule
 from certificates.names import InvalidName, clean_name
+from certificates.package import read_percent
 from courses.models import Activity, Course
+from courses.workshops.services import AttendanceRecord, attendance_record
 from training import progress
 from training.accounts import User
 from training.cohorts import Cohort, can_manage
@@ -55,34 +57,70 @@ def settings_for(course_id: int) -> CertificateSettings | None:
     return db.session.get(CertificateSettings, course_id)
 
 
-def required_slugs(course_id: int, cohort_id: int | None) -> list[str] | None:
-    """The activity slugs the rule requires, the cohort's adjustment first; None: no certificates."""
+@dataclass(frozen=True)
+class Rule:
+    slugs: list[str]  # the activities that must be complete
+    attendance: int | None  # the share of the cohort's sessions to attend, in percent; None: none
+
+
+def rule_for(course_id: int, cohort_id: int | None) -> Rule | None:
+    """The rule for a participant of the cohort (its adjustment first); None: no certificates."""
     settings = settings_for(course_id)
     if settings is None:
         return None
     if cohort_id is not None:
         adjusted = db.session.get(CohortCompletionRule, cohort_id)
         if adjusted is not None:
-            return list(adjusted.required)
-    return list(settings.required)
+            return Rule(list(adjusted.required), adjusted.attendance)
+    return Rule(list(settings.required), settings.attendance)
 
 
-def rule_progress(user_id: int, course_id: int, cohort_id: int | None) -> tuple[int, int] | None:
-    """(required activities done, required activities) for her, or None without certificates."""
-    slugs = required_slugs(course_id, cohort_id)
-    if slugs is None:
+def required_slugs(course_id: int, cohort_id: int | None) -> list[str] | None:
+    """The activity slugs the rule requires, the cohort's adjustment first; None: no certificates."""
+    rule = rule_for(course_id, cohort_id)
+    return None if rule is None else rule.slugs
+
+
+@dataclass(frozen=True)
+class RuleProgress:
+    done: int  # required activities complete
+    total: int  # required activities
+    attendance: int | None  # percent of the sessions the rule asks for
+    record: AttendanceRecord | None  # hers, in her cohort (None: she is in no cohort)
+
+    @property
+    def attendance_met(self) -> bool:
+        if self.attendance is None:
+            return True
+        # Attendance is of a cohort's sessions: without a cohort there is nothing to attend.
+        return self.record is not None and self.record.meets(self.attendance)
+
+    @property
+    def met(self) -> bool:
+        if self.total == 0 and self.attendance is None:
+            return False  # a rule that asks nothing issues nothing
+        return self.done >= self.total and self.attendance_met
+
+
+def rule_progress(user_id: int, course_id: int, cohort_id: int | None) -> RuleProgress | None:
+    """How far she is along the rule, or None for a course without certificates."""
+    rule = rule_for(course_id, cohort_id)
+    if rule is None:
         return None
+    record = None
+    if rule.attendance is not None and cohort_id is not None:
+        record = attendance_record(user_id, cohort_id)
     required = db.session.execute(
-        select(Activity.id, Activity.kind).where(Activity.course_id == course_id, Activity.slug.in_(slugs))).all()
+        select(Activity.id, Activity.kind).where(Activity.course_id == course_id, Activity.slug.in_(rule.slugs))).all()
     if not required:
-        return (0, 0)
+        return RuleProgress(0, 0, rule.attendance, record)
     ids = [row.id for row in required]
     done = db.session.execute(
         select(func.count()).select_from(ActivityCompletion)
         .where(ActivityCompletion.user_id == user_id, ActivityCompletion.activity_id.in_(ids))).scalar_one()
     # Surveys keep no completion row: they are done when her pseudonym has answered them.
     done += len(progress.derived_done([user_id], [(row.id, row.kind) for row in required]))
-    return done, len(ids)
+    return RuleProgress(done, len(ids), rule.attendance, record)
 
 
 # --- Issuing ---------------------------------------------------------------------------------
@@ -128,7 +166,7 @@ def issue_if_complete(user: User, course_id: int) -> tuple[Certificate | None, b
     if enrolment is None:
         return None, False
     progress = rule_progress(user.id, course_id, enrolment.cohort_id)
-    if progress is None or progress[1] == 0 or progress[0] < progress[1]:
+    if progress is None or not progress.met:
         return None, False
     return _create(user.id, course_id, enrolment.cohort_id, replaces=None)
 
@@ -287,16 +325,18 @@ def search(query: str | None):
 
 # --- Cohort rules (trainers) ------------------------------------------------------------------
 
-def cohort_rule(cohort: Cohort) -> list[str] | None:
-    return required_slugs(cohort.course_id, cohort.id)
+def cohort_rule(cohort: Cohort) -> Rule | None:
+    return rule_for(cohort.course_id, cohort.id)
 
 
 def can_adjust_rule(cohort: Cohort, today: date) -> bool:
     return cohort.starts_on > today
 
 
-def adjust_cohort_rule(user: User, cohort: Cohort, slugs: list[str], today: date) -> CohortCompletionRule:
-    """Change what completing the course means for this cohort, before it starts."""
+def adjust_cohort_rule(user: User, cohort: Cohort, slugs: list[str], today: date,
+                       attendance: str | int | None = None) -> CohortCompletionRule:
+    """Change what completing the course means for this cohort, before it starts: the
+    activities, and the share of its sessions to attend (empty or None: no attendance asked)."""
     if not can_manage(user, cohort):
         raise CertificateError(_l("Only the cohort's trainers can change its completion rule."))
     if settings_for(cohort.course_id) is None:
@@ -310,11 +350,18 @@ def adjust_cohort_rule(user: User, cohort: Cohort, slugs: list[str], today: date
         raise CertificateError(_l("Choose activities of this course only."), "required")
     if not chosen:
         raise CertificateError(_l("Choose at least one activity."), "required")
+    percent = None
+    if attendance is not None and str(attendance).strip() != "":
+        percent = read_percent(attendance if isinstance(attendance, int) else str(attendance).strip())
+        if percent is None:
+            raise CertificateError(_l("Attendance is a share of the sessions from 1 to 100 percent, or empty for none."),
+                                   "attendance")
     rule = db.session.get(CohortCompletionRule, cohort.id)
     if rule is None:
         rule = CohortCompletionRule(cohort_id=cohort.id)
         db.session.add(rule)
     rule.required = chosen
+    rule.attendance = percent
     rule.changed_by_id = user.id
     rule.changed_at = utcnow()
     return rule

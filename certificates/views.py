@@ -226,27 +226,32 @@ def cohort_rule(cohort_id: int):
     settings = services.settings_for(course.id)
     form = ConfirmForm()
     today = timezones.today_in(cohort.timezone)  # "before the cohort starts": its first day where it is
-    error = None
+    error = error_field = None
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         try:
-            services.adjust_cohort_rule(current_user, cohort, request.form.getlist("required"), today)
+            services.adjust_cohort_rule(current_user, cohort, request.form.getlist("required"), today,
+                                        request.form.get("attendance", "")[:20])
         except services.CertificateError as failure:
             db.session.rollback()
-            error = failure.message
+            error, error_field = failure.message, failure.field
         else:
             audit.record(current_user, "completion.adjust", f"cohort {cohort.id} ({cohort.name})", request.remote_addr)
             db.session.commit()
             flash(_("The completion rule of this cohort is saved."), "success")
             return redirect(url_for("certificates.cohort_rule", cohort_id=cohort.id))
-    required = set(services.cohort_rule(cohort) or [])
+    rule = services.cohort_rule(cohort)
+    required = set(rule.slugs if rule else [])
+    attendance = "" if rule is None or rule.attendance is None else str(rule.attendance)
     if error is not None:
         required = set(request.form.getlist("required"))
+        attendance = request.form.get("attendance", "")[:20]
     activities = list(db.session.execute(select(Activity).where(Activity.course_id == course.id)
                                          .order_by(Activity.position)).scalars())
     return render_template("certificates/cohort_rule.html", cohort=cohort, course=course, settings=settings,
-                           activities=activities, required=required, form=form, error=error,
+                           activities=activities, required=required, attendance=attendance, form=form, error=error,
+                           error_field=error_field,
                            editable=services.can_adjust_rule(cohort, today), locale=current_language(),
                            course_title=localized(course.titles, current_language())), (400 if error else 200)
 

@@ -39,6 +39,7 @@ ACTIONS = {
     "export.cards": _l("Downloaded respondent cards (PDF)"),
     "export.attendance": _l("Downloaded a cohort's attendance (CSV)"),
     "export.sign_in_sheet": _l("Downloaded a session's sign-in sheet (PDF)"),
+    "export.workshop_report": _l("Downloaded a workshop report (PDF or CSV)"),
     "survey.purge": _l("Deleted survey answers past their retention period"),
     "export.certificates": _l("Downloaded a cohort's certificates (ZIP)"),
     "certificate.revoke": _l("Revoked a certificate"),

@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -21,6 +22,52 @@ NAME_MAX = 40
 
 class WorkshopError(Refusal):
     """A session or attendance change refused; nothing changed."""
+
+
+#: Sent as ``attendance_marked.send(user_id, cohort_id=...)`` when someone with an account is
+#: marked present or late (by a trainer, as a walk-in or by checking in), or when a session is
+#: deleted: a completion rule that asks for attendance may now be met (certificates listen).
+attendance_marked = Namespace().signal("attendance-marked")
+
+#: What counts as attending a session for a completion rule; an excused session is left out.
+ATTENDED = ("present", "late")
+
+
+@dataclass(frozen=True)
+class AttendanceRecord:
+    attended: int  # sessions she was present or late at
+    counted: int  # the cohort's sessions, less those she was excused from
+
+    def meets(self, percent: int) -> bool:
+        """At least ``percent`` of the counted sessions attended; a cohort without sessions
+        (or only excused ones) does not meet a rule that asks for attendance."""
+        return self.counted > 0 and self.attended * 100 >= percent * self.counted
+
+
+def attendance_record(user_id: int, cohort_id: int) -> AttendanceRecord:
+    """Her attendance over every session of the cohort, held or planned (two counts, one query)."""
+    sessions, attended, excused = db.session.execute(
+        select(func.count(CohortSession.id),
+               func.count(Attendance.id).filter(Attendance.status.in_(ATTENDED)),
+               func.count(Attendance.id).filter(Attendance.status == "excused"))
+        .select_from(CohortSession)
+        .outerjoin(Attendance, (Attendance.session_id == CohortSession.id) & (Attendance.user_id == user_id))
+        .where(CohortSession.cohort_id == cohort_id)).one()
+    return AttendanceRecord(attended=attended, counted=sessions - excused)
+
+
+def attendance_records(cohort_id: int) -> dict[int, AttendanceRecord]:
+    """Every account's attendance in the cohort, for the trainers' pages and the report."""
+    sessions = db.session.execute(select(func.count(CohortSession.id)).where(
+        CohortSession.cohort_id == cohort_id)).scalar_one()
+    rows = db.session.execute(
+        select(Attendance.user_id,
+               func.count(Attendance.id).filter(Attendance.status.in_(ATTENDED)),
+               func.count(Attendance.id).filter(Attendance.status == "excused"))
+        .join(CohortSession, CohortSession.id == Attendance.session_id)
+        .where(CohortSession.cohort_id == cohort_id, Attendance.user_id.is_not(None))
+        .group_by(Attendance.user_id)).all()
+    return {user_id: AttendanceRecord(attended, sessions - excused) for user_id, attended, excused in rows}
 
 
 @dataclass
@@ -73,6 +120,11 @@ def session_of(cohort: Cohort, session_id: int) -> CohortSession | None:
 def delete_session(trainer: User, cohort: Cohort, session: CohortSession) -> None:
     require_manager(trainer, cohort)
     db.session.delete(session)
+    db.session.flush()
+    # One session fewer can bring someone to the share a rule asks for.
+    for user_id in db.session.execute(select(CohortMember.user_id).where(
+            CohortMember.cohort_id == cohort.id, CohortMember.role == "participant")).scalars():
+        attendance_marked.send(user_id, cohort_id=cohort.id)
 
 
 @dataclass
@@ -139,6 +191,8 @@ def mark(trainer: User, cohort: Cohort, session: CohortSession, key: str, status
     else:
         raise WorkshopError(_l("That person is not on this session's list. Reload the page."))
     row.status, row.marked_at = status, utcnow()
+    if row.user_id is not None and status in ATTENDED:
+        attendance_marked.send(row.user_id, cohort_id=cohort.id)
     return row
 
 
@@ -155,6 +209,7 @@ def add_walk_in(trainer: User, cohort: Cohort, session: CohortSession, handle: s
         row = first_or_create(db.session, Attendance, {"session_id": session.id, "user_id": user.id},
                               {"status": "present"})
         row.status, row.marked_at = "present", utcnow()
+        attendance_marked.send(user.id, cohort_id=cohort.id)
         return user.handle
     nickname = _clean(name, NAME_MAX)
     # The session's row lock (SQLite: the database's) keeps two trainers' walk-ins from taking one number.
@@ -249,6 +304,7 @@ def check_in(user: User, session: CohortSession) -> bool:
     if marked:
         return False
     first_or_create(db.session, Attendance, {"session_id": session.id, "user_id": user.id}, {"status": "present"})
+    attendance_marked.send(user.id, cohort_id=session.cohort_id)
     return True
 
 

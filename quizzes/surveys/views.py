@@ -1,14 +1,15 @@
 """Survey pages: answering (saved as given, submitted once) and the trainer's results."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import services as course_services
 from courses.models import Course, localized
 from courses.views import open_activity
-from quizzes.surveys import results, services
+from quizzes.surveys import results, services, workshop_report
 from training import audit, timezones
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort, can_manage
@@ -216,3 +217,63 @@ def adjust(cohort_id: int, activity: str):
     return render_template("surveys/adjust.html", cohort=cohort, course=course, instrument=instrument, items=items,
                            asked={item["id"] for item in shown}, texts=texts, form=form,
                            editable=cohort.starts_on > today)
+
+
+# --- The workshop report for funders -----------------------------------------------------------
+
+def _workshop_report(slug: str, locale: str):
+    course = course_services.get_course(slug)
+    if course is None:
+        abort(404)
+    cohort_id = whole_number(request.args, "cohort")
+    try:
+        chosen = workshop_report.cohorts_for(current_user, course, cohort_id)
+    except PermissionError:
+        abort(403)
+    return workshop_report.build(course, chosen, locale, whole_course=cohort_id is None)
+
+
+def _report_language() -> str:
+    """The language asked for (``?lang=``) if the site has it, else the page's."""
+    asked = request.args.get("lang", "")
+    return asked if asked in current_app.config["AMICUS_LANGUAGES"] else current_language()
+
+
+def _report_filename(report, kind: str) -> str:
+    one = report.cohorts[0].id if len(report.cohorts) == 1 else None
+    return f"{report.course.slug}{f'-cohort-{one}' if one else ''}-workshop-report.{kind}"
+
+
+def _log_report(report, action: str) -> None:
+    audit.record(current_user, action, f"{report.course.slug}: {report.scope}", request.remote_addr)
+    db.session.commit()
+
+
+@bp.get("/courses/<slug>/workshop-report")
+@login_required
+def workshop_report_page(slug: str):
+    report = _workshop_report(slug, current_language())
+    args = {"slug": slug, "cohort": whole_number(request.args, "cohort")}
+    return render_template("surveys/workshop_report.html", w=report, for_pdf=False, args=args,
+                           cohort_choices=workshop_report.cohorts_for(current_user, report.course, None),
+                           selected=args["cohort"])
+
+
+@bp.get("/courses/<slug>/workshop-report.pdf")
+@login_required
+def workshop_report_pdf(slug: str):
+    lang = _report_language()
+    with force_locale(lang):
+        report = _workshop_report(slug, lang)
+        html = render_template("surveys/workshop_report_pdf.html", w=report, for_pdf=True, lang=lang)
+    _log_report(report, "export.workshop_report")
+    return Response(render_pdf(html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{_report_filename(report, "pdf")}"'})
+
+
+@bp.get("/courses/<slug>/workshop-report.csv")
+@login_required
+def workshop_report_csv(slug: str):
+    report = _workshop_report(slug, current_language())
+    _log_report(report, "export.workshop_report")
+    return csv_response(workshop_report.table(report), _report_filename(report, "csv"))
