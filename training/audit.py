@@ -36,6 +36,8 @@ ACTIONS = {
     "cards.make": _l("Made respondent cards for a cohort"),
     "cards.void": _l("Voided a respondent card"),
     "cards.phases": _l("Chose which surveys a cohort's cards can answer"),
+    "cards.import": _l("Imported KoboToolbox or ODK submissions as card responses"),
+    "export.xlsform": _l("Downloaded a survey as an XLSForm"),
     "export.cards": _l("Downloaded respondent cards (PDF)"),
     "export.attendance": _l("Downloaded a cohort's attendance (CSV)"),
     "export.sign_in_sheet": _l("Downloaded a session's sign-in sheet (PDF)"),

@@ -98,3 +98,75 @@ def test_attendance_on_a_phone(page_factory, live_server, tmp_path):
         phone.get_by_role("link", name="Download attendance (CSV)").click()
     text = download.value.path().read_text(encoding="utf-8-sig")
     assert "Rights at work,2026-12-13 14:00:00,#1 Lan,yes,present" in text
+
+
+def test_attendance_completes_the_rule_and_the_workshop_report_says_so(page_factory, live_server, tmp_path):
+    """The trainer asks for half the sessions before the cohort starts, marks a participant at the
+    session held, the participant finds her certificate waiting; the funder report, in Chinese."""
+    from datetime import datetime, timedelta
+
+    from courses.models import Activity
+    from training.progress import mark_complete
+
+    folder = write_course(tmp_path, slug="rule-course", modules=1, lessons=1, sequential=False)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("rule-course")
+    trainer = accounts.create_user("rule-coach", PASSWORD, role="trainer")
+    mei = accounts.create_user("rule-mei", PASSWORD)
+    db.session.flush()
+    cohort = cohorts.create_cohort(trainer, course.id, "Evening room", date.today() + timedelta(days=1), None)
+    cohorts.join_cohort(mei, cohort.invite_code, date.today())
+    enrol(mei, course.id, cohort.id)
+    for days in (-1, 6):
+        day = date.today() + timedelta(days=days)
+        workshops.add_session(trainer, cohort, workshops.SessionSpec(
+            title=f"Evening {days}", starts=datetime(day.year, day.month, day.day, 19),
+            ends=datetime(day.year, day.month, day.day, 21)))
+    db.session.commit()
+
+    page = page_factory()
+    page.goto("/login")
+    page.get_by_label("Handle").fill("rule-coach")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/cohorts/{cohort.id}")
+    page.get_by_role("link", name="Completion rule").click()
+    page.get_by_label("Sessions to attend (percent)").fill("half")
+    page.get_by_role("button", name="Save the rule").click()
+    expect(page.get_by_text("Attendance is a share of the sessions from 1 to 100 percent")).to_be_visible()
+    page.get_by_label("Sessions to attend (percent)").fill("50")
+    page.get_by_role("button", name="Save the rule").click()
+    expect(page.get_by_text("The completion rule of this cohort is saved.")).to_be_visible()
+    expect(page.get_by_label("Sessions to attend (percent)")).to_have_value("50")
+    mark_complete(mei, db.session.execute(select(Activity.id).where(Activity.course_id == course.id)).scalar_one())
+    db.session.commit()  # her lesson is done: only the attendance is missing
+
+    learner = page_factory()
+    learner.goto("/login")
+    learner.get_by_label("Handle").fill("rule-mei")
+    learner.get_by_label("Password").fill(PASSWORD)
+    learner.get_by_role("button", name="Log in").click()
+    learner.goto("/courses/rule-course/certificate")
+    expect(learner.get_by_text("you have attended 0 of 2")).to_be_visible()
+
+    page.goto(f"/cohorts/{cohort.id}/sessions")
+    page.get_by_role("link", name="Evening -1").click()
+    page.locator(".roster-row", has_text="rule-mei").get_by_role("button", name="Present").click()
+    expect(page.locator(".roster-row", has_text="rule-mei").get_by_role("button", name="Present")).to_have_attribute(
+        "aria-pressed", "true")
+    learner.goto("/courses/rule-course/certificate")
+    expect(learner.get_by_label("The name to print on your certificate")).to_be_visible()
+
+    page.goto(f"/cohorts/{cohort.id}")
+    page.get_by_role("link", name="Workshop report for funders").click()
+    expect(page.get_by_text("Sessions held: 1. Planned: 1.")).to_be_visible()
+    expect(page.get_by_text("Participants with an account attended 100% of the sessions held (1 of 1).")).to_be_visible()
+    screenshot(page, "workshop-report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF（中文）").click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    from tests.quizzes.surveys.test_survey_results import _pdf_text
+
+    text = "".join(_pdf_text(pdf).split())
+    assert "工作坊报告" in text and "有账号的学员出席了已举办场次的100%" in text

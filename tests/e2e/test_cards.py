@@ -118,3 +118,47 @@ def test_cards_from_print_to_matched_results(page_factory, live_server, tmp_path
     expect(coach.get_by_role("row", name="Matched (both) 5")).to_be_visible()
     expect(coach.get_by_role("row", name="Answered before 5 0 with an account, 5 with a card")).to_be_visible()
     screenshot(coach, "cards-results")
+
+
+def test_a_kobotoolbox_export_comes_back_as_card_answers(page_factory, live_server, tmp_path):
+    """The trainer downloads the XLSForm, collects on tablets with KoboToolbox, imports the
+    export (one row with a typo is listed), imports it again (nothing added), in Chinese."""
+    from openpyxl import load_workbook
+    from pyxform.xls2xform import convert
+
+    folder = write_course(tmp_path, slug="kobo-course", modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("kobo-course")
+    trainer = accounts.create_user("kobo-coach", PASSWORD, role="trainer")
+    db.session.flush()
+    cohort = cohorts.create_cohort(trainer, course.id, "Field day", date.today(), None)
+    cards.make_cards(trainer, cohort, 3)
+    db.session.commit()
+    numbers = [number for _s, number in cards.printable(trainer, cohort)]
+
+    coach = page_factory()
+    log_in(coach, "kobo-coach")
+    coach.goto(f"/cohorts/{cohort.id}/cards")
+    coach.get_by_role("link", name="Collect with KoboToolbox or ODK Collect, and import the submissions").click()
+    with coach.expect_download() as download:
+        coach.get_by_role("link", name="XLSForm: Pre survey").click()
+    data = download.value.path().read_bytes()
+    assert convert(xlsform=io.BytesIO(data), file_type=".xlsx", warnings=[]).xform  # loads in KoboToolbox
+    names = [row[1] for row in load_workbook(io.BytesIO(data))["survey"].iter_rows(values_only=True)]
+    assert "card" in names and "q_year" in names
+
+    export = tmp_path / "kobo-export.csv"
+    typo = numbers[2][:-1] + str((int(numbers[2][-1]) + 1) % 10)
+    export.write_text("card;q_year;q_confidence;_uuid\n"
+                      f"{codes.grouped(numbers[0])};1;4;a-1\n{numbers[1]};0;2;a-2\n{typo};1;3;a-3\n", encoding="utf-8")
+    coach.get_by_label("Language").select_option("zh")
+    coach.get_by_role("button", name="Change").click()
+    coach.get_by_label("这些提交回答的是哪份问卷").select_option("pre")
+    coach.get_by_label("导出的文件（CSV 或 JSON）").set_input_files(str(export))
+    coach.get_by_role("button", name="导入", exact=True).click()
+    expect(coach.get_by_text("导入 2 条，之前已导入 0 条（跳过），未导入 1 条。")).to_be_visible()
+    expect(coach.get_by_role("row", name="4 号码不对。请对照卡片逐位核对，或者问培训师。")).to_be_visible()
+    screenshot(coach, "kobo-import-chinese")
+    coach.get_by_label("导出的文件（CSV 或 JSON）").set_input_files(str(export))
+    coach.get_by_role("button", name="导入", exact=True).click()
+    expect(coach.get_by_text("导入 0 条，之前已导入 2 条（跳过），未导入 1 条。")).to_be_visible()

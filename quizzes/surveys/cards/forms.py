@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from quizzes.surveys.cards.services import MAX_BATCH
@@ -22,3 +23,12 @@ class MakeCardsForm(FlaskForm):
 class VoidCardForm(FlaskForm):
     card = StringField(_l("The card's number, or its serial (#)"), validators=[DataRequired(), Length(max=40)],
                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
+class ImportForm(FlaskForm):
+    """A KoboToolbox or ODK export to bring in as card responses to one survey."""
+
+    survey = SelectField(_l("The survey these submissions answer"), validators=[DataRequired()])
+    file = FileField(_l("The export file (CSV or JSON)"),
+                     validators=[FileRequired(_l("Choose the export file."))],
+                     render_kw={"accept": ".csv,.json,text/csv,application/json"})

@@ -6,11 +6,12 @@ a response to a card.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from training.db import UTCDateTime
 from training.extensions import db
 
 
@@ -34,3 +35,17 @@ class CardSurveys(db.Model):
 
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
     open_phases: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class ImportedSubmission(db.Model):
+    """A KoboToolbox or ODK submission imported as a card's response (quizzes/surveys/cards/kobo.py),
+    by a keyed digest of its uuid: importing the same export again adds nothing."""
+
+    __tablename__ = "imported_submissions"
+    __table_args__ = (UniqueConstraint("survey_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)  # to the hour

@@ -118,6 +118,8 @@ def void(trainer, cohort: Cohort, typed: str) -> RespondentCard:
     is taken out of the results (a card two people used matches nobody's before with her after)."""
     require_manager(trainer, cohort)
     text = (typed or "").strip()
+    if text[:1] in ("#", "＃"):  # the serial as printed on the card: "#5"
+        text = text[1:].strip()
     if text.isdigit() and len(text) <= 5:
         card = db.session.execute(select(RespondentCard).where(
             RespondentCard.cohort_id == cohort.id, RespondentCard.serial == int(text))).scalar_one_or_none()
@@ -212,21 +214,28 @@ class CardSurvey:
         return self.response is not None and self.response.state == "submitted"
 
 
+def cohort_surveys(cohort: Cohort, course: Course, locale: str) -> list[CardSurvey]:
+    """The course's surveys in course order, as the cohort's cards are asked them (with the
+    cohort's adjustment), none answered."""
+    rows = db.session.execute(select(Survey, Activity).join(Activity, Activity.id == Survey.activity_id).where(
+        Activity.course_id == course.id).order_by(Activity.position)).all()
+    phases = open_phases(cohort.id)
+    adjustments = {name: surveys.adjustment_for(cohort, name) for name in {s.instrument for s, _a in rows}}
+    return [CardSurvey(course=course, survey=survey,
+                       activity=ShownActivity(activity.id, activity.slug, localized(activity.titles, locale)),
+                       items=surveys.adjusted_items(survey.items, adjustments[survey.instrument]),
+                       is_open=survey.phase in phases, response=None)
+            for survey, activity in rows]
+
+
 def card_surveys(card: Card, locale: str) -> list[CardSurvey]:
     """The course's surveys in course order, with what this card has answered of each."""
-    rows = db.session.execute(select(Survey, Activity).join(Activity, Activity.id == Survey.activity_id).where(
-        Activity.course_id == card.course.id).order_by(Activity.position)).all()
-    keys = {survey.id: respondent_key(card.cohort.id, survey.instrument, card.number) for survey, _a in rows}
+    out = cohort_surveys(card.cohort, card.course, locale)
+    keys = {ctx.survey.id: respondent_key(card.cohort.id, ctx.survey.instrument, card.number) for ctx in out}
     responses = {r.survey_id: r for r in db.session.execute(select(SurveyResponse).where(
         SurveyResponse.respondent_key.in_(list(keys.values())))).scalars() if keys.get(r.survey_id) == r.respondent_key}
-    phases = open_phases(card.cohort.id)
-    out = []
-    adjustments = {name: surveys.adjustment_for(card.cohort, name) for name in {s.instrument for s, _a in rows}}
-    for survey, activity in rows:
-        adjustment = adjustments[survey.instrument]
-        out.append(CardSurvey(course=card.course, survey=survey, activity=ShownActivity(activity.id, activity.slug, localized(activity.titles, locale)),
-                              items=surveys.adjusted_items(survey.items, adjustment),
-                              is_open=survey.phase in phases, response=responses.get(survey.id)))
+    for ctx in out:
+        ctx.response = responses.get(ctx.survey.id)
     return out
 
 
@@ -234,8 +243,8 @@ def card_survey(card: Card, activity_slug: str, locale: str) -> CardSurvey | Non
     return next((s for s in card_surveys(card, locale) if s.activity.slug == activity_slug), None)
 
 
-def _locked(card: Card, ctx: CardSurvey) -> SurveyResponse:
-    if not ctx.is_open:
+def _locked(card: Card, ctx: CardSurvey, entered: bool = False) -> SurveyResponse:
+    if not ctx.is_open and not entered:
         raise CardError(_l("This survey is not open now. The trainer opens it at the right time in the workshop."))
     key = respondent_key(card.cohort.id, ctx.survey.instrument, card.number)
     return surveys.response_locked(ctx.survey.id, key, card.cohort.id, source="card")
@@ -250,12 +259,20 @@ def save(card: Card, ctx: CardSurvey, raw: dict) -> SurveyResponse:
     return surveys.save_draft(response, cleaned)
 
 
-def submit(card: Card, ctx: CardSurvey, raw: dict) -> None:
+def submit(card: Card, ctx: CardSurvey, raw: dict, entered: bool = False) -> None:
     """Submit the card's answers. A card answers each survey once: a second submission (the same
-    card on another phone) is refused, and the first answers stand."""
+    card on another phone) is refused, and the first answers stand.
+
+    ``entered``: answers a trainer brings in from paper or from KoboToolbox/ODK, given at the
+    right time in the room, so the phases open to card holders now do not limit them."""
     cleaned = surveys.clean_answers(ctx.items, raw)
-    response = _locked(card, ctx)
+    response = _locked(card, ctx, entered)
     # No profession or region: nobody told us, and a card stands for no account.
     if response.state == "submitted" or not surveys.submit_response(
             response, cleaned, card.course.id, ctx.survey.instrument, None, None):
         raise CardError(_l("This card has already answered this survey. The first answers stand."))
+
+
+def submit_entered(card: Card, ctx: CardSurvey, raw: dict) -> None:
+    """``submit`` for answers a trainer enters or imports for the card."""
+    submit(card, ctx, raw, entered=True)

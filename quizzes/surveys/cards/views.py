@@ -21,10 +21,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from courses.models import Course, localized
 from quizzes.surveys.cards import codes, services
-from quizzes.surveys.cards.forms import CardNumberForm, MakeCardsForm, VoidCardForm
+from quizzes.surveys.cards import kobo as kobo_forms
+from quizzes.surveys.cards.forms import CardNumberForm, ImportForm, MakeCardsForm, VoidCardForm
 from quizzes.surveys.models import PHASES
 from quizzes.surveys.views import items_for_display, post_answers
 from training import audit, qr
@@ -35,6 +37,7 @@ from training.i18n import current_language
 from training.params import whole_number
 from training.pdf import render_pdf
 from training.public_links import public_url
+from training.refusals import refuse
 from training.roles import trainer_required
 
 bp = Blueprint("cards", __name__, template_folder="templates")
@@ -175,6 +178,72 @@ def phases(cohort_id: int):
     flash(_("Saved: cards can now answer the surveys ticked.") if chosen else
           _("Saved: cards can answer no survey now."), "success")
     return redirect(url_for("cards.manage", cohort_id=cohort.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# KoboToolbox and ODK: forms out, submissions in
+
+
+def _import_form(cohort: Cohort, listed) -> ImportForm:
+    form = ImportForm()
+    form.survey.choices = [SelectChoice(ctx.activity.slug, f"{ctx.activity.title} ({_phase_label(ctx.survey.phase)})")
+                           for ctx in listed]
+    return form
+
+
+def _kobo_page(cohort: Cohort, form, listed, report=None, status: int = 200):
+    return render_template("cards/kobo.html", cohort=cohort, surveys=listed, form=form, report=report), status
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards/kobo")
+@trainer_required
+def kobo(cohort_id: int):
+    cohort = _managed(cohort_id)
+    listed = services.cohort_surveys(cohort, db.session.get(Course, cohort.course_id), current_language())
+    return _kobo_page(cohort, _import_form(cohort, listed), listed)
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards/kobo/<activity>.xlsx")
+@trainer_required
+def xlsform(cohort_id: int, activity: str):
+    """The survey as an XLSForm for KoboToolbox or ODK Collect, for this cohort's cards."""
+    cohort = _managed(cohort_id)
+    course = db.session.get(Course, cohort.course_id)
+    ctx = next((c for c in services.cohort_surveys(cohort, course, current_language()) if c.activity.slug == activity), None)
+    if ctx is None:
+        abort(404)
+    try:
+        data = kobo_forms.xlsform(cohort, ctx, course.languages)
+    except services.CardError as problem:
+        return refuse(problem, url_for("cards.kobo", cohort_id=cohort.id))
+    audit.record(current_user, "export.xlsform", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 survey=activity)
+    db.session.commit()
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
+        "Content-Disposition": f'attachment; filename="amicus-cohort-{cohort.id}-{activity}.xlsx"'})
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/kobo")
+@trainer_required
+def kobo_import(cohort_id: int):
+    cohort = _managed(cohort_id)
+    listed = services.cohort_surveys(cohort, db.session.get(Course, cohort.course_id), current_language())
+    form = _import_form(cohort, listed)
+    if not form.validate_on_submit():
+        return _kobo_page(cohort, form, listed, status=422)
+    upload = form.file.data
+    data = upload.stream.read(kobo_forms.MAX_BYTES + 1)
+    try:
+        report = kobo_forms.import_submissions(current_user, cohort, form.survey.data, data, upload.filename or "",
+                                               current_language())
+    except services.CardError as problem:
+        db.session.rollback()
+        form.file.errors = [str(problem.message)]
+        return _kobo_page(cohort, form, listed, status=422)
+    audit.record(current_user, "cards.import", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 survey=form.survey.data, imported=report.imported, already=report.already, refused=len(report.refused))
+    db.session.commit()
+    return _kobo_page(cohort, _import_form(cohort, listed), listed, report=report)
 
 
 # ---------------------------------------------------------------------------------------------
