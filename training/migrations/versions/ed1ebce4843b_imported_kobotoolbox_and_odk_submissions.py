@@ -8,7 +8,6 @@ Create Date: 2026-12-06 03:35:48.124421
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'ed1ebce4843b'
 down_revision = '66bbe220accc'
