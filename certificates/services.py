@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 
 from certificates.models import Certificate, CertificateSettings, CohortCompletionRule
 from certificates.names import InvalidName, clean_name
-from certificates.package import read_percent
 from courses.models import Activity, Course
 from courses.workshops.services import AttendanceRecord, attendance_record
 from training import progress
@@ -352,6 +351,8 @@ def adjust_cohort_rule(user: User, cohort: Cohort, slugs: list[str], today: date
         raise CertificateError(_l("Choose at least one activity."), "required")
     percent = None
     if attendance is not None and str(attendance).strip() != "":
+        from certificates.package import read_percent  # the course.yaml reader: loaded when needed
+
         percent = read_percent(attendance if isinstance(attendance, int) else str(attendance).strip())
         if percent is None:
             raise CertificateError(_l("Attendance is a share of the sessions from 1 to 100 percent, or empty for none."),

@@ -162,3 +162,64 @@ def test_a_kobotoolbox_export_comes_back_as_card_answers(page_factory, live_serv
     coach.get_by_label("导出的文件（CSV 或 JSON）").set_input_files(str(export))
     coach.get_by_role("button", name="导入", exact=True).click()
     expect(coach.get_by_text("导入 0 条，之前已导入 2 条（跳过），未导入 1 条。")).to_be_visible()
+
+
+def test_paper_forms_typed_twice_with_one_disagreement_decided(page_factory, live_server, tmp_path):
+    """Two trainers type the same paper forms on the keyboard (Enter saves); one answer differs
+    and is decided with the paper in hand; the results count the forms as card answers."""
+    from quizzes.surveys.models import SurveyResponse
+    from training.cohorts import CohortMember
+
+    folder = write_course(tmp_path, slug="paper-course", modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("paper-course")
+    lead = accounts.create_user("paper-lead", PASSWORD, role="trainer")
+    helper = accounts.create_user("paper-helper", PASSWORD, role="trainer")
+    db.session.flush()
+    cohort = cohorts.create_cohort(lead, course.id, "Paper day", date.today(), None)
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=helper.id, role="trainer"))
+    cards.make_cards(lead, cohort, 2)
+    db.session.commit()
+    numbers = [codes.grouped(number) for _s, number in cards.printable(lead, cohort)]
+
+    first = page_factory()
+    log_in(first, "paper-lead")
+    first.goto(f"/cohorts/{cohort.id}/cards")
+    first.get_by_role("link", name="Paper forms: Pre survey").click()
+    with first.expect_download() as download:
+        first.get_by_role("link", name="PDF in English").click()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
+    assert numbers[0] in text and numbers[1] in text
+    first.get_by_label("Each form is typed twice, by two people").check()
+    first.get_by_role("button", name="Save", exact=True).click()
+    expect(first.get_by_text("Double entry is on: each form counts once two people have typed it alike.")).to_be_visible()
+
+    # Keyboard only: the number, Tab, a digit, Tab, a digit, Enter.
+    expect(first.get_by_label("Card number")).to_be_focused()
+    first.keyboard.type(numbers[0])
+    first.keyboard.press("Tab")
+    first.keyboard.type("2")
+    first.keyboard.press("Tab")
+    first.keyboard.type("4")
+    first.keyboard.press("Enter")
+    expect(first.get_by_text("Card #1: saved. It counts once a second person has typed the same form.")).to_be_visible()
+    expect(first.get_by_label("Card number")).to_have_value("")
+
+    second = page_factory()
+    log_in(second, "paper-helper")
+    second.goto(f"/cohorts/{cohort.id}/cards/entry/pre")
+    second.get_by_label("Card number").fill(numbers[0])
+    second.get_by_label("Which year?").fill("2")
+    second.get_by_label("My confidence", exact=True).fill("3")
+    second.get_by_label("My confidence", exact=True).press("Enter")
+    expect(second.get_by_text("Card #1: the two entries disagree. Decide below with the paper in hand.")).to_be_visible()
+    screenshot(second, "paper-entry-disagreement")
+
+    first.reload()
+    decision = first.locator("form.decision", has_text="Card #1")
+    decision.get_by_label("Second typing: 3").check()
+    decision.get_by_role("button", name="Count this form").click()
+    expect(first.get_by_text("Card #1: decided, and it counts.")).to_be_visible()
+    db.session.expire_all()
+    row = db.session.execute(db.select(SurveyResponse).where(SurveyResponse.state == "submitted")).scalar_one()
+    assert row.source == "card" and row.answers["year"] == 1 and row.answers["confidence"] == 3

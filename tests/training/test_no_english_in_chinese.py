@@ -15,7 +15,9 @@ ALLOWED = {"Amicus", "GIFT", "PDF", "CSV", "Moodle", "ZIP", "JSON", "QR", "Open"
            "Samsung", "OPPO", "Baidu", "Lenovo", "Escape", "Esc", "Tab", "Enter", "Ctrl", "Holm", "Wilcoxon",
            "McNemar", "Hake", "Likert", "UTC", "AMICUS", "WCAG", "axe", "English", "HTML", "URL", "ID", "SVG",
            "PNG", "JPEG", "Markdown", "docx", "pdf", "csv", "gift", "json", "zip", "https", "http", "www",
-           "JavaScript", "KB", "MB", "UTF", "CATEGORY", "localhost", "verify"}
+           "JavaScript", "KB", "MB", "UTF", "CATEGORY", "localhost", "verify",
+           # Product names: KoboToolbox, ODK Collect and ODK Central; the XLSForm format of XML forms.
+           "KoboToolbox", "ODK", "Collect", "Central", "XLSForm", "XML"}
 # Codes the pages show as they are: invite-code and certificate-number examples.
 CODES = {"ABCD", "AB", "CDEF"}
 SKIP = re.compile(r"<(script|style|textarea)\b.*?</\1>|<pre\b.*?</pre>|<code\b.*?</code>", re.S)

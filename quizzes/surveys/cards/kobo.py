@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -87,6 +86,7 @@ def damm_table() -> str:
 
 def xlsform(cohort: Cohort, ctx: CardSurvey, languages: list[str]) -> bytes:
     """The survey as an XLSForm (xlsx) for this cohort, checked by converting it with pyxform."""
+    from openpyxl import Workbook  # only here: the app's start-up stays lean
     from pyxform.errors import PyXFormError
     from pyxform.xls2xform import convert
 

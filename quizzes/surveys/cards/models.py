@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.db import UTCDateTime
@@ -35,6 +35,8 @@ class CardSurveys(db.Model):
 
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
     open_phases: Mapped[list] = mapped_column(JSON, default=list)
+    # Paper forms are typed twice, by two people, and count when both agree (cards/entry.py).
+    double_entry: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ImportedSubmission(db.Model):
@@ -49,3 +51,20 @@ class ImportedSubmission(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     digest: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)  # to the hour
+
+
+class PaperEntry(db.Model):
+    """One typing of a paper form, waiting: under double entry the first waits for the second,
+    and two that disagree wait for a trainer's decision (cards/entry.py). Deleted once the form
+    counts. ``entry_key`` is a keyed digest of the cohort, the survey and the card's number."""
+
+    __tablename__ = "paper_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(64), index=True)
+    serial: Mapped[int] = mapped_column(Integer)  # printed on the paper: to find it for a decision
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)

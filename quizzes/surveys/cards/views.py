@@ -19,12 +19,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from courses.models import Course, localized
-from quizzes.surveys.cards import codes, services
+from quizzes.surveys.cards import codes, entry, services
 from quizzes.surveys.cards import kobo as kobo_forms
 from quizzes.surveys.cards.forms import CardNumberForm, ImportForm, MakeCardsForm, VoidCardForm
 from quizzes.surveys.models import PHASES
@@ -75,6 +76,7 @@ def _manage_page(cohort: Cohort, make_form, void_form, status: int = 200):
                            counts=services.counts(cohort), make_form=make_form, void_form=void_form,
                            form=ConfirmForm(), phases=_phases(cohort),
                            has_surveys=_has_surveys(cohort), card_address=public_url("cards.home"),
+                           surveys=services.cohort_surveys(cohort, course, current_language()),
                            batch=(whole_number(request.args, "first"), whole_number(request.args, "last"))), status
 
 
@@ -244,6 +246,138 @@ def kobo_import(cohort_id: int):
                  survey=form.survey.data, imported=report.imported, already=report.already, refused=len(report.refused))
     db.session.commit()
     return _kobo_page(cohort, _import_form(cohort, listed), listed, report=report)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paper questionnaires and their data entry
+
+
+def _cohort_survey(cohort: Cohort, activity: str, locale: str | None = None):
+    course = db.session.get(Course, cohort.course_id)
+    ctx = next((c for c in services.cohort_surveys(cohort, course, locale or current_language())
+                if c.activity.slug == activity), None)
+    if ctx is None:
+        abort(404)
+    return course, ctx
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards/paper/<activity>.pdf")
+@trainer_required
+def paper_pdf(cohort_id: int, activity: str):
+    """One questionnaire per card in use (or cards ``first`` to ``last``), in one language."""
+    cohort = _managed(cohort_id)
+    course = db.session.get(Course, cohort.course_id)
+    lang = request.args.get("lang", "")
+    if lang not in course.languages:
+        lang = current_language() if current_language() in course.languages else course.languages[0]
+    _course, ctx = _cohort_survey(cohort, activity, lang)
+    printed = services.printable(current_user, cohort, whole_number(request.args, "first"),
+                                 whole_number(request.args, "last"))
+    if not printed:
+        abort(404)
+    with force_locale(lang):
+        html = render_template("cards/paper_pdf.html", ctx=ctx, lang=lang, cards=_printed_numbers(printed),
+                               items=[{**item, "label": localized(item["text"], lang),
+                                       "boxes": entry.boxes(item), "shown": _box_labels(item, lang)}
+                                      for item in ctx.items])
+    audit.record(current_user, "export.paper_forms", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 survey=activity, forms=len(printed))
+    db.session.commit()
+    return Response(render_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="questionnaires-{cohort.id}-{activity}-{lang}.pdf"'})
+
+
+def _printed_numbers(cards: list[tuple[int, str]]) -> list[dict]:
+    return [{"serial": serial, "number": codes.grouped(number)} for serial, number in cards]
+
+
+def _box_labels(item: dict, lang: str) -> list[str]:
+    if item["type"] in ("knowledge", "single", "multiple"):
+        return [localized(choice, lang) for choice in item["choices"]]
+    labels = item.get("labels", {}).get(lang) or next(iter(item.get("labels", {}).values()), None)
+    return labels or ["" for _ in range(item.get("points", 0))]
+
+
+def _entry_page(cohort: Cohort, ctx, error=None, values=None, status: int = 200):
+    waiting, disagreeing = entry.waiting_counts(cohort, ctx.survey.id)
+    return render_template(
+        "cards/entry.html", cohort=cohort, ctx=ctx, form=ConfirmForm(), error=error, values=values or {},
+        items=[{**item, "label": localized(item["text"], current_language()), "boxes": entry.boxes(item)}
+               for item in ctx.items],
+        double=entry.double_entry(cohort.id), waiting=waiting, disagreeing=disagreeing,
+        disagreements=entry.disagreements(cohort, ctx), shown_value=entry.shown_value,
+        languages=db.session.get(Course, cohort.course_id).languages), status
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards/entry/<activity>")
+@trainer_required
+def entry_page(cohort_id: int, activity: str):
+    cohort = _managed(cohort_id)
+    _course, ctx = _cohort_survey(cohort, activity)
+    return _entry_page(cohort, ctx)
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/entry/<activity>")
+@trainer_required
+def enter(cohort_id: int, activity: str):
+    """Save one typed form; Enter in any box sends it, and the next form starts empty."""
+    cohort = _managed(cohort_id)
+    _course, ctx = _cohort_survey(cohort, activity)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        done = entry.enter(current_user, cohort, activity, request.form.get("card", "")[:60], request.form,
+                           current_language())
+    except services.CardError as problem:
+        db.session.rollback()
+        values = {key: request.form.get(key, "")[:200] for key in request.form if key.startswith("i-")}
+        values["card"] = entry.number_from(request.form.get("card", ""))
+        return _entry_page(cohort, ctx, error=problem, values=values, status=422)
+    audit.record(current_user, "cards.enter", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 survey=activity, serial=done.serial, outcome=done.outcome)
+    db.session.commit()
+    flash({"counted": _("Card #%(serial)d: saved, and it counts.", serial=done.serial),
+           "waiting": _("Card #%(serial)d: saved. It counts once a second person has typed the same form.",
+                        serial=done.serial),
+           "disagreement": _("Card #%(serial)d: the two entries disagree. Decide below with the paper in hand.",
+                             serial=done.serial)}[done.outcome], "success" if done.outcome != "disagreement" else "error")
+    return redirect(url_for("cards.entry_page", cohort_id=cohort.id, activity=activity))
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/entry/<activity>/double")
+@trainer_required
+def set_double(cohort_id: int, activity: str):
+    cohort = _managed(cohort_id)
+    _cohort_survey(cohort, activity)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    on = request.form.get("double") == "on"
+    entry.set_double_entry(current_user, cohort, on)
+    audit.record(current_user, "cards.double_entry", f"cohort {cohort.id} ({cohort.name})", request.remote_addr, on=on)
+    db.session.commit()
+    flash(_("Double entry is on: each form counts once two people have typed it alike.") if on else
+          _("Double entry is off: each form counts as soon as it is typed."), "success")
+    return redirect(url_for("cards.entry_page", cohort_id=cohort.id, activity=activity))
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/entry/<activity>/decide/<int:serial>")
+@trainer_required
+def decide(cohort_id: int, activity: str, serial: int):
+    cohort = _managed(cohort_id)
+    _course, ctx = _cohort_survey(cohort, activity)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    chosen = {key[7:]: value for key, value in request.form.items() if key.startswith("choice-")}
+    try:
+        entry.resolve(current_user, cohort, activity, serial, chosen, current_language())
+    except services.CardError as problem:
+        db.session.rollback()
+        return refuse(problem, url_for("cards.entry_page", cohort_id=cohort.id, activity=activity))
+    audit.record(current_user, "cards.decide", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 survey=activity, serial=serial)
+    db.session.commit()
+    flash(_("Card #%(serial)d: decided, and it counts.", serial=serial), "success")
+    return redirect(url_for("cards.entry_page", cohort_id=cohort.id, activity=activity))
 
 
 # ---------------------------------------------------------------------------------------------
