@@ -488,6 +488,8 @@ def _kind_of(path: str) -> str:
         return "survey page"
     if path.endswith("/certificate"):
         return "certificate page"
+    if path.startswith("/check-in/"):
+        return "check-in page"  # bench/bench_check_in.py
     if re.fullmatch(r"/courses/[^/]+", path):
         return "course page"
     return "other page"

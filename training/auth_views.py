@@ -196,7 +196,11 @@ def logout():
     security.renew_csrf_token()
     logout_user()
     flash(_("You have logged out."), "info")
-    return redirect(url_for("core.home"))
+    response = redirect(url_for("core.home"))
+    # What this browser kept for offline use (the paper-form entry page's copies and the forms
+    # queued on the device: static/js/offline-entry.js) is deleted with the session.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

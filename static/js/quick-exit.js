@@ -5,10 +5,34 @@
   "use strict";
   var link = document.getElementById("quick-exit");
   if (!link) { return; }
+  // What this device kept for offline use (static/js/offline-entry.js): the queued forms, the
+  // kept pages, the service worker. Deleted before leaving; leaving never waits more than 300 ms.
+  function forget() {
+    var work = [];
+    try { localStorage.removeItem("amicus-offline-pages"); } catch (e) { /* storage blocked */ }
+    if (window.indexedDB) {
+      work.push(new Promise(function (done) {
+        var request = indexedDB.deleteDatabase("amicus-offline");
+        request.onsuccess = request.onerror = request.onblocked = done;
+      }));
+    }
+    if (window.caches) {
+      work.push(caches.keys().then(function (keys) {
+        return Promise.all(keys.map(function (key) { return caches.delete(key); }));
+      }));
+    }
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
+      work.push(navigator.serviceWorker.getRegistrations().then(function (registrations) {
+        return Promise.all(registrations.map(function (r) { return r.unregister(); }));
+      }));
+    }
+    return Promise.race([Promise.all(work), new Promise(function (done) { setTimeout(done, 300); })]);
+  }
   function leave(event) {
     if (event) { event.preventDefault(); }
     document.body.innerHTML = "";
-    window.location.replace(link.href);
+    var go = function () { window.location.replace(link.href); };
+    forget().then(go, go);
   }
   link.addEventListener("click", leave);
   var last = 0;

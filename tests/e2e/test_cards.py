@@ -223,3 +223,84 @@ def test_paper_forms_typed_twice_with_one_disagreement_decided(page_factory, liv
     db.session.expire_all()
     row = db.session.execute(db.select(SurveyResponse).where(SurveyResponse.state == "submitted")).scalar_one()
     assert row.source == "card" and row.answers["year"] == 1 and row.answers["confidence"] == 3
+
+
+def test_a_tablet_types_forms_offline_and_sends_them_when_back_online(page_factory, live_server, tmp_path):
+    """Phones answer before; the tablet keeps the entry page, goes offline (Playwright's offline
+    mode), reloads it from the device, captures four forms, one card is voided meanwhile; back
+    online the queue empties, the void card is reported, the results match three pairs."""
+    folder = write_course(tmp_path, slug="offline-course", modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("offline-course")
+    trainer = accounts.create_user("offline-coach", PASSWORD, role="trainer")
+    db.session.flush()
+    cohort = cohorts.create_cohort(trainer, course.id, "Room without wifi", date.today(), None)
+    cards.make_cards(trainer, cohort, 4)
+    db.session.commit()
+    numbers = [number for _s, number in cards.printable(trainer, cohort)]
+    for number in numbers[:3]:  # before the workshop, on their phones
+        card = cards.find(number)
+        cards.submit(card, cards.card_survey(card, "pre", "en"), {"year": "0", "confidence": "2"})
+    db.session.commit()
+
+    tablet = page_factory(viewport=(800, 1100))
+    log_in(tablet, "offline-coach")
+    tablet.goto(f"/cohorts/{cohort.id}/cards/entry/post")
+    tablet.get_by_role("button", name="Keep this page on this device").click()
+    expect(tablet.locator("#offline-status")).to_have_attribute("data-ready", "true")
+    expect(tablet.get_by_text("Forms waiting to be sent from this device: 0.")).to_be_visible()
+    expect(tablet.get_by_role("button", name="Keep this page on this device")).to_be_hidden()
+
+    tablet.context.set_offline(True)
+    tablet.reload()  # from the copy on the device
+    expect(tablet.get_by_role("heading", name="Type in paper forms: Post survey")).to_be_visible()
+    expect(tablet.get_by_text("No connection now: they are sent when it returns.")).to_be_visible()
+    for n, number in enumerate(numbers):
+        tablet.get_by_label("Card number").fill(codes.grouped(number))
+        tablet.get_by_label("Which year?").fill("2")
+        tablet.get_by_label("My confidence", exact=True).fill("4")
+        tablet.get_by_label("My confidence", exact=True).press("Enter")
+        expect(tablet.get_by_text(f"Forms waiting to be sent from this device: {n + 1}.")).to_be_visible()
+        expect(tablet.get_by_label("Card number")).to_have_value("")
+    cards.void(trainer, cohort, "4")  # lost while the room was offline
+    db.session.commit()
+    screenshot(tablet, "offline-queue")
+
+    tablet.context.set_offline(False)
+    expect(tablet.get_by_text("Forms waiting to be sent from this device: 0.")).to_be_visible(timeout=15_000)
+    expect(tablet.locator("#offline-problems")).to_contain_text(
+        f"Card {codes.grouped(numbers[3])} was not entered: This card can no longer be used.")
+    tablet.goto(f"/courses/offline-course/surveys/pre/results?cohort={cohort.id}")
+    expect(tablet.get_by_role("row", name="Matched (both) 3")).to_be_visible()
+
+    # A form waits on the device when someone walks in: "Leave quickly" deletes it, the copies
+    # of the page and the service worker before it leaves.
+    tablet.goto(f"/cohorts/{cohort.id}/cards/entry/post")
+    tablet.context.set_offline(True)
+    tablet.get_by_label("Card number").fill(codes.grouped(numbers[0]))
+    tablet.get_by_label("Which year?").fill("1")
+    tablet.get_by_label("Which year?").press("Enter")
+    expect(tablet.get_by_text("Forms waiting to be sent from this device: 1.")).to_be_visible()
+    tablet.evaluate("document.getElementById('quick-exit').href = 'about:blank'")  # no outside site in tests
+    tablet.get_by_role("link", name="Leave quickly").click()
+    tablet.wait_for_url("about:blank")
+    tablet.context.set_offline(False)
+    tablet.goto("/r")
+    left = tablet.evaluate("""async () => ({
+      databases: (await indexedDB.databases()).map(d => d.name),
+      caches: await caches.keys(),
+      workers: (await navigator.serviceWorker.getRegistrations()).length,
+      kept: localStorage.getItem('amicus-offline-pages')})""")
+    assert left == {"databases": [], "caches": [], "workers": 0, "kept": None}
+
+    # Logging out deletes the same (the log-out answer's Clear-Site-Data header).
+    tablet.goto(f"/cohorts/{cohort.id}/cards/entry/post")
+    tablet.get_by_role("button", name="Keep this page on this device").click()
+    expect(tablet.locator("#offline-status")).to_have_attribute("data-ready", "true")
+    tablet.get_by_role("button", name="Log out").click()
+    expect(tablet.get_by_text("You have logged out.")).to_be_visible()
+    left = tablet.evaluate("""async () => ({
+      caches: await caches.keys(),
+      workers: (await navigator.serviceWorker.getRegistrations()).length,
+      kept: localStorage.getItem('amicus-offline-pages')})""")
+    assert left == {"caches": [], "workers": 0, "kept": None}

@@ -265,3 +265,68 @@ def number_from(typed: str) -> str:
         return codes.grouped(codes.parse(typed))
     except codes.NotACardNumber:
         return (typed or "")[:40]
+
+
+# ---------------------------------------------------------------------------------------------
+# Forms captured offline on a tablet, sent when it is back online
+
+#: At most this many forms in one request (the page sends its queue in batches of this size).
+SYNC_BATCH = 50
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+@dataclass
+class Synced:
+    id: str
+    outcome: str  # counted, waiting, disagreement, already (sent before), refused
+    serial: int | None = None
+    message: str = ""
+
+
+def sync(trainer: User, cohort: Cohort, activity_slug: str, records: list, locale: str) -> list[Synced]:
+    """Enter forms a device queued while offline, each under the id the device gave it: one sent
+    again (the connection dropped before the answer came) is answered "already" and changes
+    nothing. Each form stands alone: a refused one (a void card, a typo, answered already) is
+    reported with its reason and the others are entered."""
+    from werkzeug.datastructures import MultiDict
+
+    from courses.models import Course
+    from quizzes.surveys.cards.models import ImportedSubmission
+    from quizzes.surveys.cards.services import cohort_surveys
+
+    require_manager(trainer, cohort)
+    course = db.session.get(Course, cohort.course_id)
+    ctx = next((c for c in cohort_surveys(cohort, course, locale) if c.activity.slug == activity_slug), None)
+    if ctx is None:
+        raise EntryError(_l("This course has no such survey."))
+    out = []
+    for record in records[:SYNC_BATCH]:
+        device_id = record.get("id") if isinstance(record, dict) else None
+        if not isinstance(device_id, str) or not _DEVICE_ID.match(device_id):
+            out.append(Synced(str(device_id)[:64], "refused", message=str(_l("This form has no id from the device."))))
+            continue
+        card, answers = record.get("card"), record.get("answers")
+        if not isinstance(card, str) or not isinstance(answers, dict) or len(answers) > 200 or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in answers.items()):
+            out.append(Synced(device_id, "refused", message=str(_l("This form could not be read."))))
+            continue
+        digest_ = hmac.new(surveys.survey_secret(), f"device:{ctx.survey.id}:{device_id}".encode(),
+                           hashlib.sha256).hexdigest()
+        seen = db.session.execute(select(ImportedSubmission.id).where(
+            ImportedSubmission.survey_id == ctx.survey.id, ImportedSubmission.digest == digest_)).first()
+        if seen:
+            out.append(Synced(device_id, "already"))
+            continue
+        try:
+            with db.session.begin_nested():
+                done = enter(trainer, cohort, activity_slug, card[:60], MultiDict(answers), locale)
+                db.session.add(ImportedSubmission(survey_id=ctx.survey.id, cohort_id=cohort.id, digest=digest_,
+                                                  imported_at=utcnow().replace(minute=0, second=0, microsecond=0)))
+                db.session.flush()
+        except surveys.SurveyError as refusal:  # CardError and EntryError among them
+            problems = getattr(refusal, "fields", None) or {}
+            detail = "; ".join(f"{item_id}: {text}" for item_id, text in problems.items())
+            out.append(Synced(device_id, "refused", message=f"{refusal.message}{' ' + detail if detail else ''}"))
+            continue
+        out.append(Synced(device_id, done.outcome, done.serial))
+    return out

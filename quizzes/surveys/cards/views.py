@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -305,7 +306,7 @@ def _entry_page(cohort: Cohort, ctx, error=None, values=None, status: int = 200)
         items=[{**item, "label": localized(item["text"], current_language()), "boxes": entry.boxes(item)}
                for item in ctx.items],
         double=entry.double_entry(cohort.id), waiting=waiting, disagreeing=disagreeing,
-        disagreements=entry.disagreements(cohort, ctx), shown_value=entry.shown_value,
+        disagreements=entry.disagreements(cohort, ctx), shown_value=entry.shown_value, batch=entry.SYNC_BATCH,
         languages=db.session.get(Course, cohort.course_id).languages), status
 
 
@@ -378,6 +379,56 @@ def decide(cohort_id: int, activity: str, serial: int):
     db.session.commit()
     flash(_("Card #%(serial)d: decided, and it counts.", serial=serial), "success")
     return redirect(url_for("cards.entry_page", cohort_id=cohort.id, activity=activity))
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry page offline: a service worker keeps it, the page queues forms and sends them here
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards/entry/<activity>/sync")
+@trainer_required
+def sync_token(cohort_id: int, activity: str):
+    """A fresh CSRF token for the queue's next batch (the page's own may predate a new log-in)."""
+    cohort = _managed(cohort_id)
+    _cohort_survey(cohort, activity)
+    from flask_wtf.csrf import generate_csrf
+
+    return jsonify(csrf_token=generate_csrf(), batch=entry.SYNC_BATCH)
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/entry/<activity>/sync")
+@trainer_required
+def sync(cohort_id: int, activity: str):
+    """Forms queued on a device: ``{"entries": [{"id", "card", "answers": {"i-...": "..."}}]}``,
+    each answered with its outcome (``entry.sync``). CSRF is checked from the X-CSRFToken header."""
+    cohort = _managed(cohort_id)
+    _cohort_survey(cohort, activity)
+    payload = request.get_json(silent=True)
+    records = payload.get("entries") if isinstance(payload, dict) else None
+    if not isinstance(records, list) or len(records) > entry.SYNC_BATCH:
+        return jsonify(error=_("Send at most %(n)d forms at a time, as a list.", n=entry.SYNC_BATCH)), 400
+    try:
+        results = entry.sync(current_user, cohort, activity, records, current_language())
+    except services.CardError as problem:
+        db.session.rollback()
+        return jsonify(error=str(problem.message)), 404
+    counted = sum(1 for r in results if r.outcome in ("counted", "waiting", "disagreement"))
+    if counted:
+        audit.record(current_user, "cards.enter", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                     survey=activity, forms=counted, offline=True)
+    db.session.commit()
+    return jsonify(results=[{"id": r.id, "outcome": r.outcome, "serial": r.serial, "message": r.message}
+                            for r in results])
+
+
+@bp.get("/cohorts/entry-sw.js")
+def entry_worker():
+    """The service worker of the entry page (static/js/entry-sw.js), served from /cohorts/ so
+    that its scope covers the entry pages; it keeps only the pages a trainer chose to keep."""
+    response = current_app.send_static_file("js/entry-sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/cohorts/"
+    return response
 
 
 # ---------------------------------------------------------------------------------------------
