@@ -87,6 +87,11 @@ UNSHOWN = {
     "workshops.walk_in": ("trainer", "/cohorts/{cohort_id}/sessions/999/walk-in", {"name": "Lan"}, None),
     "workshops.delete": ("trainer", "/cohorts/{cohort_id}/sessions/999/delete", {}, None),
     "workshops.check_in": ("participant", "/check-in/1.2.forged", {}, None),
+    # Shown only when two typings of a paper form disagree (tests/quizzes/surveys/test_paper_entry.py).
+    "cards.decide": ("trainer", "/cohorts/{cohort_id}/cards/entry/pre/decide/1", {"choice-year": "first"}, None),
+    # JSON from static/js/offline-entry.js, not a form (tests/quizzes/surveys/test_offline_sync.py
+    # sends it malformed queues); probed here as a form post all the same.
+    "cards.sync": ("trainer", "/cohorts/{cohort_id}/cards/entry/pre/sync", {"entries": "[]"}, None),
 }
 
 

@@ -221,7 +221,8 @@ def test_paper_forms_typed_twice_with_one_disagreement_decided(page_factory, liv
     decision.get_by_role("button", name="Count this form").click()
     expect(first.get_by_text("Card #1: decided, and it counts.")).to_be_visible()
     db.session.expire_all()
-    row = db.session.execute(db.select(SurveyResponse).where(SurveyResponse.state == "submitted")).scalar_one()
+    row = db.session.execute(db.select(SurveyResponse).where(
+        SurveyResponse.state == "submitted", SurveyResponse.cohort_id == cohort.id)).scalar_one()
     assert row.source == "card" and row.answers["year"] == 1 and row.answers["confidence"] == 3
 
 
