@@ -5,7 +5,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint bench bench-load install setup translations translations-update clean help
+.PHONY: run test lint bench bench-load bench-check-in install setup translations translations-update clean help
 
 help:
 	@echo "make run    set everything up and serve at http://$(HOST):$(PORT)"
@@ -80,6 +80,11 @@ bench: install
 	@bash bench/run.sh
 	@$(PY) bench/bench_certificates.py
 	@$(PY) bench/bench_cards.py 300 a4
+	@$(PY) bench/bench_offline_sync.py 200
+
+# 300 people checking in to one session within a minute: gunicorn, PostgreSQL and Redis (local).
+bench-check-in: install
+	@$(PY) bench/bench_check_in.py 300 60
 
 # BENCH_LOAD_USERS and BENCH_LOAD_DURATION shorten it, e.g. BENCH_LOAD_USERS=50 BENCH_LOAD_DURATION=60.
 bench-load: install

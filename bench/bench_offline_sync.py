@@ -43,6 +43,10 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="amicus-bench-sync-"))
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work / 'bench.sqlite'}"
+    sys.path.insert(0, str(ROOT / "bench"))
+    from seed import ensure_database
+
+    ensure_database(url)  # a PostgreSQL database is created if missing
     app = create_app({"AMICUS_ENV": "development", "SECRET_KEY": "bench", "AMICUS_SURVEY_SECRET": "bench",
                       "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
                       "RATELIMIT_ENABLED": False, "AMICUS_PASSWORD_PROFILE": "CHEAPEST",
