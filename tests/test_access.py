@@ -172,6 +172,8 @@ MATRIX = {
     "cards.sync_token": ("GET", "/cohorts/{cohort_id}/cards/entry/pre/sync", expect(LOGIN, 403, 403, 403, 200, 200)),
     "cards.sync": ("POST", "/cohorts/{cohort_id}/cards/entry/pre/sync", expect(LOGIN, 403, 403, 403, 400, 400)),
     "cards.entry_worker": ("GET", "/cohorts/entry-sw.js", expect(200, 200, 200, 200, 200, 200)),
+    "cards.tablet": ("GET", "/cohorts/{cohort_id}/cards/tablet/pre", expect(LOGIN, 403, 403, 403, 200, 200)),
+    "cards.tablet_answer": ("POST", "/cohorts/{cohort_id}/cards/tablet/pre", expect(LOGIN, 403, 403, 403, 422, 422)),
     "cards.home": ("GET", "/r", expect(200, 200, 200, 200, 200, 200)),
     "cards.open_card": ("GET", "/r/12345678901234567", expect(404, 404, 404, 404, 404, 404)),
     "cards.answer": ("GET", "/r/surveys/pre", expect(302, 302, 302, 302, 302, 302)),

@@ -11,7 +11,7 @@
 // the log-out's Clear-Site-Data header).
 (function () {
   "use strict";
-  var form = document.querySelector("form.entry-form[data-sync]");
+  var form = document.querySelector("form[data-sync]");
   var panel = document.getElementById("offline-panel");
   if (!form || !panel || !("indexedDB" in window) || !("serviceWorker" in navigator) || !window.crypto ||
       !crypto.randomUUID) { return; }
@@ -97,7 +97,9 @@
   function post(batch) {
     return fetch(syncUrl, {
       method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json", "X-CSRFToken": token},
-      body: JSON.stringify({entries: batch.map(function (r) { return {id: r.id, card: r.card, answers: r.answers}; })})
+      body: JSON.stringify({entries: batch.map(function (r) {
+        return {id: r.id, card: r.card, answers: r.answers, kind: r.kind};
+      })})
     });
   }
   function freshToken() {
@@ -149,16 +151,34 @@
   form.addEventListener("submit", function (event) {
     if (!isKept()) { return; }  // not kept on this device: the browser sends the form as usual
     event.preventDefault();
+    // Typed from paper (the entry page): each box's digits. Answered on the tablet (data-kind
+    // "answered"): the values chosen, a list for "tick all that apply".
     var answers = {};
-    Array.prototype.forEach.call(form.querySelectorAll("input[name^='i-']"), function (input) {
-      answers[input.name] = input.value;
+    var data = new FormData(form);
+    data.forEach(function (_value, name) {
+      if (name.indexOf("i-") !== 0 || name in answers) { return; }
+      var values = data.getAll(name).map(String);
+      var many = form.querySelector("input[type=checkbox][name='" + name.replace(/'/g, "") + "']");
+      answers[name] = many ? values : values[0];
     });
     var card = form.querySelector("input[name=card]").value.trim();
     if (!card) { form.querySelector("input[name=card]").focus(); return; }
-    var row = {id: crypto.randomUUID(), sync: syncUrl, card: card, answers: answers, at: Date.now()};
+    var row = {id: crypto.randomUUID(), sync: syncUrl, card: card, answers: answers, at: Date.now(),
+               kind: form.getAttribute("data-kind") || "typed"};
     store("queue", "readwrite", function (s) { s.put(row); }).then(function () {
+      var saved = document.getElementById("offline-saved");
+      if (!saved) {
+        saved = document.createElement("p");
+        saved.id = "offline-saved";
+        saved.className = "flash flash-success";
+        saved.setAttribute("role", "status");
+        form.parentNode.insertBefore(saved, form);
+      }
+      saved.textContent = form.getAttribute("data-saved") || "";
+      saved.hidden = !saved.textContent;
       form.reset();
-      Array.prototype.forEach.call(form.querySelectorAll("input[name=card], input[name^='i-']"),
+      Array.prototype.forEach.call(form.querySelectorAll("input[name=card], input[type=text][name^='i-'], " +
+                                                         "input:not([type])[name^='i-'], textarea[name^='i-']"),
                                    function (input) { input.value = ""; });
       form.querySelector("input[name=card]").focus();
       return show();

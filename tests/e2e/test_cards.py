@@ -305,3 +305,49 @@ def test_a_tablet_types_forms_offline_and_sends_them_when_back_online(page_facto
       workers: (await navigator.serviceWorker.getRegistrations()).length,
       kept: localStorage.getItem('amicus-offline-pages')})""")
     assert left == {"caches": [], "workers": 0, "kept": None}
+
+
+def test_women_answer_on_the_trainers_tablet_offline(page_factory, live_server, tmp_path):
+    """The survey on a tablet passed round a room without a connection: no menu; each woman types
+    her card's number and answers; the answers wait on the tablet and are sent when it is online."""
+    from quizzes.surveys.models import SurveyResponse
+
+    folder = write_course(tmp_path, slug="tablet-course", modules=1, lessons=1, sequential=False, surveys=SURVEY_YAML)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("tablet-course")
+    trainer = accounts.create_user("tablet-coach", PASSWORD, role="trainer")
+    db.session.flush()
+    cohort = cohorts.create_cohort(trainer, course.id, "Market day", date.today(), None)
+    cards.make_cards(trainer, cohort, 2)
+    db.session.commit()
+    numbers = [codes.grouped(number) for _s, number in cards.printable(trainer, cohort)]
+
+    tablet = page_factory(viewport=(800, 1100))
+    log_in(tablet, "tablet-coach")
+    tablet.goto(f"/cohorts/{cohort.id}/cards")
+    tablet.get_by_role("link", name="On the tablet: Pre survey").click()
+    expect(tablet.get_by_role("link", name="Cohorts")).to_have_count(0)  # the site's menu is hidden
+    tablet.get_by_text("For the trainer").click()
+    tablet.get_by_role("button", name="Keep this page on this device").click()
+    expect(tablet.locator("#offline-status")).to_have_attribute("data-ready", "true")
+
+    tablet.context.set_offline(True)
+    tablet.reload()
+    for number, year in zip(numbers, ("2016", "2015"), strict=True):
+        tablet.get_by_label("The number on your card").fill(number)
+        tablet.get_by_label(year).check()
+        tablet.locator("fieldset", has_text="My confidence").get_by_label("4", exact=True).check()
+        tablet.get_by_role("button", name="Send my answers").click()
+        expect(tablet.get_by_text("Thank you. Your answers are kept on this tablet")).to_be_visible()
+        expect(tablet.get_by_label("The number on your card")).to_have_value("")
+        expect(tablet.get_by_label(year)).not_to_be_checked()  # the next woman sees an empty form
+    tablet.get_by_text("For the trainer").click()
+    expect(tablet.get_by_text("Forms waiting to be sent from this device: 2.")).to_be_visible()
+    screenshot(tablet, "tablet-offline")
+
+    tablet.context.set_offline(False)
+    expect(tablet.get_by_text("Forms waiting to be sent from this device: 0.")).to_be_visible(timeout=15_000)
+    db.session.expire_all()
+    answers = sorted(r.answers["year"] for r in db.session.execute(db.select(SurveyResponse).where(
+        SurveyResponse.cohort_id == cohort.id, SurveyResponse.state == "submitted")).scalars())
+    assert answers == [0, 1]

@@ -166,6 +166,25 @@ def enter(trainer: User, cohort: Cohort, activity_slug: str, typed_number: str, 
     return Entered("disagreement", serial)
 
 
+def answer_on_tablet(trainer: User, cohort: Cohort, activity_slug: str, typed_number: str, raw: dict,
+                     locale: str) -> int:
+    """A card holder's own answers, given on the trainer's tablet (cards/tablet.html): the values
+    the survey pages post. Counted at once (no double entry: nobody typed them from paper).
+    Returns the card's serial; CardError/SurveyError and nothing stored if they cannot be."""
+    require_manager(trainer, cohort)
+    try:
+        card = find(typed_number)
+    except CardError as refusal:
+        raise EntryError(refusal.message, "card") from None
+    if card.cohort.id != cohort.id:
+        raise EntryError(_l("This card belongs to another cohort."), "card")
+    ctx = card_survey(card, activity_slug, locale)
+    if ctx is None:
+        raise EntryError(_l("This course has no such survey."))
+    submit_entered(card, ctx, raw)
+    return _serial(card)
+
+
 def _serial(card: Card) -> int:
     return db.session.execute(select(RespondentCard.serial).where(
         RespondentCard.digest == digest(card.number))).scalar_one()
@@ -306,8 +325,11 @@ def sync(trainer: User, cohort: Cohort, activity_slug: str, records: list, local
             out.append(Synced(str(device_id)[:64], "refused", message=str(_l("This form has no id from the device."))))
             continue
         card, answers = record.get("card"), record.get("answers")
+        answered = record.get("kind") == "answered"  # the tablet's answer page, not typed from paper
         if not isinstance(card, str) or not isinstance(answers, dict) or len(answers) > 200 or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in answers.items()):
+                isinstance(k, str) and (isinstance(v, str) or (answered and isinstance(v, list) and len(v) <= 50
+                                                               and all(isinstance(x, str) for x in v)))
+                for k, v in answers.items()):
             out.append(Synced(device_id, "refused", message=str(_l("This form could not be read."))))
             continue
         digest_ = hmac.new(surveys.survey_secret(), f"device:{ctx.survey.id}:{device_id}".encode(),
@@ -319,7 +341,11 @@ def sync(trainer: User, cohort: Cohort, activity_slug: str, records: list, local
             continue
         try:
             with db.session.begin_nested():
-                done = enter(trainer, cohort, activity_slug, card[:60], MultiDict(answers), locale)
+                if answered:
+                    raw = {key[2:]: value for key, value in answers.items() if key.startswith("i-")}
+                    done = Entered("counted", answer_on_tablet(trainer, cohort, activity_slug, card[:60], raw, locale))
+                else:
+                    done = enter(trainer, cohort, activity_slug, card[:60], MultiDict(answers), locale)
                 db.session.add(ImportedSubmission(survey_id=ctx.survey.id, cohort_id=cohort.id, digest=digest_,
                                                   imported_at=utcnow().replace(minute=0, second=0, microsecond=0)))
                 db.session.flush()

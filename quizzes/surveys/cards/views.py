@@ -26,6 +26,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from courses.models import Course, localized
+from quizzes.surveys import services as surveys_services
 from quizzes.surveys.cards import codes, entry, services
 from quizzes.surveys.cards import kobo as kobo_forms
 from quizzes.surveys.cards.forms import CardNumberForm, ImportForm, MakeCardsForm, VoidCardForm
@@ -419,6 +420,50 @@ def sync(cohort_id: int, activity: str):
     db.session.commit()
     return jsonify(results=[{"id": r.id, "outcome": r.outcome, "serial": r.serial, "message": r.message}
                             for r in results])
+
+
+def _tablet_page(cohort: Cohort, ctx, error=None, card_value: str = "", answers: dict | None = None,
+                 status: int = 200):
+    shown = items_for_display(ctx, None, current_language())
+    for item in shown:  # what she chose stays chosen when the page comes back with a message
+        value = (answers or {}).get(item["id"])
+        if value not in (None, "", []):
+            try:
+                item["value"] = surveys_services.clean_answer(item, value)
+            except ValueError:
+                item["value"] = None
+    return render_template("cards/tablet.html", cohort=cohort, ctx=ctx, items=shown, form=ConfirmForm(),
+                           error=error, card_value=card_value, kiosk=True, batch=entry.SYNC_BATCH), status
+
+
+@bp.get("/cohorts/<int:cohort_id>/cards/tablet/<activity>")
+@trainer_required
+def tablet(cohort_id: int, activity: str):
+    """The survey on the trainer's tablet, passed round: each woman types her card's number."""
+    cohort = _managed(cohort_id)
+    _course, ctx = _cohort_survey(cohort, activity)
+    return _tablet_page(cohort, ctx)
+
+
+@bp.post("/cohorts/<int:cohort_id>/cards/tablet/<activity>")
+@trainer_required
+def tablet_answer(cohort_id: int, activity: str):
+    cohort = _managed(cohort_id)
+    _course, ctx = _cohort_survey(cohort, activity)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    raw = surveys_services.answers_from_form(ctx.items, request.form)
+    typed = request.form.get("card", "")[:60]
+    try:
+        serial = entry.answer_on_tablet(current_user, cohort, activity, typed, raw, current_language())
+    except surveys_services.SurveyError as problem:
+        db.session.rollback()
+        return _tablet_page(cohort, ctx, error=problem, card_value=entry.number_from(typed), answers=raw, status=422)
+    audit.record(current_user, "cards.enter", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                 survey=activity, serial=serial, outcome="answered on the tablet")
+    db.session.commit()
+    flash(_("Thank you. Your answers are sent. Keep your card."), "success")
+    return redirect(url_for("cards.tablet", cohort_id=cohort.id, activity=activity))
 
 
 @bp.get("/cohorts/entry-sw.js")

@@ -85,3 +85,28 @@ def test_the_worker_is_served_under_cohorts_and_logging_out_clears_the_device(cl
     login(client, "coach")
     out = client.post("/logout")
     assert out.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_tablet_page_hides_the_menu_and_counts_her_own_answers(app, cohort):
+    numbers = _numbers(cohort, 2)
+    client = app.test_client()
+    login(client, "coach")
+    page = client.get(f"/cohorts/{cohort.id}/cards/tablet/pre").get_data(as_text=True)
+    assert 'data-kind="answered"' in page and 'type="radio" name="i-year"' in page
+    assert "/cohorts\"" not in page and ">Cohorts<" not in page and ">Log out<" not in page  # no menu
+    bad = client.post(f"/cohorts/{cohort.id}/cards/tablet/pre", data={"card": "1234", "i-year": "1"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "That number is not right" in html and 'value="1" checked' in html
+    assert _submitted() == 0
+    good = client.post(f"/cohorts/{cohort.id}/cards/tablet/pre", data={"card": numbers[0], "i-year": "1",
+                                                                       "i-confidence": "3"}, follow_redirects=True)
+    assert "Thank you. Your answers are sent. Keep your card." in good.get_data(as_text=True)
+    row = db.session.execute(select(SurveyResponse)).scalar_one()
+    assert row.source == "card" and row.answers["year"] == 1 and row.answers["confidence"] == 3
+    # Queued on the tablet while offline: the values as chosen, sent later.
+    results = entry.sync(coach_of(cohort), cohort, "pre", [
+        {"id": str(uuid.uuid4()), "kind": "answered", "card": numbers[1], "answers": {"i-year": "0"}},
+        {"id": str(uuid.uuid4()), "kind": "answered", "card": numbers[0], "answers": {"i-year": "0"}},
+        {"id": str(uuid.uuid4()), "kind": "answered", "card": numbers[1], "answers": {"i-year": ["0", 1]}}], "en")
+    assert [r.outcome for r in results] == ["counted", "refused", "refused"]
+    assert "first answers stand" in results[1].message
