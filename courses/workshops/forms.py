@@ -32,4 +32,5 @@ class WalkInForm(FlaskForm):
                          render_kw={"autocomplete": "off", "autocapitalize": "none"})
     name = StringField(_l("Or a first name or nickname (optional)"), validators=[Optional(), Length(max=40)],
                        render_kw={"autocomplete": "off"})
+    over_capacity = BooleanField(_l("Add her anyway, over the session's places"))
 

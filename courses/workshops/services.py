@@ -196,11 +196,26 @@ def mark(trainer: User, cohort: Cohort, session: CohortSession, key: str, status
     return row
 
 
-def add_walk_in(trainer: User, cohort: Cohort, session: CohortSession, handle: str | None, name: str | None) -> str:
+def places_taken(session: CohortSession) -> int:
+    """People in the room: marked present or late, walk-ins included."""
+    return db.session.execute(select(func.count(Attendance.id)).where(
+        Attendance.session_id == session.id, Attendance.status.in_(ATTENDED))).scalar_one()
+
+
+def is_full(session: CohortSession) -> bool:
+    return session.capacity is not None and places_taken(session) >= session.capacity
+
+
+def add_walk_in(trainer: User, cohort: Cohort, session: CohortSession, handle: str | None, name: str | None,
+                over_capacity: bool = False) -> str:
     """Add someone who came without being on the list, marked present: by the handle of her
     account, or as an anonymous attendee (the next number, and a first name or nickname if
-    given). Returns her label on the list."""
+    given). Returns her label on the list. When the session's places are taken, only with
+    ``over_capacity`` (the trainer's "add anyway": the room is hers to judge)."""
     require_manager(trainer, cohort)
+    if is_full(session) and not over_capacity:
+        raise WorkshopError(_l("All %(n)d places of this session are taken. Tick “Add her anyway” if the room allows.",
+                               n=session.capacity), field="over_capacity")
     handle = (handle or "").strip()
     if handle:
         user = accounts.find_user(handle)
@@ -303,6 +318,8 @@ def check_in(user: User, session: CohortSession) -> bool:
         Attendance.session_id == session.id, Attendance.user_id == user.id)).first()
     if marked:
         return False
+    if is_full(session):  # the trainer decides who is added over the places (add_walk_in)
+        raise WorkshopError(_l("All places of this session are taken. Ask the trainer, who can add you."))
     first_or_create(db.session, Attendance, {"session_id": session.id, "user_id": user.id}, {"status": "present"})
     attendance_marked.send(user.id, cohort_id=session.cohort_id)
     return True

@@ -106,6 +106,7 @@ def _attendance_page(cohort, session, walk_in_form, status: int = 200):
     rows = services.roster(cohort, session)
     return render_template("workshops/attendance.html", cohort=cohort, session=session, rows=rows,
                            counts=services.counts(rows), statuses=STATUSES, labels=status_labels(),
+                           taken=services.places_taken(session) if session.capacity is not None else None,
                            form=ConfirmForm(), walk_in_form=walk_in_form, modes=mode_labels()), status
 
 
@@ -135,7 +136,8 @@ def walk_in(cohort_id: int, session_id: int):
     if not form.validate_on_submit():
         return _attendance_page(cohort, session, form, 422)
     try:
-        label = services.add_walk_in(current_user, cohort, session, form.handle.data, form.name.data)
+        label = services.add_walk_in(current_user, cohort, session, form.handle.data, form.name.data,
+                                     over_capacity=form.over_capacity.data)
     except services.WorkshopError as problem:
         db.session.rollback()
         field = getattr(form, problem.field or "name")

@@ -237,3 +237,36 @@ def test_participants_see_their_upcoming_sessions_and_a_neutral_calendar(client,
     login(alone, "loner")
     assert "Upcoming sessions" not in alone.get("/learning").get_data(as_text=True)
     assert "BEGIN:VEVENT" not in alone.get("/learning/sessions.ics").get_data(as_text=True)
+
+
+def test_a_full_session_closes_self_check_in_and_walk_ins_need_the_trainers_word(app, cohort, make_user):
+    session = services.add_session(coach(), cohort, spec(capacity=2))
+    db.session.commit()
+    amy, bea = (db.session.execute(select(cohorts.CohortMember.user_id).where(
+        cohorts.CohortMember.cohort_id == cohort.id, cohorts.CohortMember.role == "participant")
+        .order_by(cohorts.CohortMember.user_id)).scalars().all())
+    services.add_walk_in(coach(), cohort, session, None, "Lan")
+    from training.accounts import User
+
+    assert services.check_in(db.session.get(User, amy), session)  # the second place
+    db.session.commit()
+    assert services.is_full(session)
+    with pytest.raises(services.WorkshopError, match="places of this session are taken"):
+        services.check_in(db.session.get(User, bea), session)
+    with pytest.raises(services.WorkshopError) as refused:
+        services.add_walk_in(coach(), cohort, session, None, "Mei")
+    assert refused.value.field == "over_capacity"
+    db.session.rollback()
+    assert services.add_walk_in(coach(), cohort, session, None, "Mei", over_capacity=True) == "#2 Mei"
+    services.mark(coach(), cohort, session, f"u{bea}", "present")  # on the list: the trainer marks her
+    db.session.commit()
+    assert services.places_taken(session) == 4
+
+    client = app.test_client()
+    login(client, "coach")
+    page = client.get(f"/cohorts/{cohort.id}/sessions/{session.id}").get_data(as_text=True)
+    assert "Places taken: 4 of 2." in page and "Add her anyway" in page and "Self check-in is closed" in page
+    refused_page = client.post(f"/cohorts/{cohort.id}/sessions/{session.id}/walk-in", data={"name": "Yu"})
+    assert refused_page.status_code == 422 and "All 2 places of this session are taken" in refused_page.get_data(as_text=True)
+    added = client.post(f"/cohorts/{cohort.id}/sessions/{session.id}/walk-in", data={"name": "Yu", "over_capacity": "y"})
+    assert added.status_code == 302
