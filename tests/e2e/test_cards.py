@@ -239,7 +239,15 @@ def test_a_tablet_types_forms_offline_and_sends_them_when_back_online(page_facto
     cards.make_cards(trainer, cohort, 4)
     db.session.commit()
     numbers = [number for _s, number in cards.printable(trainer, cohort)]
-    for number in numbers[:3]:  # before the workshop, on their phones
+    # Before the workshop: one woman answers on her phone with her card, two others as theirs would.
+    phone = page_factory(viewport=PHONE)
+    phone.goto(f"/r/{numbers[0]}")
+    phone.get_by_role("link", name="Answer now").click()
+    phone.get_by_label("2015").check()
+    phone.get_by_label("2", exact=True).check()
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_text("Thank you. Your answers are sent. Keep your card.")).to_be_visible()
+    for number in numbers[1:3]:
         card = cards.find(number)
         cards.submit(card, cards.card_survey(card, "pre", "en"), {"year": "0", "confidence": "2"})
     db.session.commit()
