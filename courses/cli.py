@@ -1,4 +1,4 @@
-"""`flask courses sync|list` and `flask demo load`."""
+"""`flask courses sync|list|handbook` and `flask demo load`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,6 +53,30 @@ def list_courses() -> None:
     for course in db.session.execute(select(Course).order_by(Course.slug)).scalars():
         click.echo(f"{course.slug}\tv{course.version}\t{course.track}\t{counts.get(course.id, 0)} activities"
                    f"\t{course.titles.get('en') or next(iter(course.titles.values()))}")
+
+
+@courses_cli.command("handbook")
+@click.argument("slug")
+@click.option("--lang", default="en", show_default=True, help="en, zh, or both (each lesson, then its translation).")
+@click.option("--paper", default="a4", show_default=True, type=click.Choice(["a4", "a5"]))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
+def handbook(slug: str, lang: str, paper: str, out: Path) -> None:
+    """Write a course's handbook as a PDF (the same as its Handbook page makes)."""
+    from flask_babel import force_locale
+
+    from courses import handbook as handbooks
+
+    course = db.session.execute(select(Course).where(Course.slug == slug)).scalar_one_or_none()
+    if course is None:
+        raise click.ClickException(f"no course {slug!r} (flask --app wsgi courses list shows them)")
+    if lang not in handbooks.LANGS or (lang != "both" and lang not in course.languages):
+        raise click.ClickException(f"{slug} is in {', '.join(course.languages)}: choose one of them, or both")
+    with force_locale(handbooks.languages_of(lang, course)[0]):
+        pdf, pages, notes = handbooks.render(course, lang, paper)
+    out.write_bytes(pdf)
+    for note in notes:
+        click.echo(f"not included: {note}", err=True)
+    click.echo(f"{out}: {pages} pages, {len(pdf) / 1e6:.2f} MB")
 
 
 @demo_cli.command("load")

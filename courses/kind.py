@@ -30,3 +30,8 @@ class Lesson(ActivityKind):
         from courses import services
 
         return services.load_lesson(course, outline, activity, locale)
+
+    def handbook(self, course, activity, lang):
+        from courses.structure import lesson_html
+
+        return lesson_html(course, activity.id).get(lang, "")

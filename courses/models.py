@@ -98,3 +98,26 @@ def localized(texts: dict | None, locale: str, fallback: str = "en") -> str:
     if not texts:
         return ""
     return texts.get(locale) or texts.get(fallback) or next(iter(texts.values()))
+
+
+class Handbook(db.Model):
+    """A course version as a printable handbook (courses/handbook.py): made once per version,
+    language and paper size, in the background, and served from here to everyone allowed."""
+
+    __tablename__ = "handbooks"
+    __table_args__ = (UniqueConstraint("course_id", "version", "lang", "paper"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    lang: Mapped[str] = mapped_column(String(8))  # "en", "zh", or "both" (each lesson, then its translation)
+    paper: Mapped[str] = mapped_column(String(4))  # "a4" or "a5"
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept in the database so that any app process behind the load balancer can serve it.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    # What the handbook could not include (a missing translation, an unreadable image), in words.
+    notes: Mapped[list] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)

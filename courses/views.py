@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from courses import services
 from courses.forms import CatalogSearchForm
-from courses.models import CourseAsset
+from courses.models import CourseAsset, Handbook, localized
 from training import cohorts
 from training.extensions import db
 from training.forms import ConfirmButtons, ConfirmForm
@@ -57,7 +57,7 @@ def refusal(error: services.CourseAccessError, course):
     Used by every activity kind's views (lessons, quizzes, surveys)."""
     if isinstance(error, services.Locked):
         return render_template("courses/locked.html", course=course,
-                               title=services.localized(course.titles, current_language()),
+                               title=localized(course.titles, current_language()),
                                blocking=error.blocking_module_title), 403
     if isinstance(error, services.GuestAccount):
         flash(_("A guest judge's account judges case exercises only; it cannot take courses."), "error")
@@ -191,4 +191,80 @@ def asset(slug: str, path: str):
     response.cache_control.max_age = 3600
     # An SVG opened on its own must not run anything.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+# --- Handbooks (courses/handbook.py) ------------------------------------------------------------
+
+def _handbook_course(slug: str):
+    """The course, if she may read its handbook: enrolled in it, or a trainer or an admin."""
+    course, enrolment = services.load_course(slug, current_user)
+    if course is None:
+        abort(404)
+    if enrolment is None and not (current_user.is_trainer or current_user.is_admin):
+        abort(403)
+    return course
+
+
+def _handbook_of(course, handbook_id: int):
+    row = db.session.get(Handbook, handbook_id)
+    if row is None or row.course_id != course.id:
+        abort(404)
+    return row
+
+
+@bp.route("/courses/<slug>/handbook", methods=["GET", "POST"])
+@login_required
+def handbook(slug: str):
+    """Choose a language and a paper size; the handbook of the course's version is made once
+    in the background and then served to everyone who may read it."""
+    from courses import handbook as handbooks
+
+    course = _handbook_course(slug)
+    form = ConfirmForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            row = handbooks.request_handbook(course, request.form.get("lang", ""), request.form.get("paper", ""))
+        except handbooks.HandbookError as problem:
+            db.session.rollback()
+            error = problem.message
+        else:
+            queued = row.status == "queued"
+            db.session.commit()
+            if queued:
+                handbooks.start(row)
+            return redirect(url_for("courses.handbook_status", slug=slug, handbook_id=row.id))
+    made = {(h.lang, h.paper): h for h in db.session.execute(select(Handbook).where(
+        Handbook.course_id == course.id, Handbook.version == course.version)).scalars()}
+    langs = [code for code in ("en", "zh") if code in course.languages] + (["both"] if len(course.languages) > 1 else [])
+    return render_template("courses/handbook.html", course=course, form=form, error=error, made=made, langs=langs,
+                           papers=handbooks.PAPERS, title=localized(course.titles, current_language())), \
+        (422 if error else 200)
+
+
+@bp.get("/courses/<slug>/handbook/<int:handbook_id>")
+@login_required
+def handbook_status(slug: str, handbook_id: int):
+    course = _handbook_course(slug)
+    row = _handbook_of(course, handbook_id)
+    if request.accept_mimetypes.best == "application/json":
+        return {"status": row.status, "done": 1 if row.status == "done" else 0, "total": 1}
+    return render_template("courses/handbook_status.html", course=course, row=row,
+                           title=localized(course.titles, current_language()))
+
+
+@bp.get("/courses/<slug>/handbook/<int:handbook_id>.pdf")
+@login_required
+def handbook_pdf(slug: str, handbook_id: int):
+    course = _handbook_course(slug)
+    row = _handbook_of(course, handbook_id)
+    if row.status != "done" or row.pdf is None:
+        abort(404)
+    name = f"{course.slug}-v{row.version}-{row.lang}-{row.paper}.pdf"
+    response = make_response(row.pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

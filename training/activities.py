@@ -68,6 +68,12 @@ class ActivityKind:
         would, through the services its pages use (``trainer`` marks what needs marking)."""
         raise NotImplementedError(f"the demo cannot complete a {self.name!r} activity")
 
+    def handbook(self, course, activity, lang: str) -> str | None:
+        """What the activity puts in the course's handbook (courses/handbook.py) in ``lang``:
+        sanitised HTML, "" when it has no version in that language, or None (the default) when
+        the kind prints nothing: the handbook lists it as done on the site."""
+        return None
+
     def derived_done(self, user_ids: list[int], activity_ids: list[int]) -> set[tuple[int, int]] | None:
         """For a kind whose completion is found in its own rows, not recorded: the (user id,
         activity id) pairs done. None (the default): completions are recorded rows."""

@@ -122,9 +122,9 @@ class Entered:
     serial: int
 
 
-def enter(trainer: User, cohort: Cohort, activity_slug: str, typed_number: str, form, locale: str) -> Entered:
-    """Enter one paper form. All or nothing: EntryError (its ``fields`` for the questions) and
-    nothing stored if the number or an answer cannot be read."""
+def card_and_survey(trainer: User, cohort: Cohort, typed_number: str, activity_slug: str,
+                    locale: str) -> tuple[Card, CardSurvey]:
+    """The card typed (one of this cohort's, in use) and its survey; EntryError if not."""
     require_manager(trainer, cohort)
     try:
         card = find(typed_number)
@@ -135,6 +135,13 @@ def enter(trainer: User, cohort: Cohort, activity_slug: str, typed_number: str, 
     ctx = card_survey(card, activity_slug, locale)
     if ctx is None:
         raise EntryError(_l("This course has no such survey."))
+    return card, ctx
+
+
+def enter(trainer: User, cohort: Cohort, activity_slug: str, typed_number: str, form, locale: str) -> Entered:
+    """Enter one paper form. All or nothing: EntryError (its ``fields`` for the questions) and
+    nothing stored if the number or an answer cannot be read."""
+    card, ctx = card_and_survey(trainer, cohort, typed_number, activity_slug, locale)
     raw, problems = typed_answers(ctx.items, form)
     if problems:
         raise EntryError(_l("Some answers could not be read: nothing was saved."), fields=problems)
@@ -171,16 +178,7 @@ def answer_on_tablet(trainer: User, cohort: Cohort, activity_slug: str, typed_nu
     """A card holder's own answers, given on the trainer's tablet (cards/tablet.html): the values
     the survey pages post. Counted at once (no double entry: nobody typed them from paper).
     Returns the card's serial; CardError/SurveyError and nothing stored if they cannot be."""
-    require_manager(trainer, cohort)
-    try:
-        card = find(typed_number)
-    except CardError as refusal:
-        raise EntryError(refusal.message, "card") from None
-    if card.cohort.id != cohort.id:
-        raise EntryError(_l("This card belongs to another cohort."), "card")
-    ctx = card_survey(card, activity_slug, locale)
-    if ctx is None:
-        raise EntryError(_l("This course has no such survey."))
+    card, ctx = card_and_survey(trainer, cohort, typed_number, activity_slug, locale)
     submit_entered(card, ctx, raw)
     return _serial(card)
 

@@ -1,0 +1,224 @@
+"""Handbooks: a course version as one printable PDF (issue #20), in English, Chinese or both.
+
+A cover (title, organisation, version, last reviewed), a table of contents with page numbers,
+every module and lesson in order with the course's content warnings, running headers (the course
+and the module) and page numbers, PDF bookmarks for modules and lessons; A4 or A5. "Both" puts
+each lesson's translation right after it. Each activity kind says what it puts in a handbook
+(``ActivityKind.handbook``): a lesson its page; a kind with nothing to print (yet) is listed in
+its module as done on the site.
+
+Made once per course version, language and paper in the background (training/jobs.py), stored in
+the database (``Handbook``) and served from there; `flask --app wsgi courses handbook SLUG` makes
+one for an operator. What a handbook could not include (a lesson without the translation, an
+image the course no longer has) is said in a note at its end and on its page; nothing in it
+points outside the site but the sources' own links.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from courses.models import Activity, Course, CourseAsset, Handbook, Module, localized
+from training import activities, jobs
+from training.db import utcnow
+from training.extensions import db
+from training.refusals import Refusal
+
+LANGS = ("en", "zh", "both")
+PAPERS = ("a4", "a5")
+ASSET_SCHEME = "amicus-asset:"
+_IMG = re.compile(r'<img\b[^>]*?\bsrc="([^"]*)"[^>]*>')
+_LINK = re.compile(r'<a\b([^>]*?)\bhref="([^"]*)"([^>]*)>(.*?)</a>', re.S)
+
+
+class HandbookError(Refusal):
+    """A handbook that cannot be asked for; nothing was queued."""
+
+
+@dataclass
+class Part:
+    lang: str
+    title: str
+    html: str
+
+
+@dataclass
+class Entry:
+    """One activity in the handbook: its parts (one per language shown), or none if its kind
+    prints nothing."""
+
+    anchor: str
+    title: str
+    kind_label: str
+    parts: list[Part] = field(default_factory=list)
+    warning: str = ""
+
+
+@dataclass
+class Chapter:
+    anchor: str
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+
+
+def languages_of(lang: str, course: Course) -> list[str]:
+    if lang == "both":
+        return [code for code in ("en", "zh") if code in course.languages] or list(course.languages)
+    return [lang]
+
+
+def chapters(course: Course, lang: str, notes: list[str]) -> list[Chapter]:
+    """The course's modules and activities as the handbook shows them, in course order."""
+    shown = languages_of(lang, course)
+    main = shown[0]
+    modules = db.session.execute(select(Module).where(Module.course_id == course.id).order_by(Module.position)).scalars()
+    by_module: dict[int, list[Activity]] = {}
+    for activity in db.session.execute(select(Activity).where(Activity.course_id == course.id)
+                                       .order_by(Activity.position)).scalars():
+        by_module.setdefault(activity.module_id, []).append(activity)
+    out = []
+    for m, module in enumerate(modules, start=1):
+        chapter = Chapter(f"m{m}", _both(module.titles, shown))
+        for activity in by_module.get(module.id, []):
+            kind = activities.get(activity.kind)
+            entry = Entry(f"a{activity.id}", _both(activity.titles, shown), str(kind.label),
+                          warning=localized(activity.content_warnings, main) if activity.content_warnings else "")
+            for code in shown:
+                html = kind.handbook(course, activity, code)
+                if html is None:
+                    break  # the kind prints nothing: listed as done on the site
+                if not html:
+                    with force_locale(main):
+                        notes.append(str(_l("“%(title)s” has no %(language)s version: it is left out in that language.",
+                                            title=localized(activity.titles, main), language=_language_name(code))))
+                    continue
+                entry.parts.append(Part(code, localized(activity.titles, code), _printable(course, html, notes, main)))
+            chapter.entries.append(entry)
+        out.append(chapter)
+    return out
+
+
+def _both(texts: dict, shown: list[str]) -> str:
+    seen = []
+    for code in shown:
+        text = localized(texts, code)
+        if text and text not in seen:
+            seen.append(text)
+    return " / ".join(seen)
+
+
+def _language_name(code: str) -> str:
+    return {"en": str(_l("English")), "zh": str(_l("Chinese"))}.get(code, code)
+
+
+def _printable(course: Course, html: str, notes: list[str], main: str) -> str:
+    """A lesson's sanitised HTML for the PDF: its images read from the course's assets (one the
+    course no longer has becomes a note), links inside the site turned to text."""
+    prefix = f"/courses/{course.slug}/assets/"
+    have = set(db.session.execute(select(CourseAsset.path).where(CourseAsset.course_id == course.id)).scalars())
+
+    def image(match: re.Match) -> str:
+        src = match.group(1)
+        path = "assets/" + src[len(prefix):] if src.startswith(prefix) else None
+        if path is None or path not in have:
+            with force_locale(main):
+                notes.append(str(_l("An image could not be included: %(src)s", src=src[:200])))
+            alt = re.search(r'\balt="([^"]*)"', match.group(0))
+            return f'<span class="missing-image">[{alt.group(1) if alt else ""}]</span>'
+        return match.group(0).replace(f'src="{src}"', f'src="{ASSET_SCHEME}{escape(path, quote=True)}"')
+
+    def link(match: re.Match) -> str:
+        href = match.group(2)
+        if href.startswith(("https://", "http://")):
+            return match.group(0)  # a source's own link
+        return f"<span>{match.group(4)}</span>"
+
+    return _LINK.sub(link, _IMG.sub(image, html))
+
+
+def render(course: Course, lang: str, paper: str) -> tuple[bytes, int, list[str]]:
+    """The handbook's PDF, its page count, and the notes on what it could not include."""
+    from training.pdf import render_pdf
+
+    notes: list[str] = []
+    shown = languages_of(lang, course)
+    main = shown[0]
+    with force_locale(main):
+        parts = chapters(course, lang, notes)
+        html = render_template(
+            "courses/handbook_pdf.html", course=course, chapters=parts, paper=paper, lang=main, shown=shown,
+            title=_both(course.titles, shown), summary=localized(course.summaries, main),
+            warning=localized(course.content_warnings, main) if course.content_warnings else "",
+            organisation=current_app.config["AMICUS_ORGANISATION"], notes=notes, made_on=utcnow())
+
+    def resolve(url: str):
+        if not url.startswith(ASSET_SCHEME):
+            return None
+        row = db.session.execute(select(CourseAsset).where(
+            CourseAsset.course_id == course.id, CourseAsset.path == url[len(ASSET_SCHEME):])).scalar_one_or_none()
+        return (row.data, row.mimetype) if row else None
+
+    pdf = render_pdf(html, resolve=resolve)
+    from pypdf import PdfReader  # only here: counting the pages
+
+    return pdf, len(PdfReader(io.BytesIO(pdf)).pages), notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Stored per version, made in the background
+
+
+def current(course: Course, lang: str, paper: str) -> Handbook | None:
+    return db.session.execute(select(Handbook).where(
+        Handbook.course_id == course.id, Handbook.version == course.version, Handbook.lang == lang,
+        Handbook.paper == paper)).scalar_one_or_none()
+
+
+def request_handbook(course: Course, lang: str, paper: str) -> Handbook:
+    """The handbook of the course's current version, queued if there is none (or it failed)."""
+    if lang not in LANGS or (lang != "both" and lang not in course.languages):
+        raise HandbookError(_l("This course has no such language."))
+    if paper not in PAPERS:
+        raise HandbookError(_l("Choose A4 or A5."))
+    row = current(course, lang, paper)
+    stalled = row is not None and row.status in ("queued", "running") and (utcnow() - row.requested_at).total_seconds() > 900
+    if row is not None and row.status != "failed" and not stalled:
+        return row
+    if row is None:
+        row = Handbook(course_id=course.id, version=course.version, lang=lang, paper=paper)
+        db.session.add(row)
+    row.status, row.error, row.requested_at = "queued", None, utcnow()
+    db.session.flush()
+    return row
+
+
+def start(row: Handbook) -> None:
+    """Queue the job once the row is committed (the job reads it from another session)."""
+    jobs.enqueue("courses.handbook.build", row.id)
+
+
+def build(handbook_id: int) -> None:
+    """The job: make the PDF and store it (any app process then serves it)."""
+    row = db.session.get(Handbook, handbook_id)
+    if row is None or row.status == "done":
+        return
+    row.status = "running"
+    db.session.commit()
+    course = db.session.get(Course, row.course_id)
+    try:
+        pdf, pages, notes = render(course, row.lang, row.paper)
+    except Exception as error:  # recorded for the page; the worker goes on
+        db.session.rollback()
+        row = db.session.get(Handbook, handbook_id)
+        row.status, row.error, row.finished_at = "failed", f"{type(error).__name__}: {error}"[:500], utcnow()
+        db.session.commit()
+        raise
+    row.pdf, row.pages, row.notes, row.status, row.finished_at = pdf, pages, notes, "done", utcnow()
+    db.session.commit()

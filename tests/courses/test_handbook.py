@@ -1,0 +1,147 @@
+"""Handbooks: a course version as one PDF (cover, contents, modules and lessons in order, bookmarks,
+both languages), made once in the background and served from storage to those who may read the
+course; what it could not include is said; the operators' command."""
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import delete, func, select
+
+from courses import handbook as handbooks
+from courses.models import Activity, Handbook, LessonContent
+from courses.package import read_packages
+from courses.services import get_course
+from courses.sync import sync_courses
+from tests.conftest import csrf_token, login
+from training.extensions import db
+from training.progress import enrol
+
+LIBRARY = Path(__file__).resolve().parents[2] / "courses" / "library"
+
+
+def _library(slug: str):
+    specs, errors, _ = read_packages([LIBRARY / slug])
+    assert not errors, errors
+    sync_courses(specs)
+    db.session.commit()
+    return get_course(slug)
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _outline(pdf: bytes) -> list:
+    reader = PdfReader(io.BytesIO(pdf))
+
+    def walk(items):
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out[-1][1].extend(walk(item))
+            else:
+                out.append((item.title, []))
+        return out
+
+    return walk(reader.outline)
+
+
+def test_a_bilingual_handbook_has_its_modules_and_lessons_in_order_with_bookmarks(app):
+    course = _library("know-your-rights")
+    with app.test_request_context():
+        pdf, pages, notes = handbooks.render(course, "both", "a5")
+    text = " ".join(_text(pdf).split())
+    assert notes == [] and pages > 10 and len(pdf) < 3_000_000
+    assert "Know your rights at work and at home" in text and "了解你的权利" in text.replace(" ", "")
+    modules = [m.titles["en"] for m in course.modules]
+    positions = [text.index(title) for title in modules]
+    assert positions == sorted(positions)  # in course order (each also in the contents, before)
+    outline = _outline(pdf)
+    assert [title.split(" / ")[0] for title, _children in outline] == modules
+    lessons = db.session.execute(select(Activity).where(Activity.course_id == course.id, Activity.kind == "lesson")
+                                 .order_by(Activity.position)).scalars().all()
+    assert [t for _m, children in outline for t, _c in children] == [
+        f"{a.titles['en']} / {a.titles['zh']}" for a in lessons]
+    assert "done on the site" in text  # the surveys and checks are listed, not printed
+
+
+def test_what_cannot_be_included_is_said_and_the_rest_builds(app, make_course):
+    course = make_course(modules=1, lessons=2, languages=("en", "zh"))
+    first, second = db.session.execute(select(Activity.id).where(Activity.course_id == course.id)
+                                       .order_by(Activity.position)).scalars().all()
+    db.session.execute(delete(LessonContent).where(LessonContent.activity_id == first, LessonContent.lang == "zh"))
+    row = db.session.execute(select(LessonContent).where(LessonContent.activity_id == second,
+                                                         LessonContent.lang == "en")).scalar_one()
+    row.html += (f'<p><img src="/courses/{course.slug}/assets/gone.png" alt="A chart"></p>'
+                 '<p><a href="/courses/other">another course</a> and <a href="https://example.org/law">the law</a></p>')
+    db.session.commit()
+    from courses import structure
+
+    structure.clear()
+    with app.test_request_context():
+        pdf, _pages, notes = handbooks.render(course, "both", "a4")
+    assert any("has no Chinese version" in n for n in notes) and any("gone.png" in n for n in notes)
+    text = " ".join(_text(pdf).split())
+    assert "[A chart]" in text and "Not included" in text and "第2课的内容" in text.replace(" ", "")
+
+
+def test_a_participant_makes_it_once_and_everyone_downloads_the_same(app, make_user):
+    course = _library("know-your-rights")
+    mei, lan, stranger = make_user("mei"), make_user("lan"), make_user("stranger")
+    enrol(mei, course.id)
+    enrol(lan, course.id)
+    db.session.commit()
+    client = app.test_client()
+    login(client, "mei")
+    page = client.get("/courses/know-your-rights/handbook")
+    assert page.status_code == 200 and "English and Chinese" in page.get_data(as_text=True)
+    token = csrf_token(page.get_data(as_text=True))
+    bad = client.post("/courses/know-your-rights/handbook", data={"csrf_token": token, "lang": "fr", "paper": "a4"})
+    assert bad.status_code == 422 and db.session.execute(select(func.count(Handbook.id))).scalar_one() == 0
+    made = client.post("/courses/know-your-rights/handbook", data={"csrf_token": token, "lang": "zh", "paper": "a4"})
+    assert made.status_code == 302
+    status = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "The handbook is ready" in status
+    row = db.session.execute(select(Handbook)).scalar_one()
+    assert row.status == "done" and row.version == course.version and row.pages > 5
+    pdf = client.get(f"/courses/know-your-rights/handbook/{row.id}.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data == row.pdf
+
+    other = app.test_client()
+    login(other, "lan")
+    again = other.post("/courses/know-your-rights/handbook", data={"lang": "zh", "paper": "a4"})
+    assert again.headers["Location"].endswith(f"/handbook/{row.id}")  # the one made: not made twice
+    assert other.get(f"/courses/know-your-rights/handbook/{row.id}.pdf").data == row.pdf
+    assert db.session.execute(select(func.count(Handbook.id))).scalar_one() == 1
+
+    outsider = app.test_client()
+    login(outsider, "stranger")
+    assert outsider.get("/courses/know-your-rights/handbook").status_code == 403
+    assert outsider.get(f"/courses/know-your-rights/handbook/{row.id}.pdf").status_code == 403
+    assert app.test_client().get(f"/courses/know-your-rights/handbook/{row.id}.pdf").status_code == 302  # log in
+
+
+def test_a_new_version_gets_its_own_handbook(app, make_user):
+    course = _library("know-your-rights")
+    with app.test_request_context():
+        first = handbooks.request_handbook(course, "en", "a4")
+        db.session.commit()
+        handbooks.build(first.id)
+    course.version += 1
+    db.session.commit()
+    assert handbooks.current(course, "en", "a4") is None
+    with pytest.raises(handbooks.HandbookError):
+        handbooks.request_handbook(course, "en", "letter")
+
+
+def test_the_operators_command_writes_the_pdf(app, tmp_path):
+    _library("know-your-rights")
+    out = tmp_path / "handbook.pdf"
+    result = app.test_cli_runner().invoke(args=["courses", "handbook", "know-your-rights", "--lang", "zh",
+                                                "--paper", "a5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF") and "pages" in result.output
+    wrong = app.test_cli_runner().invoke(args=["courses", "handbook", "know-your-rights", "--lang", "fr",
+                                               "--out", str(out)])
+    assert wrong.exit_code != 0 and "choose one of them" in wrong.output
