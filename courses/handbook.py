@@ -4,8 +4,10 @@ A cover (title, organisation, version, last reviewed), a table of contents with 
 every module and lesson in order with the course's content warnings, running headers (the course
 and the module) and page numbers, PDF bookmarks for modules and lessons; A4 or A5. "Both" puts
 each lesson's translation right after it. Each activity kind says what it puts in a handbook
-(``ActivityKind.handbook``): a lesson its page; a kind with nothing to print (yet) is listed in
-its module as done on the site.
+(``ActivityKind.handbook``): a lesson its page, a quiz its questions as review exercises with
+their answers in a key at the end of the book (``handbook_answers``; course.yaml's
+`handbook: {answer_key: false}` leaves the key out); a kind with nothing to print (yet) is
+listed in its module as done on the site.
 
 Made once per course version, language and paper in the background (training/jobs.py), stored in
 the database (``Handbook``) and served from there; `flask --app wsgi courses handbook SLUG` makes
@@ -56,9 +58,11 @@ class Entry:
 
     anchor: str
     title: str
+    kind: str
     kind_label: str
     parts: list[Part] = field(default_factory=list)
     warning: str = ""
+    answers: str = ""  # its answers for the key at the end of the book (a quiz's), in the main language
 
 
 @dataclass
@@ -78,6 +82,7 @@ def chapters(course: Course, lang: str, notes: list[str]) -> list[Chapter]:
     """The course's modules and activities as the handbook shows them, in course order."""
     shown = languages_of(lang, course)
     main = shown[0]
+    answer_key = (course.handbook or {}).get("answer_key", True)
     modules = db.session.execute(select(Module).where(Module.course_id == course.id).order_by(Module.position)).scalars()
     by_module: dict[int, list[Activity]] = {}
     for activity in db.session.execute(select(Activity).where(Activity.course_id == course.id)
@@ -88,7 +93,7 @@ def chapters(course: Course, lang: str, notes: list[str]) -> list[Chapter]:
         chapter = Chapter(f"m{m}", _both(module.titles, shown))
         for activity in by_module.get(module.id, []):
             kind = activities.get(activity.kind)
-            entry = Entry(f"a{activity.id}", _both(activity.titles, shown), str(kind.label),
+            entry = Entry(f"a{activity.id}", _both(activity.titles, shown), activity.kind, str(kind.label),
                           warning=localized(activity.content_warnings, main) if activity.content_warnings else "")
             for code in shown:
                 html = kind.handbook(course, activity, code)
@@ -100,6 +105,8 @@ def chapters(course: Course, lang: str, notes: list[str]) -> list[Chapter]:
                                             title=localized(activity.titles, main), language=_language_name(code))))
                     continue
                 entry.parts.append(Part(code, localized(activity.titles, code), _printable(course, html, notes, main)))
+            if entry.parts and answer_key:
+                entry.answers = _printable(course, kind.handbook_answers(course, activity, main) or "", notes, main)
             chapter.entries.append(entry)
         out.append(chapter)
     return out
@@ -154,6 +161,7 @@ def render(course: Course, lang: str, paper: str) -> tuple[bytes, int, list[str]
         parts = chapters(course, lang, notes)
         html = render_template(
             "courses/handbook_pdf.html", course=course, chapters=parts, paper=paper, lang=main, shown=shown,
+            keyed=[entry for chapter in parts for entry in chapter.entries if entry.answers],
             title=_both(course.titles, shown), summary=localized(course.summaries, main),
             warning=localized(course.content_warnings, main) if course.content_warnings else "",
             organisation=current_app.config["AMICUS_ORGANISATION"], notes=notes, made_on=utcnow())

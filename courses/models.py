@@ -26,6 +26,8 @@ class Course(db.Model):
     last_reviewed: Mapped[date | None] = mapped_column(Date)
     content_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # course.yaml's `handbook:` ({"answer_key": false}); None: the defaults (courses/handbook.py).
+    handbook: Mapped[dict | None] = mapped_column(JSON)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     modules: Mapped[list[Module]] = relationship(

@@ -33,7 +33,8 @@ ASSET_TYPES = {
 ASSET_MAX_BYTES = 2 * 1024 * 1024
 LESSON_MAX_BYTES = 512 * 1024
 COURSE_KEYS = {"title", "summary", "track", "languages", "last_reviewed", "content_warning",
-               "sequential", "modules"}
+               "sequential", "modules", "handbook"}
+HANDBOOK_KEYS = {"answer_key"}
 MODULE_KEYS = {"slug", "title", "summary", "activities", "requires_previous"}
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 
@@ -83,6 +84,8 @@ class CourseSpec:
     sequential: bool
     last_reviewed: date | None
     modules: list[ModuleSpec]
+    # How the course prints as a handbook (courses/handbook.py): {"answer_key": bool}.
+    handbook: dict
     assets: dict[str, AssetSpec]
     content_hash: str
     # Course-level sections read by other packages (certificates: `completion`, `certificate`).
@@ -359,6 +362,16 @@ def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpe
         reader.error(rel, doc.lines.get("sequential"), "'sequential' is true or false")
         sequential = False
 
+    handbook = doc.get("handbook", {})
+    if not isinstance(handbook, _Map) and handbook != {}:
+        reader.error(rel, doc.lines.get("handbook"), "'handbook' is a mapping such as {answer_key: false}")
+        handbook = {}
+    elif isinstance(handbook, _Map):
+        _unknown_keys(reader, rel, handbook, HANDBOOK_KEYS, "'handbook'")
+        if not isinstance(handbook.get("answer_key", True), bool):
+            reader.error(rel, handbook.lines.get("answer_key"), "'answer_key' is true or false")
+        handbook = {"answer_key": handbook.get("answer_key", True) is not False}
+
     assets = _read_assets(reader)
     ctx = CourseContext(slug=slug, languages=list(languages), asset_paths=set(assets))
     modules = _read_modules(reader, ctx, doc, sequential)
@@ -372,7 +385,7 @@ def read_package(root: Path, display_root: str | None = None) -> tuple[CourseSpe
         summaries=_localized(reader, rel, doc, "summary", ctx.languages, False),
         content_warnings=_localized(reader, rel, doc, "content_warning", ctx.languages, False),
         track=track, languages=list(languages), sequential=sequential,
-        last_reviewed=last_reviewed, modules=modules, assets=assets,
+        last_reviewed=last_reviewed, modules=modules, assets=assets, handbook=dict(handbook),
         content_hash=content_hash(root), sections=sections,
     )
     return (None if reader.errors else spec), reader.errors, reader.warnings

@@ -93,6 +93,7 @@ class CourseInfo:
     last_reviewed: date | None
     content_hash: str
     version: int
+    handbook: dict | None
     synced_at: datetime
 
 

@@ -68,6 +68,7 @@ def sync_courses(specs: list[CourseSpec]) -> list[str]:
         course.languages = spec.languages
         course.sequential = spec.sequential
         course.last_reviewed = spec.last_reviewed
+        course.handbook = spec.handbook or None
         course.content_hash = spec.content_hash
         course.version = (course.version or 0) + 1
         course.synced_at = utcnow()

@@ -42,3 +42,13 @@ class Quiz(ActivityKind):
         from quizzes import services
 
         return services.waiting_for_marks(user_id, activity_ids)
+
+    def handbook(self, course, activity, lang):
+        from quizzes import handbook
+
+        return handbook.exercises(activity, lang)
+
+    def handbook_answers(self, course, activity, lang):
+        from quizzes import handbook
+
+        return handbook.answers(activity, lang)

@@ -74,6 +74,11 @@ class ActivityKind:
         the kind prints nothing: the handbook lists it as done on the site."""
         return None
 
+    def handbook_answers(self, course, activity, lang: str) -> str | None:
+        """The answers to what ``handbook`` printed, for the key at the end of the handbook (a
+        quiz's right answers); None (the default): nothing to answer."""
+        return None
+
     def derived_done(self, user_ids: list[int], activity_ids: list[int]) -> set[tuple[int, int]] | None:
         """For a kind whose completion is found in its own rows, not recorded: the (user id,
         activity id) pairs done. None (the default): completions are recorded rows."""

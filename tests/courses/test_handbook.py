@@ -13,7 +13,7 @@ from courses.models import Activity, Handbook, LessonContent
 from courses.package import read_packages
 from courses.services import get_course
 from courses.sync import sync_courses
-from tests.conftest import csrf_token, login
+from tests.conftest import QUIZ_GIFT, csrf_token, login
 from training.extensions import db
 from training.progress import enrol
 
@@ -58,12 +58,51 @@ def test_a_bilingual_handbook_has_its_modules_and_lessons_in_order_with_bookmark
     positions = [text.index(title) for title in modules]
     assert positions == sorted(positions)  # in course order (each also in the contents, before)
     outline = _outline(pdf)
-    assert [title.split(" / ")[0] for title, _children in outline] == modules
-    lessons = db.session.execute(select(Activity).where(Activity.course_id == course.id, Activity.kind == "lesson")
+    assert [title.split(" / ")[0] for title, _children in outline] == [*modules, "Answers"]
+    printed = db.session.execute(select(Activity).where(Activity.course_id == course.id,
+                                                        Activity.kind.in_(("lesson", "quiz")))
                                  .order_by(Activity.position)).scalars().all()
     assert [t for _m, children in outline for t, _c in children] == [
-        f"{a.titles['en']} / {a.titles['zh']}" for a in lessons]
-    assert "done on the site" in text  # the surveys and checks are listed, not printed
+        f"{a.titles['en']} / {a.titles['zh']}" for a in printed]
+    assert "done on the site" in text  # the surveys are listed, not printed
+    assert "answers at the end of the book" in text
+
+
+QUIZ = QUIZ_GIFT + """
+::Q4:: The order lasts at most six months. {TRUE}
+
+::Q5:: Which are protection measures? {~%50%No contact ~%50%Stay away from the home ~%-100%A fine}
+
+::Q6:: Match the deadlines. {=Urgent case -> 24 hours =Ordinary case -> 72 hours =Order in force -> 6 months}
+
+::Q7:: A police warning is called a {=gaoji shu =告诫书}.
+"""
+
+
+def test_a_quiz_prints_as_review_exercises_with_its_key_at_the_end(app, make_course):
+    course = make_course(modules=1, lessons=1, quiz=QUIZ)
+    with app.test_request_context():
+        pdf, _pages, _notes = handbooks.render(course, "en", "a4")
+    text = " ".join(_text(pdf).split())
+    start = text.index("Answers", text.index("A police warning is called a"))  # after the last exercise
+    exercises, key = text[:start], text[start:]
+    assert "Which court issued the 2022 provisions?" in exercises and "Choose every right answer." in exercises
+    assert "Match the deadlines." in exercises and "Supreme People's Court" in exercises
+    assert "A (Supreme People's Court)" in key
+    assert "72" in key and "marked by a trainer" in key and "True" in key
+    assert "A (No contact), B (Stay away from the home)" in key
+    assert "1–A, 2–C, 3–B" in key  # answers lettered in alphabetical order: A 24 hours, B 6 months, C 72 hours
+    assert "gaoji shu / 告诫书" in key
+
+
+def test_the_author_can_leave_the_key_out(app, make_course):
+    course = make_course(modules=1, lessons=1, quiz=QUIZ, extra_yaml="handbook: {answer_key: false}\n")
+    assert course.handbook == {"answer_key": False}
+    with app.test_request_context():
+        pdf, _pages, _notes = handbooks.render(course, "en", "a4")
+    text = " ".join(_text(pdf).split())
+    assert "Which court issued the 2022 provisions?" in text and "Answers" not in text
+    assert "marked by a trainer" not in text
 
 
 def test_what_cannot_be_included_is_said_and_the_rest_builds(app, make_course):
