@@ -59,8 +59,9 @@ def list_courses() -> None:
 @click.argument("slug")
 @click.option("--lang", default="en", show_default=True, help="en, zh, or both (each lesson, then its translation).")
 @click.option("--paper", default="a4", show_default=True, type=click.Choice(["a4", "a5"]))
+@click.option("--edition", default="", help="With a case exercise: applicant, respondent (that side's case file) or trainer.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
-def handbook(slug: str, lang: str, paper: str, out: Path) -> None:
+def handbook(slug: str, lang: str, paper: str, edition: str, out: Path) -> None:
     """Write a course's handbook as a PDF (the same as its Handbook page makes)."""
     from flask_babel import force_locale
 
@@ -71,8 +72,12 @@ def handbook(slug: str, lang: str, paper: str, out: Path) -> None:
         raise click.ClickException(f"no course {slug!r} (flask --app wsgi courses list shows them)")
     if lang not in handbooks.LANGS or (lang != "both" and lang not in course.languages):
         raise click.ClickException(f"{slug} is in {', '.join(course.languages)}: choose one of them, or both")
+    editions = handbooks.editions_for(course, trainer=True)
+    edition = edition or editions[0]  # a course with a case: the applicant's side unless told
+    if edition not in editions:
+        raise click.ClickException(f"{slug} has no {edition!r} edition; it has: {', '.join(e for e in editions if e)}")
     with force_locale(handbooks.languages_of(lang, course)[0]):
-        pdf, pages, notes = handbooks.render(course, lang, paper)
+        pdf, pages, notes = handbooks.render(course, lang, paper, edition)
     out.write_bytes(pdf)
     for note in notes:
         click.echo(f"not included: {note}", err=True)

@@ -35,6 +35,11 @@ from training.refusals import Refusal
 
 LANGS = ("en", "zh", "both")
 PAPERS = ("a4", "a5")
+#: Who a handbook is for. "" for a course without a case exercise; with one, a participant's edition
+#: per side (that side's case file, never the bench memo) or the trainers' (every document, the
+#: rubrics), which only trainers and admins may ask for or download.
+SIDES = ("applicant", "respondent")
+TRAINER = "trainer"
 ASSET_SCHEME = "amicus-asset:"
 _IMG = re.compile(r'<img\b[^>]*?\bsrc="([^"]*)"[^>]*>')
 _LINK = re.compile(r'<a\b([^>]*?)\bhref="([^"]*)"([^>]*)>(.*?)</a>', re.S)
@@ -78,7 +83,16 @@ def languages_of(lang: str, course: Course) -> list[str]:
     return [lang]
 
 
-def chapters(course: Course, lang: str, notes: list[str]) -> list[Chapter]:
+def editions_for(course: Course, trainer: bool) -> list[str]:
+    """The editions of this course's handbook someone may ask for."""
+    has_case = db.session.execute(select(Activity.id).where(
+        Activity.course_id == course.id, Activity.kind == "case").limit(1)).first() is not None
+    if not has_case:
+        return [""]
+    return [*SIDES, TRAINER] if trainer else list(SIDES)
+
+
+def chapters(course: Course, lang: str, notes: list[str], edition: str = "") -> list[Chapter]:
     """The course's modules and activities as the handbook shows them, in course order."""
     shown = languages_of(lang, course)
     main = shown[0]
@@ -96,7 +110,7 @@ def chapters(course: Course, lang: str, notes: list[str]) -> list[Chapter]:
             entry = Entry(f"a{activity.id}", _both(activity.titles, shown), activity.kind, str(kind.label),
                           warning=localized(activity.content_warnings, main) if activity.content_warnings else "")
             for code in shown:
-                html = kind.handbook(course, activity, code)
+                html = kind.handbook(course, activity, code, edition)
                 if html is None:
                     break  # the kind prints nothing: listed as done on the site
                 if not html:
@@ -150,7 +164,7 @@ def _printable(course: Course, html: str, notes: list[str], main: str) -> str:
     return _LINK.sub(link, _IMG.sub(image, html))
 
 
-def render(course: Course, lang: str, paper: str) -> tuple[bytes, int, list[str]]:
+def render(course: Course, lang: str, paper: str, edition: str = "") -> tuple[bytes, int, list[str]]:
     """The handbook's PDF, its page count, and the notes on what it could not include."""
     from training.pdf import render_pdf
 
@@ -158,13 +172,13 @@ def render(course: Course, lang: str, paper: str) -> tuple[bytes, int, list[str]
     shown = languages_of(lang, course)
     main = shown[0]
     with force_locale(main):
-        parts = chapters(course, lang, notes)
+        parts = chapters(course, lang, notes, edition)
         html = render_template(
             "courses/handbook_pdf.html", course=course, chapters=parts, paper=paper, lang=main, shown=shown,
             keyed=[entry for chapter in parts for entry in chapter.entries if entry.answers],
             title=_both(course.titles, shown), summary=localized(course.summaries, main),
             warning=localized(course.content_warnings, main) if course.content_warnings else "",
-            organisation=current_app.config["AMICUS_ORGANISATION"], notes=notes, made_on=utcnow())
+            organisation=current_app.config["AMICUS_ORGANISATION"], notes=notes, made_on=utcnow(), edition=edition)
 
     def resolve(url: str):
         if not url.startswith(ASSET_SCHEME):
@@ -183,24 +197,27 @@ def render(course: Course, lang: str, paper: str) -> tuple[bytes, int, list[str]
 # Stored per version, made in the background
 
 
-def current(course: Course, lang: str, paper: str) -> Handbook | None:
+def current(course: Course, lang: str, paper: str, edition: str = "") -> Handbook | None:
     return db.session.execute(select(Handbook).where(
         Handbook.course_id == course.id, Handbook.version == course.version, Handbook.lang == lang,
-        Handbook.paper == paper)).scalar_one_or_none()
+        Handbook.paper == paper, Handbook.edition == edition)).scalar_one_or_none()
 
 
-def request_handbook(course: Course, lang: str, paper: str) -> Handbook:
-    """The handbook of the course's current version, queued if there is none (or it failed)."""
+def request_handbook(course: Course, lang: str, paper: str, edition: str = "", trainer: bool = False) -> Handbook:
+    """The handbook of the course's current version, queued if there is none (or it failed).
+    ``trainer``: the one asking is a trainer or an admin (only they get the trainers' edition)."""
     if lang not in LANGS or (lang != "both" and lang not in course.languages):
         raise HandbookError(_l("This course has no such language."))
     if paper not in PAPERS:
         raise HandbookError(_l("Choose A4 or A5."))
-    row = current(course, lang, paper)
+    if edition not in editions_for(course, trainer):
+        raise HandbookError(_l("Choose one of the editions offered."))
+    row = current(course, lang, paper, edition)
     stalled = row is not None and row.status in ("queued", "running") and (utcnow() - row.requested_at).total_seconds() > 900
     if row is not None and row.status != "failed" and not stalled:
         return row
     if row is None:
-        row = Handbook(course_id=course.id, version=course.version, lang=lang, paper=paper)
+        row = Handbook(course_id=course.id, version=course.version, lang=lang, paper=paper, edition=edition)
         db.session.add(row)
     row.status, row.error, row.requested_at = "queued", None, utcnow()
     db.session.flush()
@@ -221,7 +238,7 @@ def build(handbook_id: int) -> None:
     db.session.commit()
     course = db.session.get(Course, row.course_id)
     try:
-        pdf, pages, notes = render(course, row.lang, row.paper)
+        pdf, pages, notes = render(course, row.lang, row.paper, row.edition)
     except Exception as error:  # recorded for the page; the worker goes on
         db.session.rollback()
         row = db.session.get(Handbook, handbook_id)

@@ -31,7 +31,7 @@ class Lesson(ActivityKind):
 
         return services.load_lesson(course, outline, activity, locale)
 
-    def handbook(self, course, activity, lang):
+    def handbook(self, course, activity, lang, edition=""):
         from courses.structure import lesson_html
 
         return lesson_html(course, activity.id).get(lang, "")

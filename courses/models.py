@@ -107,13 +107,16 @@ class Handbook(db.Model):
     language and paper size, in the background, and served from here to everyone allowed."""
 
     __tablename__ = "handbooks"
-    __table_args__ = (UniqueConstraint("course_id", "version", "lang", "paper"),)
+    __table_args__ = (UniqueConstraint("course_id", "version", "lang", "paper", "edition"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(8))  # "en", "zh", or "both" (each lesson, then its translation)
     paper: Mapped[str] = mapped_column(String(4))  # "a4" or "a5"
+    # Who it is for (courses.handbook.EDITIONS): "" anyone; a case's side ("applicant",
+    # "respondent": that side's case file); "trainer" (every document and the rubrics).
+    edition: Mapped[str] = mapped_column(String(16), default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

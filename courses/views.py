@@ -201,15 +201,21 @@ def _handbook_course(slug: str):
     course, enrolment = services.load_course(slug, current_user)
     if course is None:
         abort(404)
-    if enrolment is None and not (current_user.is_trainer or current_user.is_admin):
+    if enrolment is None and not _may_train():
         abort(403)
     return course
+
+
+def _may_train() -> bool:
+    return current_user.is_trainer or current_user.is_admin
 
 
 def _handbook_of(course, handbook_id: int):
     row = db.session.get(Handbook, handbook_id)
     if row is None or row.course_id != course.id:
         abort(404)
+    if row.edition == "trainer" and not _may_train():
+        abort(403)  # the bench memo and the rubrics: never a participant's, even by URL
     return row
 
 
@@ -227,7 +233,8 @@ def handbook(slug: str):
         if not form.validate_on_submit():
             abort(400)
         try:
-            row = handbooks.request_handbook(course, request.form.get("lang", ""), request.form.get("paper", ""))
+            row = handbooks.request_handbook(course, request.form.get("lang", ""), request.form.get("paper", ""),
+                                             request.form.get("edition", ""), trainer=_may_train())
         except handbooks.HandbookError as problem:
             db.session.rollback()
             error = problem.message
@@ -237,10 +244,11 @@ def handbook(slug: str):
             if queued:
                 handbooks.start(row)
             return redirect(url_for("courses.handbook_status", slug=slug, handbook_id=row.id))
-    made = {(h.lang, h.paper): h for h in db.session.execute(select(Handbook).where(
+    made = {(h.lang, h.paper, h.edition): h for h in db.session.execute(select(Handbook).where(
         Handbook.course_id == course.id, Handbook.version == course.version)).scalars()}
     langs = [code for code in ("en", "zh") if code in course.languages] + (["both"] if len(course.languages) > 1 else [])
     return render_template("courses/handbook.html", course=course, form=form, error=error, made=made, langs=langs,
+                           editions=handbooks.editions_for(course, _may_train()),
                            papers=handbooks.PAPERS, title=localized(course.titles, current_language())), \
         (422 if error else 200)
 

@@ -43,7 +43,7 @@ class Quiz(ActivityKind):
 
         return services.waiting_for_marks(user_id, activity_ids)
 
-    def handbook(self, course, activity, lang):
+    def handbook(self, course, activity, lang, edition=""):
         from quizzes import handbook
 
         return handbook.exercises(activity, lang)

@@ -68,10 +68,11 @@ class ActivityKind:
         would, through the services its pages use (``trainer`` marks what needs marking)."""
         raise NotImplementedError(f"the demo cannot complete a {self.name!r} activity")
 
-    def handbook(self, course, activity, lang: str) -> str | None:
+    def handbook(self, course, activity, lang: str, edition: str = "") -> str | None:
         """What the activity puts in the course's handbook (courses/handbook.py) in ``lang``:
         sanitised HTML, "" when it has no version in that language, or None (the default) when
-        the kind prints nothing: the handbook lists it as done on the site."""
+        the kind prints nothing: the handbook lists it as done on the site. ``edition`` is the
+        handbook's reader: "" (anyone), a case's side, or "trainer" (courses.handbook.EDITIONS)."""
         return None
 
     def handbook_answers(self, course, activity, lang: str) -> str | None:

@@ -38,3 +38,8 @@ class Case(ActivityKind):
         from courses.cases import services
 
         return services.not_running_for(user_id, activity_ids)
+
+    def handbook(self, course, activity, lang, edition=""):
+        from courses.cases import handbook
+
+        return handbook.case_file(activity, lang, edition or "applicant")

@@ -185,3 +185,46 @@ def test_the_operators_command_writes_the_pdf(app, tmp_path):
     wrong = app.test_cli_runner().invoke(args=["courses", "handbook", "know-your-rights", "--lang", "fr",
                                                "--out", str(out)])
     assert wrong.exit_code != 0 and "choose one of them" in wrong.output
+
+
+def test_a_case_prints_one_sides_file_and_only_trainers_get_the_bench_memo(app, make_user):
+    course = _library("gbv-litigation")
+    with app.test_request_context():
+        applicant, _p, _n = handbooks.render(course, "en", "a4", "applicant")
+        respondent, _p, _n = handbooks.render(course, "en", "a4", "respondent")
+        trainer, _p, _n = handbooks.render(course, "en", "a4", "trainer")
+    a, r, t = (" ".join(_text(pdf).split()) for pdf in (applicant, respondent, trainer))
+    from courses.cases.models import CaseDocument
+
+    titles = {d.slug: d.titles["en"] for d in db.session.execute(select(CaseDocument)).scalars()}
+    memo, intake, instructions = titles["bench-memo"], titles["applicant-intake"], titles["respondent-instructions"]
+    assert intake in a and instructions not in a and memo not in a
+    assert instructions in r and intake not in r and memo not in r
+    assert memo in t and intake in t and instructions in t and "Rubric for the written submissions" in t
+    assert "Do not give it to participants" in t and "For the applicant's team" in a
+
+    participant = make_user("mei")
+    make_user("coach", role="trainer")
+    enrol(participant, course.id)
+    db.session.commit()
+    with app.test_request_context():
+        with pytest.raises(handbooks.HandbookError, match="editions offered"):
+            handbooks.request_handbook(course, "en", "a4", "trainer", trainer=False)
+        with pytest.raises(handbooks.HandbookError, match="editions offered"):
+            handbooks.request_handbook(course, "en", "a4", "", trainer=True)  # a case: choose a side
+        row = handbooks.request_handbook(course, "en", "a5", "trainer", trainer=True)
+        db.session.commit()
+        handbooks.build(row.id)
+    mine = app.test_client()
+    login(mine, "mei")
+    page = mine.get("/courses/gbv-litigation/handbook").get_data(as_text=True)
+    assert "the applicant&#39;s team" in page or "the applicant's team" in page
+    assert 'value="trainer"' not in page
+    assert mine.get(f"/courses/gbv-litigation/handbook/{row.id}.pdf").status_code == 403  # never by URL
+    assert mine.get(f"/courses/gbv-litigation/handbook/{row.id}").status_code == 403
+    assert mine.post("/courses/gbv-litigation/handbook", data={"lang": "en", "paper": "a4",
+                                                               "edition": "trainer"}).status_code == 422
+    theirs = app.test_client()
+    login(theirs, "coach")
+    assert 'value="trainer"' in theirs.get("/courses/gbv-litigation/handbook").get_data(as_text=True)
+    assert theirs.get(f"/courses/gbv-litigation/handbook/{row.id}.pdf").data == row.pdf

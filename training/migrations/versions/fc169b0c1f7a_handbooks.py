@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('lang', sa.String(length=8), nullable=False),
     sa.Column('paper', sa.String(length=4), nullable=False),
+    sa.Column('edition', sa.String(length=16), server_default='', nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('requested_at', sa.DateTime(), nullable=False),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
@@ -32,7 +33,7 @@ def upgrade():
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_handbooks_course_id_courses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_handbooks')),
-    sa.UniqueConstraint('course_id', 'version', 'lang', 'paper', name=op.f('uq_handbooks_course_id_version_lang_paper'))
+    sa.UniqueConstraint('course_id', 'version', 'lang', 'paper', 'edition', name=op.f('uq_handbooks_course_id_version_lang_paper_edition'))
     )
     with op.batch_alter_table('handbooks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_handbooks_course_id'), ['course_id'], unique=False)
