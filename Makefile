@@ -81,7 +81,7 @@ bench: install
 	@$(PY) bench/bench_certificates.py
 	@$(PY) bench/bench_cards.py 300 a4
 	@$(PY) bench/bench_offline_sync.py 200
-	@$(PY) bench/bench_handbook.py gbv-litigation both a4
+	@$(PY) bench/bench_handbook.py gbv-litigation both a4 trainer
 
 # 300 people checking in to one session within a minute: gunicorn, PostgreSQL and Redis (local).
 bench-check-in: install

@@ -128,7 +128,8 @@ def lesson(slug: str, activity: str):
         # Warn before showing distressing material; the reader may go on or skip it for now.
         # Opening the warning is not opening the lesson: "Resume" stays put.
         return render_template("courses/warning.html", page=page)
-    services.remember_place(page)
+    if request.headers.get("X-Amicus-Offline") != "keep":  # kept for offline reading is not read
+        services.remember_place(page)
     html = render_template("courses/lesson.html", page=page, form=ConfirmButtons())
     db.session.commit()  # after rendering, which may still read (a commit expires what was loaded)
     return html
@@ -276,3 +277,25 @@ def handbook_pdf(slug: str, handbook_id: int):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- Offline reading (static/js/reader.js, static/js/offline-sw.js) --------------------------------
+
+@bp.get("/courses/<slug>/offline.json")
+@login_required
+def offline_manifest(slug: str):
+    """What keeping the course on her device downloads: the course page, its lessons (with the
+    page past a lesson's content warning), their images, the site's styles and scripts; about
+    how many bytes; and a CSRF token for sending what she marked complete while offline."""
+    from flask_wtf.csrf import generate_csrf
+
+    from courses import offline
+
+    course, enrolment = services.load_course(slug, current_user)
+    if course is None:
+        abort(404)
+    if enrolment is None:
+        abort(403)
+    kept = offline.manifest(course, current_language())
+    return {"slug": course.slug, "title": localized(course.titles, current_language()), "urls": kept.urls,
+            "bytes": kept.bytes, "csrf_token": generate_csrf()}

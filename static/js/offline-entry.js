@@ -1,7 +1,7 @@
 // Paper forms typed in on a tablet without a connection (cards/entry.html).
 //
 // Opt-in per device and per page: "Keep this page on this device" registers the entry page's
-// service worker (/cohorts/entry-sw.js), which keeps a copy of the page and its styles and
+// service worker (/cohorts/offline-sw.js), which keeps a copy of the page and its styles and
 // scripts. From then on, a form is not sent by the browser: it is stored in this device's
 // IndexedDB with an id made here, and the queue is sent to the server as soon as it can be (at
 // once when online, when the connection returns, every 30 seconds). The server answers each form

@@ -9,10 +9,17 @@
   // kept pages, the service worker. Deleted before leaving; leaving never waits more than 300 ms.
   function forget() {
     var work = [];
-    try { localStorage.removeItem("amicus-offline-pages"); } catch (e) { /* storage blocked */ }
+    try {
+      localStorage.removeItem("amicus-offline-pages");  // static/js/offline-entry.js
+      localStorage.removeItem("amicus-offline-courses");  // static/js/reader.js
+    } catch (e) { /* storage blocked */ }
     if (window.indexedDB) {
       work.push(new Promise(function (done) {
         var request = indexedDB.deleteDatabase("amicus-offline");
+        request.onsuccess = request.onerror = request.onblocked = done;
+      }));
+      work.push(new Promise(function (done) {
+        var request = indexedDB.deleteDatabase("amicus-reader");
         request.onsuccess = request.onerror = request.onblocked = done;
       }));
     }

@@ -47,3 +47,65 @@ def test_a_participant_downloads_the_handbook_in_chinese(page_factory, live_serv
     assert "了解你的权利" in text and "目录" in text
     assert [item.title for item in reader_pdf.outline if not isinstance(item, list)] == [
         *(m.titles["zh"] for m in course.modules), "答案"]  # the modules, then the practice checks' answers
+
+
+def test_a_course_kept_offline_is_read_and_marked_then_synced(page_factory, live_server, tmp_path):
+    """She keeps a course on her phone, goes offline (Playwright's offline mode), reads two lessons
+    and marks one complete; back online her progress reaches the server; Leave quickly removes
+    everything the phone kept."""
+    from sqlalchemy import select
+
+    from courses.models import Activity
+    from tests.conftest import write_course
+    from training.progress import ActivityCompletion
+
+    folder = write_course(tmp_path, slug="train-course", modules=1, lessons=3, sequential=False)
+    sync_courses(read_packages([folder])[0])
+    course = get_course("train-course")
+    reader = accounts.create_user("train-reader", PASSWORD)
+    db.session.flush()
+    enrol(reader, course.id)
+    db.session.commit()
+
+    phone = page_factory(viewport=(390, 844))
+    phone.goto("/login")
+    phone.get_by_label("Handle").fill("train-reader")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").click()
+    phone.goto("/courses/train-course")
+    expect(phone.get_by_text("KB: the lessons and their images.")).to_be_visible()
+    phone.get_by_role("button", name="Keep this course on this device").click()
+    expect(phone.locator("#reader-status")).to_have_attribute("data-ready", "true")
+    expect(phone.get_by_role("button", name="Remove it from this device")).to_be_visible()
+
+    phone.context.set_offline(True)
+    phone.goto("/courses/train-course/lessons/001-lesson")
+    expect(phone.get_by_role("heading", name="Lesson 1")).to_be_visible()
+    phone.get_by_role("link", name="Lesson 2 →").click()
+    expect(phone.get_by_role("heading", name="Lesson 2")).to_be_visible()
+    phone.get_by_role("button", name="Mark as complete").click()
+    expect(phone.get_by_text("Marked as complete on this device: it is sent when you are online.")).to_be_visible()
+    second = db.session.execute(select(Activity.id).where(Activity.course_id == course.id,
+                                                          Activity.slug == "002-lesson")).scalar_one()
+    assert db.session.execute(select(ActivityCompletion).where(ActivityCompletion.activity_id == second)).first() is None
+
+    phone.context.set_offline(False)  # the page hears "online" and sends what waits
+    for _ in range(50):
+        db.session.expire_all()
+        if db.session.execute(select(ActivityCompletion).where(ActivityCompletion.activity_id == second)).first():
+            break
+        phone.wait_for_timeout(100)
+    assert db.session.execute(select(ActivityCompletion).where(ActivityCompletion.activity_id == second)).first()
+    phone.goto("/courses/train-course")
+    expect(phone.get_by_text("1 of 3 done")).to_be_visible()
+
+    phone.evaluate("document.getElementById('quick-exit').href = 'about:blank'")  # no outside site in tests
+    phone.get_by_role("link", name="Leave quickly").click()
+    phone.wait_for_url("about:blank")
+    phone.goto("/r")
+    left = phone.evaluate("""async () => ({
+      databases: (await indexedDB.databases()).map(d => d.name),
+      caches: await caches.keys(),
+      workers: (await navigator.serviceWorker.getRegistrations()).length,
+      kept: localStorage.getItem('amicus-offline-courses')})""")
+    assert left == {"databases": [], "caches": [], "workers": 0, "kept": None}

@@ -466,16 +466,6 @@ def tablet_answer(cohort_id: int, activity: str):
     return redirect(url_for("cards.tablet", cohort_id=cohort.id, activity=activity))
 
 
-@bp.get("/cohorts/entry-sw.js")
-def entry_worker():
-    """The service worker of the entry page (static/js/entry-sw.js), served from /cohorts/ so
-    that its scope covers the entry pages; it keeps only the pages a trainer chose to keep."""
-    response = current_app.send_static_file("js/entry-sw.js")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = "/cohorts/"
-    return response
-
-
 # ---------------------------------------------------------------------------------------------
 # The card holder's pages (no log-in)
 

@@ -79,9 +79,11 @@ def test_the_sync_endpoint_answers_each_form_and_checks_who_and_csrf(app, cohort
 
 
 def test_the_worker_is_served_under_cohorts_and_logging_out_clears_the_device(client, cohort):
-    worker = client.get("/cohorts/entry-sw.js")
+    worker = client.get("/cohorts/offline-sw.js")
     assert worker.status_code == 200 and "javascript" in worker.mimetype
-    assert worker.headers["Service-Worker-Allowed"] == "/cohorts/" and "amicus-entry" in worker.get_data(as_text=True)
+    assert worker.headers["Service-Worker-Allowed"] == "/cohorts/" and "amicus-offline" in worker.get_data(as_text=True)
+    assert client.get("/courses/offline-sw.js").headers["Service-Worker-Allowed"] == "/courses/"
+    assert client.get("/admin/offline-sw.js").status_code == 404
     login(client, "coach")
     out = client.post("/logout")
     assert out.headers["Clear-Site-Data"] == '"cache", "storage"'
