@@ -1,9 +1,10 @@
 """A course kept on a participant's device for reading without a connection (issue #20).
 
 ``manifest`` lists what static/js/reader.js asks the service worker (static/js/offline-sw.js) to
-keep: the course page, each lesson (and, for a lesson with a content warning, the warning and the
-page past it), the images the lessons show, and the site's own styles and scripts; with the size
-it comes to, shown before she chooses. Only lessons: quizzes, surveys and case exercises need the
+keep: the course page, each lesson open to her now (and, for a lesson with a content warning, the
+warning and the page past it), the images the lessons show, and the site's own styles and scripts;
+with the size it comes to, shown before she chooses. A lesson still locked (a sequential course)
+is kept when it opens: the course page, opened online, asks again and keeps what is new. Only lessons: quizzes, surveys and case exercises need the
 site. What she marks complete offline is sent when she is back online, to the same address as
 online (marking complete twice changes nothing).
 """
@@ -29,11 +30,17 @@ _IMG = re.compile(r'<img\b[^>]*?\bsrc="(/courses/[^"]+/assets/[^"]+)"')
 class Kept:
     urls: list[str]
     bytes: int
+    locked: int = 0  # lessons not open to her yet: kept when they open
 
 
-def manifest(course: Course, lang: str) -> Kept:
-    lessons = list(db.session.execute(select(Activity).where(
-        Activity.course_id == course.id, Activity.kind == "lesson").order_by(Activity.position)).scalars())
+def manifest(course: Course, user, lang: str) -> Kept:
+    from courses import services
+
+    outline = services.course_outline(course, user, lang)
+    open_ids = [a.id for a in outline.activities if a.kind == "lesson" and not a.locked]
+    locked = sum(1 for a in outline.activities if a.kind == "lesson" and a.locked)
+    lessons = list(db.session.execute(select(Activity).where(Activity.id.in_(open_ids))
+                                      .order_by(Activity.position)).scalars())
     contents: dict[int, LessonContent] = {}  # hers in her language, else the lesson's other one
     for row in db.session.execute(select(LessonContent).where(
             LessonContent.activity_id.in_([a.id for a in lessons]))).scalars():
@@ -59,4 +66,4 @@ def manifest(course: Course, lang: str) -> Kept:
             CourseAsset.course_id == course.id, CourseAsset.path.in_(paths))).scalar_one()
     urls += sorted(images)
     urls += [url_for("static", filename=name) for name in STATIC]
-    return Kept(urls=urls, bytes=size)
+    return Kept(urls=urls, bytes=size, locked=locked)

@@ -296,6 +296,6 @@ def offline_manifest(slug: str):
         abort(404)
     if enrolment is None:
         abort(403)
-    kept = offline.manifest(course, current_language())
+    kept = offline.manifest(course, current_user, current_language())
     return {"slug": course.slug, "title": localized(course.titles, current_language()), "urls": kept.urls,
-            "bytes": kept.bytes, "csrf_token": generate_csrf()}
+            "bytes": kept.bytes, "locked": kept.locked, "csrf_token": generate_csrf()}

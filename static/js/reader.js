@@ -101,13 +101,31 @@
       if (isKept) { status.textContent = panel.dataset.keptText; }
     };
     show();
+    if (kept()[slug] && navigator.onLine) {
+      // Kept already: keep what has opened since (a sequential course's next module).
+      fetch(panel.dataset.manifest, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          var all = kept();
+          var before = (all[slug] || {}).urls || [];
+          var added = data.urls.filter(function (url) { return before.indexOf(url) === -1; });
+          if (!added.length) { return; }
+          return navigator.serviceWorker.getRegistration("/courses/").then(function (registration) {
+            if (!registration || !registration.active) { return; }
+            registration.active.postMessage({type: "keep", urls: added});
+            all[slug] = {title: data.title, urls: before.concat(added)};
+            save(all);
+          });
+        }).catch(function () { /* offline: nothing new to keep */ });
+    }
     if (!kept()[slug] && navigator.onLine) {
       fetch(panel.dataset.manifest, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { return r.json(); })
         .then(function (data) {
           manifest = data;
           var kb = Math.max(1, Math.round(data.bytes / 1024));
-          status.textContent = panel.dataset.sizeText.replace("%(kb)s", String(kb));
+          status.textContent = panel.dataset.sizeText.replace("%(kb)s", String(kb)) +
+            (data.locked ? " " + panel.dataset.lockedText : "");
         }).catch(function () { /* shown without the size */ });
     }
     keep.addEventListener("click", function () {

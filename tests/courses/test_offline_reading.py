@@ -27,10 +27,25 @@ def test_the_manifest_lists_the_lessons_their_images_and_the_size(app, make_user
     db.session.commit()
     client = app.test_client()
     login(client, "mei")
-    data = client.get("/courses/gbv-litigation/offline.json").get_json()
     lessons = db.session.execute(select(Activity).where(Activity.course_id == course.id, Activity.kind == "lesson")
                                  .order_by(Activity.position)).scalars().all()
+    # A sequential course: only what is open to her now; the rest is kept when it opens.
+    first = client.get("/courses/gbv-litigation/offline.json").get_json()
+    opened = [a for a in lessons if f"/courses/gbv-litigation/lessons/{a.slug}" in first["urls"]]
+    assert opened and len(opened) + first["locked"] == len(lessons) and first["locked"] > 0
+    assert opened == lessons[:len(opened)]
+    from sqlalchemy import update
+
+    from courses.models import Module
+
+    db.session.execute(update(Module).where(Module.course_id == course.id).values(requires_previous=False))
+    db.session.commit()
+    from courses import structure
+
+    structure.clear()
+    data = client.get("/courses/gbv-litigation/offline.json").get_json()
     urls = data["urls"]
+    assert data["locked"] == 0
     assert urls[0] == "/courses/gbv-litigation"
     assert all(f"/courses/gbv-litigation/lessons/{a.slug}" in urls for a in lessons)
     warned = [a for a in lessons if a.content_warnings]
