@@ -73,16 +73,13 @@ def set_language():
     return response
 
 
-#: The scopes a page may be kept in for use without a connection (static/js/offline-sw.js): the
-#: paper-form entry and tablet pages under /cohorts/, a course kept for reading under /courses/.
-OFFLINE_SCOPES = ("cohorts", "courses")
-
-
-@bp.get("/cohorts/offline-sw.js", defaults={"scope": "cohorts"})
-@bp.get("/courses/offline-sw.js", defaults={"scope": "courses"})
-def offline_worker(scope: str):
-    """The service worker that keeps the pages someone chose to keep on her device, served from
-    the folder whose pages it may keep (a worker's scope is at most its own folder)."""
+@bp.get("/cohorts/offline-sw.js", endpoint="cohort_worker")
+@bp.get("/courses/offline-sw.js", endpoint="course_worker")
+def offline_worker():
+    """The service worker that keeps the pages someone chose to keep on her device (the paper-form
+    entry and tablet pages under /cohorts/, a course kept for reading under /courses/), served
+    from the folder whose pages it may keep (a worker's scope is at most its own folder)."""
+    scope = request.path.split("/")[1]
     response = current_app.send_static_file("js/offline-sw.js")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = f"/{scope}/"
