@@ -31,7 +31,13 @@ class CaseExercise(db.Model):
 
     @property
     def settings(self) -> CaseSettings:
-        return CaseSettings.from_json(self.settings_json)
+        """The settings as typed values, made once per loaded row (a case page reads them many
+        times), and again when ``settings_json`` is replaced (a sync)."""
+        made = self.__dict__.get("_settings_made")
+        if made is None or made[0] is not self.settings_json:
+            made = (self.settings_json, CaseSettings.from_json(self.settings_json))
+            self.__dict__["_settings_made"] = made
+        return made[1]
 
 
 class CaseDocument(db.Model):

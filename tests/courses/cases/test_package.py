@@ -112,3 +112,16 @@ def test_the_settings_are_stored_as_json_and_read_back_the_same(tmp_path):
     # A row stored before a setting existed reads with its default.
     older = {key: value for key, value in stored.items() if key != "peer_review"}
     assert CaseSettings.from_json(older).peer_review is False
+
+
+def test_a_rows_settings_are_made_once_and_again_when_replaced(tmp_path):
+    from courses.cases.models import CaseExercise
+
+    specs, errors = read(tmp_path)
+    assert errors == []
+    stored = specs[0].modules[0].activities[-1].settings.to_json()
+    row = CaseExercise(activity_id=1, settings_json=stored)
+    first = row.settings
+    assert row.settings is first  # a page reading them ten times builds them once
+    row.settings_json = {**stored, "team_size": 3}  # a sync replaces the column
+    assert row.settings is not first and row.settings.team_size == 3
