@@ -97,6 +97,7 @@ def chapters(course: Course, lang: str, notes: list[str], edition: str = "") -> 
     shown = languages_of(lang, course)
     main = shown[0]
     answer_key = (course.handbook or {}).get("answer_key", True)
+    assets = set(db.session.execute(select(CourseAsset.path).where(CourseAsset.course_id == course.id)).scalars())
     modules = db.session.execute(select(Module).where(Module.course_id == course.id).order_by(Module.position)).scalars()
     by_module: dict[int, list[Activity]] = {}
     for activity in db.session.execute(select(Activity).where(Activity.course_id == course.id)
@@ -118,9 +119,11 @@ def chapters(course: Course, lang: str, notes: list[str], edition: str = "") -> 
                         notes.append(str(_l("“%(title)s” has no %(language)s version: it is left out in that language.",
                                             title=localized(activity.titles, main), language=_language_name(code))))
                     continue
-                entry.parts.append(Part(code, localized(activity.titles, code), _printable(course, html, notes, main)))
+                entry.parts.append(Part(code, localized(activity.titles, code),
+                                        _printable(course, html, notes, main, assets)))
             if entry.parts and answer_key:
-                entry.answers = _printable(course, kind.handbook_answers(course, activity, main) or "", notes, main)
+                entry.answers = _printable(course, kind.handbook_answers(course, activity, main) or "", notes, main,
+                                           assets)
             chapter.entries.append(entry)
         out.append(chapter)
     return out
@@ -139,11 +142,10 @@ def _language_name(code: str) -> str:
     return {"en": str(_l("English")), "zh": str(_l("Chinese"))}.get(code, code)
 
 
-def _printable(course: Course, html: str, notes: list[str], main: str) -> str:
-    """A lesson's sanitised HTML for the PDF: its images read from the course's assets (one the
-    course no longer has becomes a note), links inside the site turned to text."""
+def _printable(course: Course, html: str, notes: list[str], main: str, have: set[str]) -> str:
+    """A lesson's sanitised HTML for the PDF: its images read from the course's assets (``have``,
+    their paths; one the course no longer has becomes a note), links inside the site turned to text."""
     prefix = f"/courses/{course.slug}/assets/"
-    have = set(db.session.execute(select(CourseAsset.path).where(CourseAsset.course_id == course.id)).scalars())
 
     def image(match: re.Match) -> str:
         src = match.group(1)

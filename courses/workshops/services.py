@@ -56,20 +56,6 @@ def attendance_record(user_id: int, cohort_id: int) -> AttendanceRecord:
     return AttendanceRecord(attended=attended, counted=sessions - excused)
 
 
-def attendance_records(cohort_id: int) -> dict[int, AttendanceRecord]:
-    """Every account's attendance in the cohort, for the trainers' pages and the report."""
-    sessions = db.session.execute(select(func.count(CohortSession.id)).where(
-        CohortSession.cohort_id == cohort_id)).scalar_one()
-    rows = db.session.execute(
-        select(Attendance.user_id,
-               func.count(Attendance.id).filter(Attendance.status.in_(ATTENDED)),
-               func.count(Attendance.id).filter(Attendance.status == "excused"))
-        .join(CohortSession, CohortSession.id == Attendance.session_id)
-        .where(CohortSession.cohort_id == cohort_id, Attendance.user_id.is_not(None))
-        .group_by(Attendance.user_id)).all()
-    return {user_id: AttendanceRecord(attended, sessions - excused) for user_id, attended, excused in rows}
-
-
 @dataclass
 class SessionSpec:
     title: str

@@ -263,14 +263,14 @@ def import_submissions(trainer, cohort: Cohort, activity_slug: str, data: bytes,
     require_manager(trainer, cohort)
     rows = read_rows(data, filename)
     report = ImportReport()
-    survey = None
     for number, row in enumerate(rows, start=2):  # row 1 is the header in a CSV; JSON rows count alike
         submission = _submission_id(row)
         if submission is None:
             report.refused.append((number, str(_l("No submission id (_uuid or instanceID): export with the metadata."))))
             continue
+        typed = _column(row, CARD_FIELD)
         try:
-            card = find(_column(row, CARD_FIELD) if isinstance(_column(row, CARD_FIELD), str) else None)
+            card = find(typed if isinstance(typed, str) else None)
         except CardError as refusal:
             report.refused.append((number, str(refusal.message)))
             continue
