@@ -1,11 +1,11 @@
-"""Benchmark the handbook: the litigation course in both languages as one PDF (issue #20: under 10 s
-on 2 CPUs and under 3 MB).
+"""Benchmark the handbook: the litigation course in both languages as one PDF or EPUB (issue #20:
+under 10 s on 2 CPUs and under 3 MB).
 
-    .venv/bin/python bench/bench_handbook.py [slug: gbv-litigation] [lang: both] [paper: a4] [edition: applicant]
+    .venv/bin/python bench/bench_handbook.py [slug: gbv-litigation] [lang: both] [paper: a4|a5|epub] [edition: applicant]
 
 Syncs the shipped library into an SQLite file in a temporary folder and times
-``courses.handbook.render`` (every lesson read, its images resolved, the page rendered by
-WeasyPrint, the pages counted), as the background job runs it. Median of 3 runs after 1 warm-up
+``courses.handbook.make`` (every lesson read, its images resolved, the page rendered by
+WeasyPrint and the pages counted, or the EPUB written), as the background job runs it. Median of 3 runs after 1 warm-up
 run (the first loads Pango and the fonts); prints the pages, the size and what was not included.
 """
 from __future__ import annotations
@@ -50,12 +50,13 @@ def main() -> None:
         times = []
         for run in range(WARM + RUNS):
             started = time.perf_counter()
-            pdf, pages, notes = handbook.render(course, lang, paper, edition)
+            data, pages, notes = handbook.make(course, lang, paper, edition)
             elapsed = time.perf_counter() - started
             if run >= WARM:
                 times.append(elapsed)
     print(f"{slug} handbook ({lang}, {paper}, {edition or 'one edition'}): median {statistics.median(times):.2f} s "
-          f"(min {min(times):.2f}, max {max(times):.2f}) over {RUNS} runs; {len(pdf) / 1e6:.2f} MB, {pages} pages; "
+          f"(min {min(times):.2f}, max {max(times):.2f}) over {RUNS} runs; {len(data) / 1e6:.2f} MB, "
+          f"{f'{pages} pages' if pages else 'reflowable'}; "
           f"not included: {notes or 'nothing'}")
 
 

@@ -58,11 +58,12 @@ def list_courses() -> None:
 @courses_cli.command("handbook")
 @click.argument("slug")
 @click.option("--lang", default="en", show_default=True, help="en, zh, or both (each lesson, then its translation).")
-@click.option("--paper", default="a4", show_default=True, type=click.Choice(["a4", "a5"]))
+@click.option("--paper", default="a4", show_default=True, type=click.Choice(["a4", "a5", "epub"]),
+              help="A PDF on A4 or A5 paper, or an EPUB to read on a phone.")
 @click.option("--edition", default="", help="With a case exercise: applicant, respondent (that side's case file) or trainer.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF to write.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The PDF (or EPUB) to write.")
 def handbook(slug: str, lang: str, paper: str, edition: str, out: Path) -> None:
-    """Write a course's handbook as a PDF (the same as its Handbook page makes)."""
+    """Write a course's handbook as a PDF or an EPUB (the same as its Handbook page makes)."""
     from flask_babel import force_locale
 
     from courses import handbook as handbooks
@@ -77,11 +78,11 @@ def handbook(slug: str, lang: str, paper: str, edition: str, out: Path) -> None:
     if edition not in editions:
         raise click.ClickException(f"{slug} has no {edition!r} edition; it has: {', '.join(e for e in editions if e)}")
     with force_locale(handbooks.languages_of(lang, course)[0]):
-        pdf, pages, notes = handbooks.render(course, lang, paper, edition)
-    out.write_bytes(pdf)
+        data, pages, notes = handbooks.make(course, lang, paper, edition)
+    out.write_bytes(data)
     for note in notes:
         click.echo(f"not included: {note}", err=True)
-    click.echo(f"{out}: {pages} pages, {len(pdf) / 1e6:.2f} MB")
+    click.echo(f"{out}: {f'{pages} pages, ' if pages else ''}{len(data) / 1e6:.2f} MB")
 
 
 @demo_cli.command("load")

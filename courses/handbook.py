@@ -1,4 +1,5 @@
-"""Handbooks: a course version as one printable PDF (issue #20), in English, Chinese or both.
+"""Handbooks: a course version as one printable PDF (issue #20), in English, Chinese or both; the
+same chapters make its EPUB (courses/epub.py).
 
 A cover (title, organisation, version, last reviewed), a table of contents with page numbers,
 every module and lesson in order with the course's content warnings, running headers (the course
@@ -9,7 +10,7 @@ their answers in a key at the end of the book (``handbook_answers``; course.yaml
 `handbook: {answer_key: false}` leaves the key out); a kind with nothing to print (yet) is
 listed in its module as done on the site.
 
-Made once per course version, language and paper in the background (training/jobs.py), stored in
+Made once per course version, language and format (A4, A5, EPUB) in the background (training/jobs.py), stored in
 the database (``Handbook``) and served from there; `flask --app wsgi courses handbook SLUG` makes
 one for an operator. What a handbook could not include (a lesson without the translation, an
 image the course no longer has) is said in a note at its end and on its page; nothing in it
@@ -18,9 +19,10 @@ points outside the site but the sources' own links.
 from __future__ import annotations
 
 import io
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from html.parser import HTMLParser
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -34,15 +36,15 @@ from training.extensions import db
 from training.refusals import Refusal
 
 LANGS = ("en", "zh", "both")
-PAPERS = ("a4", "a5")
+PAPERS = ("a4", "a5", "epub")  # the formats: a PDF on A4 or A5 paper, or an EPUB (courses/epub.py)
+MIMETYPES = {"a4": "application/pdf", "a5": "application/pdf", "epub": "application/epub+zip"}
 #: Who a handbook is for. "" for a course without a case exercise; with one, a participant's edition
 #: per side (that side's case file, never the bench memo) or the trainers' (every document, the
 #: rubrics), which only trainers and admins may ask for or download.
 SIDES = ("applicant", "respondent")
 TRAINER = "trainer"
 ASSET_SCHEME = "amicus-asset:"
-_IMG = re.compile(r'<img\b[^>]*?\bsrc="([^"]*)"[^>]*>')
-_LINK = re.compile(r'<a\b([^>]*?)\bhref="([^"]*)"([^>]*)>(.*?)</a>', re.S)
+VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 
 
 class HandbookError(Refusal):
@@ -92,8 +94,11 @@ def editions_for(course: Course, trainer: bool) -> list[str]:
     return [*SIDES, TRAINER] if trainer else list(SIDES)
 
 
-def chapters(course: Course, lang: str, notes: list[str], edition: str = "") -> list[Chapter]:
-    """The course's modules and activities as the handbook shows them, in course order."""
+def chapters(course: Course, lang: str, notes: list[str], edition: str = "",
+             image: Callable[[str], str | None] | None = None) -> list[Chapter]:
+    """The course's modules and activities as the handbook shows them, in course order.
+    ``image``: an asset's path -> the address the book uses for it (None: the book cannot hold
+    it); by default ``amicus-asset:PATH``, which the PDF renderer reads from the database."""
     shown = languages_of(lang, course)
     main = shown[0]
     answer_key = (course.handbook or {}).get("answer_key", True)
@@ -105,10 +110,10 @@ def chapters(course: Course, lang: str, notes: list[str], edition: str = "") -> 
         by_module.setdefault(activity.module_id, []).append(activity)
     out = []
     for m, module in enumerate(modules, start=1):
-        chapter = Chapter(f"m{m}", _both(module.titles, shown))
+        chapter = Chapter(f"m{m}", both_titles(module.titles, shown))
         for activity in by_module.get(module.id, []):
             kind = activities.get(activity.kind)
-            entry = Entry(f"a{activity.id}", _both(activity.titles, shown), activity.kind, str(kind.label),
+            entry = Entry(f"a{activity.id}", both_titles(activity.titles, shown), activity.kind, str(kind.label),
                           warning=localized(activity.content_warnings, main) if activity.content_warnings else "")
             for code in shown:
                 html = kind.handbook(course, activity, code, edition)
@@ -119,17 +124,17 @@ def chapters(course: Course, lang: str, notes: list[str], edition: str = "") -> 
                         notes.append(str(_l("“%(title)s” has no %(language)s version: it is left out in that language.",
                                             title=localized(activity.titles, main), language=_language_name(code))))
                     continue
-                entry.parts.append(Part(code, localized(activity.titles, code),
-                                        _printable(course, html, notes, main, assets)))
+                entry.parts.append(Part(code, localized(activity.titles, code), _printable(
+                    course, html, notes, main, assets, f"{entry.anchor}-{code}-", image)))
             if entry.parts and answer_key:
                 entry.answers = _printable(course, kind.handbook_answers(course, activity, main) or "", notes, main,
-                                           assets)
+                                           assets, f"{entry.anchor}-key-", image)
             chapter.entries.append(entry)
         out.append(chapter)
     return out
 
 
-def _both(texts: dict, shown: list[str]) -> str:
+def both_titles(texts: dict, shown: list[str]) -> str:
     seen = []
     for code in shown:
         text = localized(texts, code)
@@ -142,28 +147,75 @@ def _language_name(code: str) -> str:
     return {"en": str(_l("English")), "zh": str(_l("Chinese"))}.get(code, code)
 
 
-def _printable(course: Course, html: str, notes: list[str], main: str, have: set[str]) -> str:
-    """A lesson's sanitised HTML for the PDF: its images read from the course's assets (``have``,
-    their paths; one the course no longer has becomes a note), links inside the site turned to text."""
-    prefix = f"/courses/{course.slug}/assets/"
+def _printable(course: Course, html: str, notes: list[str], main: str, have: set[str], prefix: str,
+               image: Callable[[str], str | None] | None = None) -> str:
+    """A lesson's sanitised HTML for a book, written out again as XHTML (which the PDF's HTML
+    parser reads as well): void elements closed, every attribute quoted; its ids (and the links
+    to them) prefixed with ``prefix``, so that two lessons' footnotes never share one; its images
+    from the course's assets (``have``, their paths; one the course no longer has, or ``image``
+    cannot place, becomes its alt text and a note); links inside the site turned to text."""
+    writer = _Writer(f"/courses/{course.slug}/assets/", have, prefix, image or (lambda path: ASSET_SCHEME + path))
+    writer.feed(html)
+    writer.close()
+    for src in writer.missing:
+        with force_locale(main):
+            notes.append(str(_l("An image could not be included: %(src)s", src=src[:200])))
+    return "".join(writer.out)
 
-    def image(match: re.Match) -> str:
-        src = match.group(1)
-        path = "assets/" + src[len(prefix):] if src.startswith(prefix) else None
-        if path is None or path not in have:
-            with force_locale(main):
-                notes.append(str(_l("An image could not be included: %(src)s", src=src[:200])))
-            alt = re.search(r'\balt="([^"]*)"', match.group(0))
-            return f'<span class="missing-image">[{alt.group(1) if alt else ""}]</span>'
-        return match.group(0).replace(f'src="{src}"', f'src="{ASSET_SCHEME}{escape(path, quote=True)}"')
 
-    def link(match: re.Match) -> str:
-        href = match.group(2)
-        if href.startswith(("https://", "http://")):
-            return match.group(0)  # a source's own link
-        return f"<span>{match.group(4)}</span>"
+class _Writer(HTMLParser):
+    def __init__(self, assets: str, have: set[str], prefix: str, image: Callable[[str], str | None]):
+        super().__init__(convert_charrefs=True)
+        self.assets, self.have, self.prefix, self.image = assets, have, prefix, image
+        self.out: list[str] = []
+        self.missing: list[str] = []
+        self.links: list[bool] = []  # for each <a> open: written as a <span> (a link inside the site)
 
-    return _LINK.sub(link, _IMG.sub(image, html))
+    def handle_starttag(self, tag, attrs):
+        kept: dict[str, str] = {}
+        for name, value in attrs:
+            if name.replace("-", "").isalnum():
+                kept.setdefault(name, name if value is None else value)  # the first of a repeated one, as browsers do
+        attrs = kept
+        if tag == "img":
+            src = attrs.get("src", "")
+            path = "assets/" + src[len(self.assets):] if src.startswith(self.assets) else None
+            placed = self.image(path) if path in self.have else None
+            if placed is None:
+                self.missing.append(src)
+                self.out.append(f'<span class="missing-image">[{escape(attrs.get("alt", ""), quote=False)}]</span>')
+                return
+            attrs["src"] = placed
+            attrs.setdefault("alt", "")
+        if tag == "a":
+            href = attrs.get("href", "")
+            inside = not href.startswith(("https://", "http://", "#"))  # a source's own link stays; so do notes
+            self.links.append(inside)
+            if inside:
+                self.out.append("<span>")
+                return
+        if "id" in attrs:
+            attrs["id"] = self.prefix + attrs["id"]
+        if attrs.get("href", "").startswith("#"):
+            attrs["href"] = "#" + self.prefix + attrs["href"][1:]
+        written = "".join(f' {name}="{escape(value, quote=True)}"' for name, value in attrs.items())
+        self.out.append(f"<{tag}{written}{'/' if tag in VOID else ''}>")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if tag == "a" and self.links and self.links.pop():
+            self.out.append("</span>")
+            return
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(escape(data, quote=False))
 
 
 def render(course: Course, lang: str, paper: str, edition: str = "") -> tuple[bytes, int, list[str]]:
@@ -178,7 +230,7 @@ def render(course: Course, lang: str, paper: str, edition: str = "") -> tuple[by
         html = render_template(
             "courses/handbook_pdf.html", course=course, chapters=parts, paper=paper, lang=main, shown=shown,
             keyed=[entry for chapter in parts for entry in chapter.entries if entry.answers],
-            title=_both(course.titles, shown), summary=localized(course.summaries, main),
+            title=both_titles(course.titles, shown), summary=localized(course.summaries, main),
             warning=localized(course.content_warnings, main) if course.content_warnings else "",
             organisation=current_app.config["AMICUS_ORGANISATION"], notes=notes, made_on=utcnow(), edition=edition)
 
@@ -193,6 +245,16 @@ def render(course: Course, lang: str, paper: str, edition: str = "") -> tuple[by
     from pypdf import PdfReader  # only here: counting the pages
 
     return pdf, len(PdfReader(io.BytesIO(pdf)).pages), notes
+
+
+def make(course: Course, lang: str, paper: str, edition: str = "") -> tuple[bytes, int | None, list[str]]:
+    """The handbook in its format: a PDF (``render``) or, for "epub", an EPUB (no page count)."""
+    if paper == "epub":
+        from courses import epub  # here: epub imports this module
+
+        data, notes = epub.render(course, lang, edition)
+        return data, None, notes
+    return render(course, lang, paper, edition)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +273,7 @@ def request_handbook(course: Course, lang: str, paper: str, edition: str = "", t
     if lang not in LANGS or (lang != "both" and lang not in course.languages):
         raise HandbookError(_l("This course has no such language."))
     if paper not in PAPERS:
-        raise HandbookError(_l("Choose A4 or A5."))
+        raise HandbookError(_l("Choose A4, A5 or EPUB."))
     if edition not in editions_for(course, trainer):
         raise HandbookError(_l("Choose one of the editions offered."))
     row = current(course, lang, paper, edition)
@@ -240,12 +302,13 @@ def build(handbook_id: int) -> None:
     db.session.commit()
     course = db.session.get(Course, row.course_id)
     try:
-        pdf, pages, notes = render(course, row.lang, row.paper, row.edition)
+        data, pages, notes = make(course, row.lang, row.paper, row.edition)
     except Exception as error:  # recorded for the page; the worker goes on
         db.session.rollback()
         row = db.session.get(Handbook, handbook_id)
         row.status, row.error, row.finished_at = "failed", f"{type(error).__name__}: {error}"[:500], utcnow()
         db.session.commit()
         raise
-    row.pdf, row.pages, row.notes, row.status, row.finished_at = pdf, pages, notes, "done", utcnow()
+    row.data, row.size, row.pages, row.notes = data, len(data), pages, notes
+    row.status, row.finished_at = "done", utcnow()
     db.session.commit()

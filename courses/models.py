@@ -103,8 +103,9 @@ def localized(texts: dict | None, locale: str, fallback: str = "en") -> str:
 
 
 class Handbook(db.Model):
-    """A course version as a printable handbook (courses/handbook.py): made once per version,
-    language and paper size, in the background, and served from here to everyone allowed."""
+    """A course version as a handbook (courses/handbook.py): a PDF to print (A4 or A5) or an EPUB
+    to read on a phone (courses/epub.py), made once per version, language, format and edition in
+    the background, and served from here to everyone allowed."""
 
     __tablename__ = "handbooks"
     __table_args__ = (UniqueConstraint("course_id", "version", "lang", "paper", "edition"),)
@@ -113,7 +114,7 @@ class Handbook(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     lang: Mapped[str] = mapped_column(String(8))  # "en", "zh", or "both" (each lesson, then its translation)
-    paper: Mapped[str] = mapped_column(String(4))  # "a4" or "a5"
+    paper: Mapped[str] = mapped_column(String(4))  # the format: "a4" or "a5" (a PDF), or "epub"
     # Who it is for (courses.handbook.EDITIONS): "" anyone; a case's side ("applicant",
     # "respondent": that side's case file); "trainer" (every document and the rubrics).
     edition: Mapped[str] = mapped_column(String(16), default="", server_default="")
@@ -121,8 +122,10 @@ class Handbook(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept in the database so that any app process behind the load balancer can serve it.
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
-    pages: Mapped[int | None] = mapped_column(Integer)
+    # The PDF or the EPUB: read only when it is downloaded (a page listing handbooks reads ``size``).
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int | None] = mapped_column(Integer)  # bytes
+    pages: Mapped[int | None] = mapped_column(Integer)  # a PDF's; an EPUB reflows
     # What the handbook could not include (a missing translation, an unreadable image), in words.
     notes: Mapped[list] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text)

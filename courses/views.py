@@ -268,13 +268,26 @@ def handbook_status(slug: str, handbook_id: int):
 @bp.get("/courses/<slug>/handbook/<int:handbook_id>.pdf")
 @login_required
 def handbook_pdf(slug: str, handbook_id: int):
+    return _handbook_file(slug, handbook_id, "pdf")
+
+
+@bp.get("/courses/<slug>/handbook/<int:handbook_id>.epub")
+@login_required
+def handbook_epub(slug: str, handbook_id: int):
+    return _handbook_file(slug, handbook_id, "epub")
+
+
+def _handbook_file(slug: str, handbook_id: int, extension: str):
+    from courses import handbook as handbooks
+
     course = _handbook_course(slug)
     row = _handbook_of(course, handbook_id)
-    if row.status != "done" or row.pdf is None:
+    if row.status != "done" or row.data is None or (row.paper == "epub") != (extension == "epub"):
         abort(404)
-    name = f"{course.slug}-v{row.version}-{row.lang}-{row.paper}.pdf"
-    response = make_response(row.pdf)
-    response.headers["Content-Type"] = "application/pdf"
+    name = f"{course.slug}-v{row.version}-{row.lang}{'-' + row.edition if row.edition else ''}" + (
+        ".epub" if extension == "epub" else f"-{row.paper}.pdf")
+    response = make_response(row.data)
+    response.headers["Content-Type"] = handbooks.MIMETYPES[row.paper]
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -2,7 +2,7 @@
 # Make sure the Debian packages Amicus needs are present; install the missing ones with apt.
 # Usage: scripts/system-deps.sh python|browser|bench
 #   python: Python, venv, fonts, Pango and HarfBuzz's subsetter for PDFs; browser (tests): Chromium,
-#   poppler-utils; bench: what `make bench` and `make bench-load` run (wrk, curl, ss, pgrep, the
+#   poppler-utils, npm, Java (for EPUBCheck); bench: what `make bench` and `make bench-load` run (wrk, curl, ss, pgrep, the
 #   PostgreSQL client, nginx)
 set -euo pipefail
 
@@ -30,6 +30,7 @@ case "${1:-}" in
     fc-list 2>/dev/null | grep -i "Noto Naskh Arabic" >/dev/null || need+=(fonts-noto-core)
     command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # tests read certificates' text
     command -v npm >/dev/null 2>&1 || need+=(npm)  # axe-core for the accessibility scan (tests/e2e/package.json)
+    command -v java >/dev/null 2>&1 || need+=(default-jre-headless)  # EPUBCheck checks the EPUB handbooks
     ;;
   bench)
     command -v wrk >/dev/null 2>&1 || need+=(wrk)

@@ -178,6 +178,7 @@ MATRIX = {
     "courses.handbook": ("GET", "/courses/test-course/handbook", expect(LOGIN, 200, 403, 200, 200, 200)),
     "courses.handbook_status": ("GET", "/courses/test-course/handbook/999", expect(LOGIN, 404, 403, 404, 404, 404)),
     "courses.handbook_pdf": ("GET", "/courses/test-course/handbook/999.pdf", expect(LOGIN, 404, 403, 404, 404, 404)),
+    "courses.handbook_epub": ("GET", "/courses/test-course/handbook/999.epub", expect(LOGIN, 404, 403, 404, 404, 404)),
     "courses.offline_manifest": ("GET", "/courses/test-course/offline.json", expect(LOGIN, 200, 403, 403, 403, 403)),
     "cards.home": ("GET", "/r", expect(200, 200, 200, 200, 200, 200)),
     "cards.open_card": ("GET", "/r/12345678901234567", expect(404, 404, 404, 404, 404, 404)),

@@ -146,13 +146,13 @@ def test_a_participant_makes_it_once_and_everyone_downloads_the_same(app, make_u
     row = db.session.execute(select(Handbook)).scalar_one()
     assert row.status == "done" and row.version == course.version and row.pages > 5
     pdf = client.get(f"/courses/know-your-rights/handbook/{row.id}.pdf")
-    assert pdf.mimetype == "application/pdf" and pdf.data == row.pdf
+    assert pdf.mimetype == "application/pdf" and pdf.data == row.data
 
     other = app.test_client()
     login(other, "lan")
     again = other.post("/courses/know-your-rights/handbook", data={"lang": "zh", "paper": "a4"})
     assert again.headers["Location"].endswith(f"/handbook/{row.id}")  # the one made: not made twice
-    assert other.get(f"/courses/know-your-rights/handbook/{row.id}.pdf").data == row.pdf
+    assert other.get(f"/courses/know-your-rights/handbook/{row.id}.pdf").data == row.data
     assert db.session.execute(select(func.count(Handbook.id))).scalar_one() == 1
 
     outsider = app.test_client()
@@ -214,7 +214,7 @@ def test_a_case_prints_one_sides_file_and_only_trainers_get_the_bench_memo(app, 
         row = handbooks.request_handbook(course, "en", "a5", "trainer", trainer=True)
         db.session.commit()
         handbooks.build(row.id)
-    text = " ".join(_text(row.pdf).split())  # the whole book: the memo and the warning on its cover
+    text = " ".join(_text(row.data).split())  # the whole book: the memo and the warning on its cover
     assert memo in text and "Do not give it to participants" in text
     mine = app.test_client()
     login(mine, "mei")
@@ -228,4 +228,4 @@ def test_a_case_prints_one_sides_file_and_only_trainers_get_the_bench_memo(app, 
     theirs = app.test_client()
     login(theirs, "coach")
     assert 'value="trainer"' in theirs.get("/courses/gbv-litigation/handbook").get_data(as_text=True)
-    assert theirs.get(f"/courses/gbv-litigation/handbook/{row.id}.pdf").data == row.pdf
+    assert theirs.get(f"/courses/gbv-litigation/handbook/{row.id}.pdf").data == row.data

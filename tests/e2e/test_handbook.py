@@ -1,6 +1,7 @@
 """A participant downloads her course as a handbook: she asks for it in Chinese, waits while it is
-made, and downloads the PDF; its text is the course's, its bookmarks its modules."""
+made, and downloads the PDF (its text is the course's, its bookmarks its modules), then the EPUB."""
 import io
+import zipfile
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -36,7 +37,7 @@ def test_a_participant_downloads_the_handbook_in_chinese(page_factory, live_serv
     page.get_by_label("Language").select_option("zh")
     page.get_by_role("button", name="Change").click()
     page.goto("/courses/know-your-rights")
-    page.get_by_role("link", name="手册（PDF）").click()
+    page.get_by_role("link", name="手册（PDF 或 EPUB）").click()
     page.get_by_role("button", name="制作手册：中文，A5").click()
     expect(page.get_by_text("手册已经做好")).to_be_visible(timeout=30_000)
     screenshot(page, "handbook-ready")
@@ -47,6 +48,18 @@ def test_a_participant_downloads_the_handbook_in_chinese(page_factory, live_serv
     assert "了解你的权利" in text and "目录" in text
     assert [item.title for item in reader_pdf.outline if not isinstance(item, list)] == [
         *(m.titles["zh"] for m in course.modules), "答案"]  # the modules, then the practice checks' answers
+
+    # The same book for her phone: an EPUB, whose contents are the course's modules.
+    page.get_by_role("link", name="手册", exact=True).click()
+    page.get_by_role("button", name="制作手册：中文，EPUB").click()
+    expect(page.get_by_text("手册已经做好")).to_be_visible(timeout=30_000)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载手册（EPUB）").click()
+    assert download.value.suggested_filename.endswith(".epub")
+    book = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
+    nav = book.read("EPUB/nav.xhtml").decode()
+    assert book.read("mimetype") == b"application/epub+zip"
+    assert all(m.titles["zh"] in nav for m in course.modules)
 
 
 def test_a_course_kept_offline_is_read_and_marked_then_synced(page_factory, live_server, tmp_path):

@@ -17,7 +17,9 @@ ALLOWED = {"Amicus", "GIFT", "PDF", "CSV", "Moodle", "ZIP", "JSON", "QR", "Open"
            "PNG", "JPEG", "Markdown", "docx", "pdf", "csv", "gift", "json", "zip", "https", "http", "www",
            "JavaScript", "KB", "MB", "UTF", "CATEGORY", "localhost", "verify",
            # Product names: KoboToolbox, ODK Collect and ODK Central; the XLSForm format of XML forms.
-           "KoboToolbox", "ODK", "Collect", "Central", "XLSForm", "XML"}
+           "KoboToolbox", "ODK", "Collect", "Central", "XLSForm", "XML",
+           # The EPUB format of e-books, and a free reader app for it.
+           "EPUB", "KOReader"}
 # Codes the pages show as they are: invite-code and certificate-number examples.
 CODES = {"ABCD", "AB", "CDEF"}
 SKIP = re.compile(r"<(script|style|textarea)\b.*?</\1>|<pre\b.*?</pre>|<code\b.*?</code>", re.S)
