@@ -229,3 +229,19 @@ def test_a_case_prints_one_sides_file_and_only_trainers_get_the_bench_memo(app, 
     login(theirs, "coach")
     assert 'value="trainer"' in theirs.get("/courses/gbv-litigation/handbook").get_data(as_text=True)
     assert theirs.get(f"/courses/gbv-litigation/handbook/{row.id}.pdf").data == row.data
+
+
+def test_the_page_count_is_stable_and_the_text_comes_out_in_course_order(app):
+    course = _library("know-your-rights")
+    with app.test_request_context():
+        first, pages, _notes = handbooks.render(course, "en", "a5")
+        again, pages_again, _notes = handbooks.render(course, "en", "a5")
+    assert pages == pages_again == len(PdfReader(io.BytesIO(again)).pages)
+    assert _text(first) == _text(again)  # the same book each time it is made (but the day it was printed)
+    lessons = db.session.execute(select(Activity).where(Activity.course_id == course.id, Activity.kind == "lesson")
+                                 .order_by(Activity.position)).scalars().all()
+    body = " ".join(_text(first).split())
+    body = body[body.index(lessons[0].titles["en"], body.index(lessons[-1].titles["en"])):]  # after the contents
+    at = 0
+    for lesson in lessons:  # each found after the one before it
+        at = body.index(lesson.titles["en"], at) + 1
