@@ -45,9 +45,22 @@ def _issue_on_completion(user, activity_id: int) -> None:
 def _issue_and_tell(user, course_id: int) -> None:
     from certificates.services import issue_if_complete
 
-    _cert, new = issue_if_complete(user, course_id)
+    cert, new = issue_if_complete(user, course_id)
+    if new:
+        _notify_issued(user, course_id)
     if new and has_request_context() and current_user.is_authenticated and current_user.id == user.id:
         flash(_("You have completed the course. Your certificate is waiting for you on the course page."), "success")
+
+
+def _notify_issued(user, course_id: int) -> None:
+    """Her notification (and her email, if she chose it) that the certificate is issued."""
+    from courses.models import Course, localized
+    from training import messages
+    from training.extensions import db
+
+    course = db.session.get(Course, course_id)
+    title = localized(course.titles, user.locale or "en")
+    messages.notify([user.id], "certificate", f"/courses/{course.slug}", course=title)
 
 
 def _issue_on_attendance(user_id: int, cohort_id: int) -> None:

@@ -257,3 +257,42 @@ def csrf_token(html: str) -> str:
         r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+class Mailbox:
+    """What a real SMTP server (aiosmtpd, on a free port of this machine) received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [message for rcpt, message in self.messages if address in rcpt]
+
+
+@pytest.fixture
+def smtp(app):
+    """An SMTP server the app sends to (plain SMTP on localhost, as to a local relay)."""
+    from aiosmtpd.controller import Controller
+
+    import socket
+
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(AMICUS_SMTP_HOST="127.0.0.1", AMICUS_SMTP_PORT=port,
+                          AMICUS_SMTP_SECURITY="none", AMICUS_MAIL_FROM="Amicus <no-reply@amicus.test>",
+                          AMICUS_MAIL_RETRY_SECONDS=[0, 0])
+        yield box
+    finally:
+        controller.stop()

@@ -128,6 +128,11 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.PARTICIPANT)
     email: Mapped[str | None] = mapped_column(String(254))
+    # When she confirmed the address through the link sent to it (training/messages.py): only a
+    # verified address is sent messages or a password-reset link.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Her unread in-app notifications, kept here so that the header shows the count without a query.
+    unread_notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     profession: Mapped[str] = mapped_column(String(16), default=Profession.OTHER)
     # A code of training.regions ("sichuan"), shown in the reader's language; None: not given.
     region: Mapped[str | None] = mapped_column(String(64))
@@ -445,8 +450,9 @@ def create_staff_account(admin: User, handle: str, role: str, hours: int) -> tup
     return user, issue_password_token(admin, user, hours)
 
 
-def issue_password_token(creator: User, user: User, hours: int) -> str:
-    """A one-time link token to set ``user``'s password; the caller has checked ``creator`` may."""
+def issue_password_token(creator: User | None, user: User, hours: int) -> str:
+    """A one-time link token to set ``user``'s password; the caller has checked ``creator`` may
+    (None: she asked for it herself, by email: training/messages.py)."""
     now = utcnow()
     for old in db.session.execute(
         select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
@@ -457,7 +463,7 @@ def issue_password_token(creator: User, user: User, hours: int) -> str:
         PasswordReset(
             user_id=user.id,
             token_hash=_token_hash(token),
-            created_by_id=creator.id,
+            created_by_id=creator.id if creator is not None else None,
             expires_at=now + timedelta(hours=hours),
         )
     )

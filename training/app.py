@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
         cli,
         core_views,
         errors,
+        message_views,
         personal_data,
         security,
         templating,
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin_views.bp)
+    message_views.register(app)
     errors.register(app)
     security.register(app)
     i18n.register(app)

@@ -83,6 +83,22 @@ def defaults(instance_path: str) -> dict:
         # Background jobs (certificate ZIPs): "rq" runs them in `flask jobs worker` processes
         # through Redis, "thread" in the web process. Default: rq when REDIS_URL is set.
         "AMICUS_JOBS": None,
+        # Messages (training/messages.py, docs/messages.md). The site name messages use: a neutral
+        # one keeps a shared phone's notifications quiet (default: AMICUS_SITE_NAME).
+        "AMICUS_MESSAGE_SITE_NAME": "",
+        # Email through SMTP; without a host, email is not offered and only in-app messages exist.
+        "AMICUS_SMTP_HOST": "",
+        "AMICUS_SMTP_PORT": 587,
+        "AMICUS_SMTP_SECURITY": "starttls",  # starttls, ssl (port 465) or none (a relay on localhost)
+        "AMICUS_SMTP_USER": "",
+        "AMICUS_SMTP_PASSWORD": "",
+        "AMICUS_MAIL_FROM": "",  # the sender, e.g. "Amicus <no-reply@amicus.example.org>"
+        # Emails to one person per hour (beyond it the message waits in her in-app list only),
+        # and the pauses before sending again after the SMTP server failed (then: failed).
+        "AMICUS_MAIL_PER_HOUR": 20,
+        "AMICUS_MAIL_RETRY_SECONDS": [5, 60],
+        # "Forgot your password?" requests per address (and per email address).
+        "AMICUS_RESET_REQUEST_LIMIT": "5 per hour",
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "fixed-window",
     }

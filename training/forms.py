@@ -196,3 +196,22 @@ class TimezoneForm(FlaskForm):
                            description=_l("Deadlines and dates are shown, and typed, in this zone."))
     next = HiddenField()
     submit = SubmitField(_l("Save time zone"))
+
+
+class MessageSettingsForm(FlaskForm):
+    """Her message channels (training/messages.py); the events are checkboxes the page lists."""
+
+    email = EmailField(_l("Email address for messages (optional)"), validators=[Length(max=254)],
+                       render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
+                       description=_l("Only you and Amicus see it: trainers never do."))
+    password = PasswordField(_l("Your password (to add, change or remove the address)"),
+                             validators=[Length(max=PASSWORD_MAX)], render_kw={"autocomplete": "current-password"})
+    email_on = BooleanField(_l("Send me email about the events ticked below"))
+    detailed = BooleanField(_l("Say what happened in the email (by default it only says there is an update)"))
+    submit = SubmitField(_l("Save"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Your verified email address"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"})
+    submit = SubmitField(_l("Send me a link"))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from training import accounts, audit
+from training import accounts, audit, messages
 from training.accounts import Role, User
 from training.cohorts import Cohort, CohortMember
 from training.db import utcnow
@@ -62,6 +62,11 @@ def _cohorts(user: User) -> list:
     rows = db.session.execute(select(Cohort, CohortMember).join(CohortMember, CohortMember.cohort_id == Cohort.id)
                               .where(CohortMember.user_id == user.id).order_by(CohortMember.joined_at)).all()
     return [{"cohort": cohort.name, "as": member.role, "joined_at": iso(member.joined_at)} for cohort, member in rows]
+
+
+@section("messages")
+def _messages(user: User) -> dict:
+    return messages.export(user)
 
 
 def collect(user: User) -> dict:

@@ -28,6 +28,7 @@ from courses.cases.models import (
 )
 from courses.cases.services import CaseError, RunState, day_start, default_due, results
 from courses.models import Activity
+from training import messages
 from training.accounts import AccountError, Role, User, create_user, issue_password_token
 from training.cohorts import Cohort, CohortMember, require_manager
 from training.db import utcnow
@@ -100,6 +101,10 @@ def open_stage(trainer: User, state: RunState, slug: str) -> None:
     if row.opened_at is not None or (row.opens_at is not None and row.opens_at <= state.now):
         raise CaseError(_l("That stage is already open."))
     row.opened_at = utcnow()
+    # The teams hear of it (in the trainer's words: the titles as her page shows them).
+    members = db.session.execute(select(CaseTeamMember.user_id).where(CaseTeamMember.run_id == state.run.id)).scalars()
+    messages.notify(members, "case_stage", f"/courses/{state.course.slug}/cases/{state.activity_slug}",
+                    activity=state.activity_title, stage=next((s.title for s in state.stages if s.slug == slug), slug))
 
 
 def schedule(trainer: User, state: RunState, due: datetime, late_until: datetime | None,

@@ -1,0 +1,137 @@
+"""Messages (training/messages.py): her notifications, her message settings, verifying an
+address, unsubscribing from a link in an email, and "Forgot your password?"."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from training import mail, messages
+from training.accounts import AccountError
+from training.extensions import csrf, db, limiter
+from training.forms import ConfirmForm, ForgotPasswordForm, MessageSettingsForm
+from training.redirects import local_target
+
+bp = Blueprint("messages", __name__)
+
+
+def register(app) -> None:
+    app.register_blueprint(bp)
+
+    @app.after_request
+    def _dispatch(response):
+        """Hand this request's queued emails to the job queue: by now its view has committed."""
+        messages.dispatch()
+        return response
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    return render_template("messages/notifications.html", rows=messages.recent(current_user), form=ConfirmForm())
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_all():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    messages.mark_read(current_user)
+    db.session.commit()
+    return redirect(url_for("messages.notifications"))
+
+
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int):
+    """Open what a notification is about, marking it read (the link in an email comes here)."""
+    row = messages.mark_read(current_user, notification_id)
+    if row is None:
+        abort(404)
+    db.session.commit()
+    return redirect(local_target(row.link, url_for("messages.notifications")))
+
+
+@bp.route("/account/messages", methods=["GET", "POST"])
+@login_required
+def settings():
+    pref = messages.preference(current_user)
+    form = MessageSettingsForm(obj=None)
+    if request.method == "GET":
+        form.email.data, form.email_on.data, form.detailed.data = current_user.email or "", pref.email_on, pref.detailed
+    chosen = set(request.form.getlist("events")) if request.method == "POST" else set(pref.email_events or [])
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 422
+        else:
+            try:
+                changed = messages.save_settings(
+                    current_user, email=form.email.data, password=form.password.data or "",
+                    email_on=form.email_on.data, events=sorted(chosen), detailed=form.detailed.data)
+            except AccountError as error:
+                db.session.rollback()
+                getattr(form, error.field if error.field in ("email", "password") else "email").errors.append(
+                    error.message)
+                status = 422
+            else:
+                db.session.commit()
+                if changed and current_user.email:
+                    flash(_("Saved. We sent a link to %(email)s: open it to confirm the address.",
+                            email=current_user.email), "success")
+                else:
+                    flash(_("Saved."), "success")
+                return redirect(url_for("messages.settings"))
+    return render_template("messages/settings.html", form=form, events=messages.EVENTS, choosable=messages.CHOOSABLE,
+                           chosen=chosen, email_enabled=mail.enabled(), resend=ConfirmForm(),
+                           site_name=messages.message_site_name()), status
+
+
+@bp.post("/account/messages/verify")
+@login_required
+@limiter.limit(lambda: current_app.config["AMICUS_RESET_REQUEST_LIMIT"])
+def resend_verification():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if current_user.email and current_user.email_verified_at is None:
+        messages.queue_verification(current_user)
+        db.session.commit()
+        flash(_("We sent the link again to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("messages.settings"))
+
+
+@bp.get("/account/messages/verify/<token>")
+def verify(token: str):
+    user = messages.verify_email(token)
+    if user is None:
+        return render_template("messages/link_invalid.html"), 404
+    db.session.commit()
+    return render_template("messages/verified.html", email=user.email)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # a mail program's one-click POST (RFC 8058) carries no token: the signed link is the proof
+def unsubscribe(token: str):
+    user = messages.unsubscribe_user(token)
+    if user is None:
+        return render_template("messages/link_invalid.html"), 404
+    if request.method == "POST":
+        messages.unsubscribe(user)
+        db.session.commit()
+        return render_template("messages/unsubscribed.html")
+    return render_template("messages/unsubscribe.html", token=token)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["AMICUS_RESET_REQUEST_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["AMICUS_RESET_REQUEST_LIMIT"], methods=["POST"],
+               key_func=lambda: (request.form.get("email") or "").strip().casefold()[:254])
+def forgot_password():
+    """The same answer whether or not an account has this verified address."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        messages.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("messages/reset_sent.html", email_enabled=mail.enabled())
+    return render_template("messages/forgot_password.html", form=form, email_enabled=mail.enabled()), (
+        422 if form.errors else 200)

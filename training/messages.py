@@ -1,0 +1,396 @@
+"""Messages that are safe to receive (issue #21): in-app notifications, opt-in email, and
+self-service password reset.
+
+Every event lands in her in-app list (``Notification``), always; it is the only channel unless she
+adds email, which needs an address she has verified through a signed link. Emails say nothing by
+default ("You have an update on <site>" and a link), in her language, under the site name set
+for messages (``AMICUS_MESSAGE_SITE_NAME``, which an organisation may make neutral); she may
+choose detailed ones. Each carries a signed one-click unsubscribe link and the List-Unsubscribe
+headers. Sending is a background job (training/jobs.py) that retries a failing SMTP server and
+limits emails per person per hour; a ``Delivery`` row records each one (event, channel, status,
+times) and never its text.
+
+Features call ``notify(user_ids, event, link, **params)`` inside their transaction; the
+deliveries it queued are handed to the job queue once the request's transaction is committed
+(``dispatch``, run after every request; a command calls it itself). Trainers never see a
+participant's address: they send to a cohort, and Amicus delivers to whoever opted in.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from training import jobs, mail
+from training.accounts import AccountError, User, check_password, issue_password_token
+from training.db import UTCDateTime, utcnow
+from training.extensions import db
+from training.public_links import public_url
+
+LINK_MAX = 500
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"^[^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[^@\s<>\"',;:()\[\]\\]+$")
+VERIFY_HOURS = 48
+
+
+@dataclass(frozen=True)
+class Event:
+    label: object  # what the settings page calls it
+    text: object  # the in-app line, and a detailed email's subject: a lazy string with %(params)s
+    choosable: bool = True  # she may turn its email off (the security notices are always sent)
+
+
+EVENTS: dict[str, Event] = {
+    "case_stage": Event(_l("A new stage of a case exercise opens"),
+                        _l("A new stage of “%(activity)s” is open: %(stage)s.")),
+    "certificate": Event(_l("A certificate is issued to you"),
+                         _l("Your certificate for “%(course)s” has been issued.")),
+    "address_changed": Event(_l("Your email address was changed"),
+                             _l("The email address for messages on your account was changed."), choosable=False),
+    "password_reset": Event(_l("You asked to reset your password"),
+                            _l("You asked for a link to set a new password."), choosable=False),
+    "verify_email": Event(_l("You added an email address"),
+                          _l("Confirm the email address for messages."), choosable=False),
+}
+CHOOSABLE = tuple(code for code, event in EVENTS.items() if event.choosable)
+
+
+class MessageError(AccountError):
+    """A change to message settings that cannot be made (a message for one field)."""
+
+
+class Notification(db.Model):
+    """One event in her in-app list. ``params`` fill the event's text in her language."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(32))
+    link: Mapped[str] = mapped_column(String(LINK_MAX), default="")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def text(self) -> str:
+        event = EVENTS.get(self.event)
+        if event is None:
+            return ""
+        try:
+            return str(event.text) % {k: str(v) for k, v in (self.params or {}).items()}
+        except (KeyError, TypeError, ValueError):
+            return str(event.label)
+
+
+class MessagePreference(db.Model):
+    """Her channels: email on or off, for which events, neutral or detailed wording."""
+
+    __tablename__ = "message_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email_on: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    email_events: Mapped[list] = mapped_column(JSON, default=lambda: list(CHOOSABLE))
+    detailed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Delivery(db.Model):
+    """One message to one channel: what and when, never the text (nor the address)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), default="email")
+    # queued, sent, failed (the server refused it after the retries), limited (too many this
+    # hour: it stays in her in-app list), dropped (she turned the channel off, or her address
+    # changed, before it went)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(64))  # the kind of failure, never content
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- Settings ----------------------------------------------------------------------------------
+
+def preference(user: User) -> MessagePreference:
+    row = db.session.get(MessagePreference, user.id)
+    if row is None:
+        row = MessagePreference(user_id=user.id, email_on=False, email_events=list(CHOOSABLE), detailed=False)
+        db.session.add(row)
+    return row
+
+
+def message_site_name() -> str:
+    return current_app.config["AMICUS_MESSAGE_SITE_NAME"] or current_app.config["AMICUS_SITE_NAME"]
+
+
+def clean_email(raw: str | None) -> str:
+    email = (raw or "").strip()
+    if not email:
+        return ""
+    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
+        raise MessageError(_l("That does not look like an email address."), "email")
+    return email
+
+
+def save_settings(user: User, *, email: str | None, password: str, email_on: bool, events: list[str],
+                  detailed: bool) -> bool:
+    """Save her message settings; a new or removed address needs her password, and a new one is
+    sent a link to verify it (``queue_verification``). Returns True if the address changed."""
+    new = clean_email(email)
+    pref = preference(user)
+    changed = new.casefold() != (user.email or "").casefold()
+    if changed:
+        check_password(user, password, "password")
+        if user.email and user.email_verified_at is not None:  # tell the address she had
+            notify([user.id], "address_changed", "", _to_old_address=user.email)
+        user.email, user.email_verified_at = new or None, None
+        if new:
+            queue_verification(user)
+    pref.email_on = bool(email_on and new)
+    pref.email_events = [code for code in CHOOSABLE if code in set(events)]
+    pref.detailed = bool(detailed)
+    return changed
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"amicus-{salt}")
+
+
+def queue_verification(user: User) -> None:
+    """Queue the link that verifies her (new) address; sent to that address, verified or not."""
+    delivery = Delivery(user_id=user.id, event="verify_email", status="queued")
+    db.session.add(delivery)
+    db.session.flush()
+    g.setdefault("amicus_outbox", []).append((delivery.id, None))
+
+
+def verification_token(user: User) -> str:
+    return _serializer("verify-email").dumps({"u": user.id, "e": user.email})
+
+
+def verify_email(token: str) -> User | None:
+    """The account whose address the link verifies (and now is verified), or None: a link that is
+    forged, too old, or for an address she has since changed."""
+    try:
+        data = _serializer("verify-email").loads(token, max_age=VERIFY_HOURS * 3600)
+    except BadSignature:
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
+    if user is None or not user.email or user.email != data.get("e"):
+        return None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def unsubscribe_token(user: User) -> str:
+    return _serializer("unsubscribe").dumps({"u": user.id, "e": user.email or ""})
+
+
+def unsubscribe_user(token: str) -> User | None:
+    """The account a signed unsubscribe link names (no expiry: an old email still works)."""
+    try:
+        data = _serializer("unsubscribe").loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"])
+    return user if user is not None and (user.email or "") == data.get("e") else None
+
+
+def unsubscribe(user: User) -> None:
+    preference(user).email_on = False
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+def notify(user_ids, event: str, link: str = "", **params) -> None:
+    """Put ``event`` in each person's in-app list, and queue an email to each who chose it.
+    Inside the caller's transaction; the emails go once it is committed (``dispatch``)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown event {event!r}")
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    old_address = params.pop("_to_old_address", None)
+    params = {key: str(value)[:300] for key, value in params.items()}
+    rows = [Notification(user_id=uid, event=event, link=link[:LINK_MAX], params=params) for uid in ids]
+    db.session.add_all(rows)
+    db.session.execute(update(User).where(User.id.in_(ids)).values(
+        unread_notifications=User.unread_notifications + 1))
+    db.session.flush()
+    by_user = {row.user_id: row for row in rows}
+    wanted = []
+    if old_address is not None:  # a security notice to the address that was just replaced
+        wanted = ids
+    elif EVENTS[event].choosable:
+        for uid, events in db.session.execute(
+                select(MessagePreference.user_id, MessagePreference.email_events)
+                .join(User, User.id == MessagePreference.user_id)
+                .where(MessagePreference.user_id.in_(ids), MessagePreference.email_on.is_(True),
+                       User.email_verified_at.is_not(None))):
+            if event in (events or []):
+                wanted.append(uid)
+    deliveries = [Delivery(user_id=uid, notification_id=by_user[uid].id, event=event,
+                           error=None, status="queued") for uid in wanted]
+    db.session.add_all(deliveries)
+    db.session.flush()
+    outbox = g.setdefault("amicus_outbox", [])
+    outbox.extend((d.id, old_address) for d in deliveries)
+
+
+def request_password_reset(email: str) -> None:
+    """"Forgot your password?": queue a link to the account whose verified address this is.
+    Nothing is said about whether there is one (the page answers the same either way)."""
+    try:
+        email = clean_email(email)
+    except MessageError:
+        return
+    if not email:
+        return
+    user = db.session.execute(select(User).where(func.lower(User.email) == email.lower(),
+                                                 User.email_verified_at.is_not(None))).scalars().first()
+    if user is None:
+        return
+    delivery = Delivery(user_id=user.id, event="password_reset", status="queued")
+    db.session.add(delivery)
+    db.session.flush()
+    g.setdefault("amicus_outbox", []).append((delivery.id, None))
+
+
+def dispatch() -> None:
+    """Hand the deliveries queued in this request (or command) to the job queue. Run after the
+    transaction that made them is committed: a delivery rolled back is not there to send."""
+    outbox = g.pop("amicus_outbox", None)
+    if outbox:
+        jobs.enqueue("training.messages.deliver", [delivery_id for delivery_id, _old in outbox],
+                     {str(delivery_id): old for delivery_id, old in outbox if old})
+
+
+def deliver(delivery_ids: list[int], old_addresses: dict | None = None) -> None:
+    """The job: send each queued delivery, committing each one's outcome."""
+    for delivery_id in delivery_ids:
+        row = db.session.get(Delivery, delivery_id)
+        if row is None or row.status != "queued":
+            continue
+        _deliver_one(row, (old_addresses or {}).get(str(delivery_id)))
+        db.session.commit()
+
+
+def _deliver_one(row: Delivery, old_address: str | None) -> None:
+    user = db.session.get(User, row.user_id)
+    pref = db.session.get(MessagePreference, row.user_id)
+    if row.event == "verify_email":
+        to = user.email if user is not None and user.email_verified_at is None else None
+    else:
+        to = old_address or (user.email if user is not None and user.email_verified_at is not None else None)
+    security = not EVENTS[row.event].choosable
+    if to is None or not mail.enabled() or (not security and not (pref is not None and pref.email_on)):
+        row.status = "dropped"
+        return
+    hour_ago = utcnow() - timedelta(hours=1)
+    sent = db.session.execute(select(func.count(Delivery.id)).where(
+        Delivery.user_id == row.user_id, Delivery.status == "sent", Delivery.sent_at > hour_ago)).scalar_one()
+    if sent >= int(current_app.config["AMICUS_MAIL_PER_HOUR"]):
+        row.status = "limited"
+        return
+    message = _compose(row, user, pref, to)
+    pauses = [float(p) for p in current_app.config["AMICUS_MAIL_RETRY_SECONDS"]]
+    for attempt in range(len(pauses) + 1):
+        row.attempts = attempt + 1
+        try:
+            mail.send(message)
+        except mail.MailError as error:
+            row.error = str(error)[:64]
+            if attempt < len(pauses):
+                time.sleep(pauses[attempt])
+            continue
+        row.status, row.sent_at, row.error = "sent", utcnow(), None
+        return
+    row.status = "failed"
+
+
+def _compose(row: Delivery, user: User, pref: MessagePreference | None, to: str):
+    notification = db.session.get(Notification, row.notification_id) if row.notification_id else None
+    site = message_site_name()
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if row.event == "password_reset":
+            hours = 2
+            link = public_url("accounts.reset", token=issue_password_token(None, user, hours))
+            subject = _l("Set a new password on %(site)s", site=site)
+            body = render_template("email/password_reset.txt", site=site, link=link, hours=hours)
+        elif row.event == "verify_email":
+            link = public_url("messages.verify", token=verification_token(user))
+            subject = _l("Confirm your email address on %(site)s", site=site)
+            body = render_template("email/verify.txt", site=site, link=link, hours=VERIFY_HOURS)
+        elif row.event == "address_changed":
+            subject = _l("Your address for messages on %(site)s was changed", site=site)
+            body = render_template("email/address_changed.txt", site=site, link=public_url("core.support"))
+        else:
+            detailed = pref is not None and pref.detailed and notification is not None
+            link = public_url("messages.open_notification", notification_id=notification.id) if notification \
+                else public_url("messages.notifications")
+            subject = notification.text if detailed else _l("You have an update on %(site)s", site=site)
+            body = render_template("email/update.txt", site=site, link=link,
+                                   detail=notification.text if detailed else "")
+        unsubscribe = public_url("messages.unsubscribe", token=unsubscribe_token(user))
+        body += "\n\n" + str(_l("To stop these emails: %(link)s", link=unsubscribe)) + "\n"
+        return mail.build(to, str(subject), body, unsubscribe=unsubscribe)
+
+
+# --- The in-app list -----------------------------------------------------------------------------
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    return list(db.session.execute(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at.desc(), Notification.id.desc())
+                                   .limit(limit)).scalars())
+
+
+def mark_read(user: User, notification_id: int | None = None) -> Notification | None:
+    """Mark one of her notifications read (or all of them); returns the one, or None."""
+    now = utcnow()
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    found = None
+    if notification_id is not None:
+        found = db.session.get(Notification, notification_id)
+        if found is None or found.user_id != user.id:
+            return None
+        query = query.where(Notification.id == notification_id)
+    db.session.execute(query.values(read_at=now))
+    user.unread_notifications = db.session.execute(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
+    return found
+
+
+# --- Her data (training/personal_data.py; deleting the account deletes these rows: CASCADE) ------
+
+def export(user: User) -> dict:
+    pref = db.session.get(MessagePreference, user.id)
+    iso = lambda value: value.isoformat() if value is not None else None  # noqa: E731
+    return {
+        "email_verified_at": iso(user.email_verified_at),
+        "settings": {"email": bool(pref and pref.email_on), "events": list(pref.email_events) if pref else [],
+                     "detailed": bool(pref and pref.detailed)},
+        "notifications": [{"event": n.event, "text": n.text, "link": n.link, "created_at": iso(n.created_at),
+                           "read_at": iso(n.read_at)} for n in db.session.execute(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)).scalars()],
+        "deliveries": [{"event": d.event, "channel": d.channel, "status": d.status, "attempts": d.attempts,
+                        "created_at": iso(d.created_at), "sent_at": iso(d.sent_at)} for d in db.session.execute(
+            select(Delivery).where(Delivery.user_id == user.id).order_by(Delivery.id)).scalars()],
+    }
