@@ -5,6 +5,7 @@ against the same PostgreSQL database.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import textwrap
@@ -276,12 +277,13 @@ class Mailbox:
         return [message for rcpt, message in self.messages if address in rcpt]
 
 
-@pytest.fixture
-def smtp(app):
-    """An SMTP server the app sends to (plain SMTP on localhost, as to a local relay)."""
-    from aiosmtpd.controller import Controller
-
+@contextlib.contextmanager
+def running_smtp(app):
+    """An SMTP server the app sends to (plain SMTP on localhost, as to a local relay); the app's
+    mail settings are put back afterwards."""
     import socket
+
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:  # a free port
         probe.bind(("127.0.0.1", 0))
@@ -289,10 +291,18 @@ def smtp(app):
     box = Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
+    names = ("AMICUS_SMTP_HOST", "AMICUS_SMTP_PORT", "AMICUS_SMTP_SECURITY", "AMICUS_MAIL_FROM", "AMICUS_MAIL_RETRY_SECONDS")
+    before = {name: app.config[name] for name in names}
     try:
-        app.config.update(AMICUS_SMTP_HOST="127.0.0.1", AMICUS_SMTP_PORT=port,
-                          AMICUS_SMTP_SECURITY="none", AMICUS_MAIL_FROM="Amicus <no-reply@amicus.test>",
-                          AMICUS_MAIL_RETRY_SECONDS=[0, 0])
+        app.config.update(AMICUS_SMTP_HOST="127.0.0.1", AMICUS_SMTP_PORT=port, AMICUS_SMTP_SECURITY="none",
+                          AMICUS_MAIL_FROM="Amicus <no-reply@amicus.test>", AMICUS_MAIL_RETRY_SECONDS=[0, 0])
         yield box
     finally:
+        app.config.update(before)
         controller.stop()
+
+
+@pytest.fixture
+def smtp(app):
+    with running_smtp(app) as box:
+        yield box

@@ -58,6 +58,10 @@ SKIPPED_FIELDS = {"csrf_token", "submit"}
 # POST routes whose forms this world shows on no page: (role, path, fields with valid values, files).
 GIFT = ("bank.gift", b"Another question? {T}")
 UNSHOWN = {
+    # Shown only where the site sends email (not set up in the world), or reached from an email.
+    "messages.forgot_password": ("anonymous", "/forgot-password", {"email": "mei@example.org"}, None),
+    "messages.resend_verification": ("participant", "/account/messages/verify", {}, None),
+    "messages.unsubscribe": ("anonymous", "/unsubscribe/forged", {"List-Unsubscribe": "One-Click"}, None),
     "accounts.login_code": ("anonymous", "/login/code", {"code": "123456"}, None),
     "accounts.reset": ("anonymous", "/reset/{reset_token}", {"password": "a new long password", "confirm": "a new long password"}, None),
     "accounts.disable_two_factor": ("participant", "/account/two-factor/off", {"password": PASSWORD, "code": "123456"}, None),
