@@ -22,6 +22,7 @@ from quizzes.grading import clean_response, earned_answer, earned_answers, grade
 from quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from quizzes.questions import Question
 from quizzes.rendering import render_text
+from training import messages
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember
 from training.db import locked, utcnow
@@ -475,7 +476,13 @@ def mark_response(trainer: User, response_id: int, fraction: float, comment: str
     response.marked_by_id = trainer.id
     response.marked_at = utcnow()
     _score(attempt, _questions_of(attempt), responses_of(attempt))
-    _record_completion(attempt.quiz_id, db.session.get(User, attempt.user_id))
+    participant = db.session.get(User, attempt.user_id)
+    _record_completion(attempt.quiz_id, participant)
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    activity = db.session.get(Activity, quiz.activity_id)
+    course = db.session.get(Course, activity.course_id)
+    messages.notify([participant.id], "essay_marked", f"/courses/{course.slug}/quizzes/{activity.slug}",
+                    activity=localized(activity.titles, participant.locale or "en"))
     return attempt
 
 

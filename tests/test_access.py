@@ -178,6 +178,7 @@ MATRIX = {
     "courses.handbook": ("GET", "/courses/test-course/handbook", expect(LOGIN, 200, 403, 200, 200, 200)),
     "courses.handbook_status": ("GET", "/courses/test-course/handbook/999", expect(LOGIN, 404, 403, 404, 404, 404)),
     "courses.handbook_pdf": ("GET", "/courses/test-course/handbook/999.pdf", expect(LOGIN, 404, 403, 404, 404, 404)),
+    "cohorts.message": ("GET", "/cohorts/{cohort_id}/message", expect(LOGIN, 403, 403, 403, 200, 200)),
     "messages.notifications": ("GET", "/notifications", expect(LOGIN, 200, 200, 200, 200, 200)),
     "messages.read_all": ("POST", "/notifications/read", expect(LOGIN, 302, 302, 302, 302, 302)),
     "messages.open_notification": ("GET", "/notifications/999", expect(LOGIN, 404, 404, 404, 404, 404)),

@@ -18,6 +18,7 @@ from training.db import UTCDateTime, utcnow
 from training.extensions import db
 
 ACTIONS = {
+    "cohort.message": _l("Wrote to a cohort"),
     "export.cohort_progress": _l("Downloaded a cohort's progress (CSV)"),
     "export.quiz_attempts": _l("Downloaded a quiz's attempts (CSV)"),
     "export.survey_results": _l("Downloaded survey results (CSV)"),

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from training import jobs, mail
 from training.accounts import AccountError, User, check_password, issue_password_token
+from training.cohorts import Cohort, CohortMember, require_manager
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
 from training.public_links import public_url
@@ -51,8 +52,16 @@ class Event:
 EVENTS: dict[str, Event] = {
     "case_stage": Event(_l("A new stage of a case exercise opens"),
                         _l("A new stage of “%(activity)s” is open: %(stage)s.")),
+    "clarification": Event(_l("A question about a case is answered"),
+                           _l("A question about “%(activity)s” has been answered.")),
+    "results": Event(_l("The results of a case exercise are published"),
+                     _l("The results of “%(activity)s” are published.")),
+    "essay_marked": Event(_l("A written answer of yours is marked"),
+                          _l("Your written answer in “%(activity)s” has been marked.")),
     "certificate": Event(_l("A certificate is issued to you"),
                          _l("Your certificate for “%(course)s” has been issued.")),
+    "cohort_message": Event(_l("Your trainer writes to your cohort"),
+                            _l("A message from your trainer in “%(cohort)s”.")),
     "address_changed": Event(_l("Your email address was changed"),
                              _l("The email address for messages on your account was changed."), choosable=False),
     "password_reset": Event(_l("You asked to reset your password"),
@@ -80,6 +89,11 @@ class Notification(db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def body(self) -> str:
+        """A trainer's message (plain text), shown under the line; other events have none."""
+        return (self.params or {}).get("body", "") if self.event == "cohort_message" else ""
 
     @property
     def text(self) -> str:
@@ -229,7 +243,7 @@ def notify(user_ids, event: str, link: str = "", **params) -> None:
     if not ids:
         return
     old_address = params.pop("_to_old_address", None)
-    params = {key: str(value)[:300] for key, value in params.items()}
+    params = {key: str(value)[:MESSAGE_MAX if key == "body" else 300] for key, value in params.items()}
     rows = [Notification(user_id=uid, event=event, link=link[:LINK_MAX], params=params) for uid in ids]
     db.session.add_all(rows)
     db.session.execute(update(User).where(User.id.in_(ids)).values(
@@ -253,6 +267,25 @@ def notify(user_ids, event: str, link: str = "", **params) -> None:
     db.session.flush()
     outbox = g.setdefault("amicus_outbox", [])
     outbox.extend((d.id, old_address) for d in deliveries)
+
+
+MESSAGE_MAX = 2000
+
+
+def send_cohort_message(trainer: User, cohort: Cohort, text: str) -> int:
+    """A trainer's plain-text message to her cohort's participants: in each one's notifications,
+    and by email to whoever chose it (she never sees their addresses). Returns how many it went to."""
+    require_manager(trainer, cohort)
+    body = "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n"))
+    body = "".join(ch for ch in body if ch == "\n" or ch.isprintable()).strip()
+    if not body:
+        raise MessageError(_l("Write the message."), "text")
+    if len(body) > MESSAGE_MAX:
+        raise MessageError(_l("A message may be at most %(max)d characters.", max=MESSAGE_MAX), "text")
+    people = list(db.session.execute(select(CohortMember.user_id).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.role == "participant")).scalars())
+    notify(people, "cohort_message", "", cohort=cohort.name, body=body)
+    return len(people)
 
 
 def request_password_reset(email: str) -> None:
@@ -344,11 +377,11 @@ def _compose(row: Delivery, user: User, pref: MessagePreference | None, to: str)
             body = render_template("email/address_changed.txt", site=site, link=public_url("core.support"))
         else:
             detailed = pref is not None and pref.detailed and notification is not None
+            detail = f"{notification.text}\n\n{notification.body}".strip() if detailed else ""
             link = public_url("messages.open_notification", notification_id=notification.id) if notification \
                 else public_url("messages.notifications")
             subject = notification.text if detailed else _l("You have an update on %(site)s", site=site)
-            body = render_template("email/update.txt", site=site, link=link,
-                                   detail=notification.text if detailed else "")
+            body = render_template("email/update.txt", site=site, link=link, detail=detail)
         unsubscribe = public_url("messages.unsubscribe", token=unsubscribe_token(user))
         body += "\n\n" + str(_l("To stop these emails: %(link)s", link=unsubscribe)) + "\n"
         return mail.build(to, str(subject), body, unsubscribe=unsubscribe)

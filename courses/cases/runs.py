@@ -101,10 +101,15 @@ def open_stage(trainer: User, state: RunState, slug: str) -> None:
     if row.opened_at is not None or (row.opens_at is not None and row.opens_at <= state.now):
         raise CaseError(_l("That stage is already open."))
     row.opened_at = utcnow()
-    # The teams hear of it (in the trainer's words: the titles as her page shows them).
+    _tell_the_teams(state, "case_stage", stage=next((s.title for s in state.stages if s.slug == slug), slug))
+
+
+def _tell_the_teams(state: RunState, event: str, **params) -> None:
+    """Every team member's notification (training/messages.py), titled as the trainer's page
+    shows the case: her language."""
     members = db.session.execute(select(CaseTeamMember.user_id).where(CaseTeamMember.run_id == state.run.id)).scalars()
-    messages.notify(members, "case_stage", f"/courses/{state.course.slug}/cases/{state.activity_slug}",
-                    activity=state.activity_title, stage=next((s.title for s in state.stages if s.slug == slug), slug))
+    messages.notify(members, event, f"/courses/{state.course.slug}/cases/{state.activity_slug}",
+                    activity=state.activity_title, **params)
 
 
 def schedule(trainer: User, state: RunState, due: datetime, late_until: datetime | None,
@@ -302,6 +307,8 @@ def answer(trainer: User, state: RunState, clarification_id: int, question: str,
     if len(text) > ANSWER_MAX or len(question) > ANSWER_MAX:
         raise CaseError(_l("The text is too long."))
     row.question, row.answer = question, text
+    if row.published_at is None:
+        _tell_the_teams(state, "clarification")
     row.published_at = row.published_at or utcnow()
 
 
@@ -363,6 +370,8 @@ def publish(trainer: User, state: RunState, show_rank: bool) -> int:
     Refused while a submitted team has no judge's score: its members would see nothing.
     """
     submitted = check_publishable(trainer, state)
+    if state.run.results_published_at is None:
+        _tell_the_teams(state, "results")
     state.run.results_published_at = utcnow()
     state.run.show_rank = show_rank
     return submitted

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from training.forms import timezone_choices
@@ -32,3 +32,12 @@ class CohortForm(FlaskForm):
                            description=_l("The cohort's days begin and end here: work due on a day of the "
                                           "course is due at 23:59:59 of that day in this zone."))
     submit = SubmitField(_l("Create cohort"))
+
+
+class CohortMessageForm(FlaskForm):
+    text = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=4000)],
+                         description=_l("Plain text, at most 2,000 characters. Participants read it under "
+                                        "Notifications; those who chose email get one (without your text unless "
+                                        "they asked for detailed emails)."),
+                         render_kw={"rows": 8})
+    submit = SubmitField(_l("Send to the cohort"))

@@ -6,17 +6,18 @@ import io
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from courses import services
 from courses.cases import cohort_progress
-from courses.cohorts.forms import CohortForm, JoinCohortForm
+from courses.cohorts.forms import CohortForm, CohortMessageForm, JoinCohortForm
 from courses.models import Course, localized
 from courses.views import activity_url
-from training import audit, cohorts, timezones
-from training.cohorts import Cohort
+from training import audit, cohorts, messages, timezones
+from training.cohorts import Cohort, CohortMember
 from training.csv_export import csv_cell
 from training.db import utcnow
 from training.extensions import db, limiter
@@ -122,6 +123,31 @@ def new_code(cohort_id: int):
     db.session.commit()
     flash(_("New invite code: %(code)s. The old one no longer works.", code=cohort.invite_code_display), "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/message", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per hour", methods=["POST"], key_func=lambda: f"cohort-message:{current_user.get_id()}")
+def message(cohort_id: int):
+    """Write to the cohort's participants: plain text, to their notifications, and by email to
+    whoever chose it (docs/messages.md). The trainer sees no one's address."""
+    cohort = _managed_cohort(cohort_id)
+    form = CohortMessageForm()
+    if form.validate_on_submit():
+        try:
+            sent = messages.send_cohort_message(current_user, cohort, form.text.data)
+        except messages.MessageError as error:
+            db.session.rollback()
+            form.text.errors.append(error.message)
+        else:
+            audit.record(current_user, "cohort.message", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                         recipients=sent, characters=len(form.text.data))
+            db.session.commit()
+            flash(ngettext("Sent to %(num)d participant.", "Sent to %(num)d participants.", sent), "success")
+            return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+    count = db.session.execute(select(func.count(CohortMember.id)).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.role == "participant")).scalar_one()
+    return render_template("cohorts/message.html", cohort=cohort, form=form, count=count), 422 if form.errors else 200
 
 
 @bp.route("/join", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from courses.package import read_packages
 from courses.services import complete_lesson, course_outline, get_course
@@ -14,6 +15,7 @@ from quizzes import services
 from tests.conftest import write_course
 from training import cohorts
 from training.extensions import db
+from training.messages import Notification
 from training.progress import enrol
 
 GIFT = """::Easy:: Two and two? {=four ~five}
@@ -71,6 +73,8 @@ def test_a_failing_mark_closes_the_next_module_again_until_she_passes(course, ma
     db.session.commit()
     outline = course_outline(course, mei, "en")
     assert outline.modules[1].locked and outline.next_activity.slug == "check"
+    told = db.session.execute(select(Notification).where(Notification.user_id == mei.id)).scalar_one()
+    assert told.event == "essay_marked" and told.link == f"/courses/{course.slug}/quizzes/check"
 
 
 def test_essays_of_learners_outside_cohorts_reach_the_courses_cohort_trainers(course, make_user, make_course):

@@ -258,3 +258,49 @@ def test_her_data_has_her_settings_and_deliveries_and_deleting_her_deletes_them(
     db.session.commit()
     for model in (Notification, Delivery, MessagePreference):
         assert db.session.execute(select(func.count()).select_from(model)).scalar_one() == 0
+
+
+def test_a_trainer_writes_to_her_cohort_and_sees_no_address(app, make_user, make_course, smtp):
+    from datetime import date
+
+    from training import cohorts
+    from training.audit import AuditEntry
+
+    course = make_course()
+    coach = make_user("coach", role="trainer")
+    make_user("other", role="trainer")  # a trainer, but not this cohort's
+    cohort = cohorts.create_cohort(coach, course.id, "Chengdu spring", date.today(), None)
+    mei, lan = make_user("mei"), make_user("lan")
+    for person in (mei, lan):
+        cohorts.join_cohort(person, cohort.invite_code, date.today())
+    db.session.commit()
+    reader = app.test_client()
+    login(reader, "mei")
+    _opt_in(reader, smtp, events=("cohort_message",), detailed=True)
+    lan_client = app.test_client()
+    login(lan_client, "lan")
+    _opt_in(lan_client, smtp, email="lan@example.org", events=("cohort_message",))
+
+    client = app.test_client()
+    login(client, "coach")
+    page = client.get(f"/cohorts/{cohort.id}/message").get_data(as_text=True)
+    assert "It goes to 2 participants." in page and "@example.org" not in page
+    for bad in ("", " \n\u200b", "x" * 2001):
+        refused = client.post(f"/cohorts/{cohort.id}/message", data={"text": bad})
+        assert refused.status_code == 422, bad
+    assert db.session.execute(select(func.count(Notification.id))).scalar_one() == 0 and smtp.messages == []
+    text = "Saturday's session moves to room 3.\n<b>Bring</b> the case file."
+    sent = client.post(f"/cohorts/{cohort.id}/message", data={"text": text})
+    assert sent.status_code == 302
+    page = reader.get("/notifications").get_data(as_text=True)
+    assert "A message from your trainer in “Chengdu spring”." in page and "&lt;b&gt;Bring&lt;/b&gt;" in page
+    (detailed,) = smtp.to("mei@example.org")  # she asked for detail: the text is in it
+    assert "room 3" in detailed.get_content() and "Chengdu" in detailed["Subject"]
+    (neutral,) = smtp.to("lan@example.org")
+    assert "room 3" not in neutral.get_content() and neutral["Subject"] == "You have an update on Amicus"
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "cohort.message")).scalar_one()
+    assert entry.detail["recipients"] == 2 and "room" not in str(entry.detail)  # the audit keeps no text
+
+    stranger = app.test_client()
+    login(stranger, "other")
+    assert stranger.post(f"/cohorts/{cohort.id}/message", data={"text": "Hi"}).status_code == 403

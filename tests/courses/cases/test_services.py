@@ -15,6 +15,7 @@ from courses.cases.services import CaseError
 from tests.courses.cases.helpers import docx_with_author, pdf_bytes, setup_moot
 from training.db import utcnow
 from training.extensions import db
+from training.messages import Notification
 from training.progress import ActivityCompletion
 
 PDF = pdf_bytes()
@@ -282,6 +283,8 @@ def test_publish_waits_for_scores_then_results_penalties_and_reflection_complete
         runs.publish(moot["joe"], state, show_rank=True)
     runs.publish(moot["tess"], state, show_rank=True)
     db.session.commit()
+    told = db.session.execute(select(Notification.user_id).where(Notification.event == "results")).scalars().all()
+    assert sorted(told) == sorted(u.id for u in (moot["ana1"], moot["bob"], moot["cyd"], moot["dia"]))  # the teams
     state = state_of(moot)
     mine = services.my_result(state, moot["t1"], moot["ana1"], "en")
     # written 4/5*3 + 4/5*1 = 80% from both judges; oral 80%: final 80
@@ -329,6 +332,9 @@ def test_clarifications_are_published_without_the_asker(moot):
     runs.answer(moot["tess"], state, row.id, "Is the warning letter dated?", "Yes: 3 March.")
     published = services.published_clarifications(moot["run"])
     assert [(c.question, c.answer) for c in published] == [("Is the warning letter dated?", "Yes: 3 March.")]
+    runs.answer(moot["tess"], state, row.id, "Is the warning letter dated?", "Yes: 3 March 2025.")  # reworded
+    told = db.session.execute(select(Notification.user_id).where(Notification.event == "clarification")).scalars().all()
+    assert len(told) == len(set(told)) == 4 and moot["ana1"].id in told  # every team member, once
     with pytest.raises(PermissionError):
         runs.answer(moot["joe"], state, row.id, "q", "a")
 
