@@ -95,6 +95,7 @@ def test_trainer_runs_a_cohort(page_factory, live_server, tmp_path):
     trainer.reload()
     assert trainer.evaluate("document.documentElement.scrollWidth") <= 375
     box = trainer.locator(".matrix-wrap")
+    box.scroll_into_view_if_needed()  # below the cohort's forms on a phone
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")
     box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
     name = rows.nth(0).locator("th").bounding_box()
