@@ -40,6 +40,11 @@ def register(app: Flask) -> None:
     app.register_blueprint(workshop_views.bp)
     app.cli.add_command(cli.courses_cli)
     app.cli.add_command(cli.demo_cli)
+    from courses import reminders
+    from training import messages
+
+    messages.scheduled("sessions", reminders.sessions)
+    messages.scheduled("cases", reminders.cases)
     app.jinja_env.globals["activity_url"] = views.activity_url
     from courses import personal_data  # noqa: F401 - registers what courses keep about a person
     from courses.cases import registration as cases_registration

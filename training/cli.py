@@ -1,4 +1,4 @@
-"""Command-line tools of the core: `flask users ...` and `flask backup ...`."""
+"""Command-line tools of the core: `flask users ...`, `flask backup ...` and `flask messages ...`."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -15,6 +15,31 @@ from training.public_links import public_url
 
 users_cli = AppGroup("users", help="Create accounts and reset passwords.")
 backup_cli = AppGroup("backup", help="Back up and restore the database.")
+messages_cli = AppGroup("messages", help="Reminders, messages held for quiet hours, daily digests.")
+
+
+@messages_cli.command("tick")
+def messages_tick() -> None:
+    """Send what is due now (reminders, held messages, digests); safe in several processes at once.
+    Run it every few minutes (cron or a systemd timer: docs/messages.md), or use `messages run`."""
+    from training import messages
+
+    done = messages.tick()
+    click.echo(", ".join(f"{name}: {count}" for name, count in done.items()))
+
+
+@messages_cli.command("run")
+@click.option("--every", default=300, show_default=True, help="Seconds between ticks.")
+def messages_run(every: int) -> None:
+    """Tick forever (a long-running scheduler process; Ctrl-C stops it)."""
+    import time
+
+    from training import messages
+
+    while True:
+        messages.tick()
+        db.session.remove()
+        time.sleep(max(every, 10))
 
 
 @users_cli.command("create")
@@ -119,6 +144,7 @@ def backup_restore(source: Path, yes: bool) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(messages_cli)
     from training.jobs import jobs_cli
 
     app.cli.add_command(jobs_cli)

@@ -208,7 +208,20 @@ class MessageSettingsForm(FlaskForm):
                              validators=[Length(max=PASSWORD_MAX)], render_kw={"autocomplete": "current-password"})
     email_on = BooleanField(_l("Send me email about the events ticked below"))
     detailed = BooleanField(_l("Say what happened in the email (by default it only says there is an update)"))
+    digest = BooleanField(_l("One email a day at most, listing the day's updates"))
+    digest_hour = SelectField(_l("Send it at"), choices=lambda: _hours(), default="18")
+    quiet_from = SelectField(_l("No email from"), choices=lambda: [SelectChoice("", _l("(no quiet hours)"))] + _hours(), default="")
+    quiet_to = SelectField(_l("until"), choices=lambda: [SelectChoice("", _l("(no quiet hours)"))] + _hours(), default="")
     submit = SubmitField(_l("Save"))
+
+
+def _hours() -> list[SelectChoice]:
+    return [SelectChoice(str(hour), f"{hour:02d}:00") for hour in range(24)]
+
+
+def hour_or_none(value: str | None) -> int | None:
+    """A chosen hour from the lists above ("" is none)."""
+    return int(value) if value not in (None, "") else None
 
 
 class ForgotPasswordForm(FlaskForm):

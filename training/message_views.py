@@ -6,10 +6,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from training import mail, messages
+from training import mail, messages, timezones
 from training.accounts import AccountError
 from training.extensions import csrf, db, limiter
-from training.forms import ConfirmForm, ForgotPasswordForm, MessageSettingsForm
+from training.forms import ConfirmForm, ForgotPasswordForm, MessageSettingsForm, hour_or_none
 from training.redirects import local_target
 
 bp = Blueprint("messages", __name__)
@@ -59,6 +59,9 @@ def settings():
     form = MessageSettingsForm(obj=None)
     if request.method == "GET":
         form.email.data, form.email_on.data, form.detailed.data = current_user.email or "", pref.email_on, pref.detailed
+        form.digest.data, form.digest_hour.data = pref.digest, str(pref.digest_hour if pref.digest_hour is not None else 18)
+        form.quiet_from.data = "" if pref.quiet_from is None else str(pref.quiet_from)
+        form.quiet_to.data = "" if pref.quiet_to is None else str(pref.quiet_to)
     chosen = set(request.form.getlist("events")) if request.method == "POST" else set(pref.email_events or [])
     status = 200
     if request.method == "POST":
@@ -68,11 +71,12 @@ def settings():
             try:
                 changed = messages.save_settings(
                     current_user, email=form.email.data, password=form.password.data or "",
-                    email_on=form.email_on.data, events=sorted(chosen), detailed=form.detailed.data)
+                    email_on=form.email_on.data, events=sorted(chosen), detailed=form.detailed.data,
+                    digest=form.digest.data, digest_hour=hour_or_none(form.digest_hour.data),
+                    quiet_from=hour_or_none(form.quiet_from.data), quiet_to=hour_or_none(form.quiet_to.data))
             except AccountError as error:
                 db.session.rollback()
-                getattr(form, error.field if error.field in ("email", "password") else "email").errors.append(
-                    error.message)
+                getattr(form, error.field if error.field in form else "email").errors.append(error.message)
                 status = 422
             else:
                 db.session.commit()
@@ -84,7 +88,7 @@ def settings():
                 return redirect(url_for("messages.settings"))
     return render_template("messages/settings.html", form=form, events=messages.EVENTS, choosable=messages.CHOOSABLE,
                            chosen=chosen, email_enabled=mail.enabled(), resend=ConfirmForm(),
-                           site_name=messages.message_site_name()), status
+                           site_name=messages.message_site_name(), zone=timezones.zone_of(current_user)), status
 
 
 @bp.post("/account/messages/verify")

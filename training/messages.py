@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from training import jobs, mail
+from training import jobs, mail, timezones
 from training.accounts import AccountError, User, check_password, issue_password_token
 from training.cohorts import Cohort, CohortMember, require_manager
 from training.db import UTCDateTime, utcnow
@@ -52,6 +53,10 @@ class Event:
 EVENTS: dict[str, Event] = {
     "case_stage": Event(_l("A new stage of a case exercise opens"),
                         _l("A new stage of “%(activity)s” is open: %(stage)s.")),
+    "session_tomorrow": Event(_l("A session of your cohort is coming up (a day before)"),
+                              _l("“%(title)s” begins %(when)s.")),
+    "deadline": Event(_l("A deadline is a day away"),
+                      _l("Written submissions for “%(activity)s” are due %(when)s.")),
     "clarification": Event(_l("A question about a case is answered"),
                            _l("A question about “%(activity)s” has been answered.")),
     "results": Event(_l("The results of a case exercise are published"),
@@ -100,10 +105,18 @@ class Notification(db.Model):
         event = EVENTS.get(self.event)
         if event is None:
             return ""
+        lang = str(get_locale() or "en")
         try:
-            return str(event.text) % {k: str(v) for k, v in (self.params or {}).items()}
+            return str(event.text) % {k: _in_language(v, lang) for k, v in (self.params or {}).items()}
         except (KeyError, TypeError, ValueError):
             return str(event.label)
+
+
+def _in_language(value, lang: str) -> str:
+    """A parameter: text, or a title per language ({"en": ..., "zh": ...}) shown in hers."""
+    if isinstance(value, dict):
+        return str(value.get(lang) or value.get("en") or next(iter(value.values()), ""))
+    return str(value)
 
 
 class MessagePreference(db.Model):
@@ -115,6 +128,22 @@ class MessagePreference(db.Model):
     email_on: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     email_events: Mapped[list] = mapped_column(JSON, default=lambda: list(CHOOSABLE))
     detailed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # One email a day (at ``digest_hour``, her time) instead of one per event.
+    digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digest_hour: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
+    # Hours (her time) when nothing is sent: from quiet_from to quiet_to, e.g. 22 to 7; None: none.
+    quiet_from: Mapped[int | None] = mapped_column(Integer)
+    quiet_to: Mapped[int | None] = mapped_column(Integer)
+
+
+class MessageClaim(db.Model):
+    """A scheduled message (a reminder, a digest) that goes once, whichever process of however
+    many gets to it first: the first to insert its key sends it."""
+
+    __tablename__ = "message_claims"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Delivery(db.Model):
@@ -130,7 +159,8 @@ class Delivery(db.Model):
     channel: Mapped[str] = mapped_column(String(16), default="email")
     # queued, sent, failed (the server refused it after the retries), limited (too many this
     # hour: it stays in her in-app list), dropped (she turned the channel off, or her address
-    # changed, before it went)
+    # changed, before it went), held (her quiet hours, or waiting for her daily digest),
+    # released (her quiet hours ended: being sent), digested (sent in a digest)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(64))  # the kind of failure, never content
@@ -162,10 +192,17 @@ def clean_email(raw: str | None) -> str:
 
 
 def save_settings(user: User, *, email: str | None, password: str, email_on: bool, events: list[str],
-                  detailed: bool) -> bool:
+                  detailed: bool, digest: bool = False, digest_hour: int | None = None,
+                  quiet_from: int | None = None, quiet_to: int | None = None) -> bool:
     """Save her message settings; a new or removed address needs her password, and a new one is
     sent a link to verify it (``queue_verification``). Returns True if the address changed."""
     new = clean_email(email)
+    for hour, field in ((digest_hour, "digest_hour"), (quiet_from, "quiet_from"), (quiet_to, "quiet_to")):
+        if hour is not None and not 0 <= hour <= 23:
+            raise MessageError(_l("Choose an hour from the list."), field)
+    if (quiet_from is None) != (quiet_to is None) or (quiet_from is not None and quiet_from == quiet_to):
+        raise MessageError(_l("Choose when quiet hours begin and end (two different hours), or neither."),
+                           "quiet_from")
     pref = preference(user)
     changed = new.casefold() != (user.email or "").casefold()
     if changed:
@@ -178,6 +215,9 @@ def save_settings(user: User, *, email: str | None, password: str, email_on: boo
     pref.email_on = bool(email_on and new)
     pref.email_events = [code for code in CHOOSABLE if code in set(events)]
     pref.detailed = bool(detailed)
+    pref.digest = bool(digest)
+    pref.digest_hour = digest_hour if digest_hour is not None else pref.digest_hour or 18
+    pref.quiet_from, pref.quiet_to = quiet_from, quiet_to
     return changed
 
 
@@ -243,7 +283,8 @@ def notify(user_ids, event: str, link: str = "", **params) -> None:
     if not ids:
         return
     old_address = params.pop("_to_old_address", None)
-    params = {key: str(value)[:MESSAGE_MAX if key == "body" else 300] for key, value in params.items()}
+    params = {key: {str(k): str(v)[:300] for k, v in value.items()} if isinstance(value, dict)
+              else str(value)[:MESSAGE_MAX if key == "body" else 300] for key, value in params.items()}
     rows = [Notification(user_id=uid, event=event, link=link[:LINK_MAX], params=params) for uid in ids]
     db.session.add_all(rows)
     db.session.execute(update(User).where(User.id.in_(ids)).values(
@@ -320,7 +361,7 @@ def deliver(delivery_ids: list[int], old_addresses: dict | None = None) -> None:
     """The job: send each queued delivery, committing each one's outcome."""
     for delivery_id in delivery_ids:
         row = db.session.get(Delivery, delivery_id)
-        if row is None or row.status != "queued":
+        if row is None or row.status not in ("queued", "released"):
             continue
         _deliver_one(row, (old_addresses or {}).get(str(delivery_id)))
         db.session.commit()
@@ -337,13 +378,21 @@ def _deliver_one(row: Delivery, old_address: str | None) -> None:
     if to is None or not mail.enabled() or (not security and not (pref is not None and pref.email_on)):
         row.status = "dropped"
         return
+    if (row.status == "queued" and not security and pref is not None
+            and (pref.digest or quiet_now(pref, user, utcnow()))):
+        row.status = "held"  # the scheduler (``tick``) sends it after her quiet hours, or in her digest
+        return
     hour_ago = utcnow() - timedelta(hours=1)
     sent = db.session.execute(select(func.count(Delivery.id)).where(
         Delivery.user_id == row.user_id, Delivery.status == "sent", Delivery.sent_at > hour_ago)).scalar_one()
     if sent >= int(current_app.config["AMICUS_MAIL_PER_HOUR"]):
         row.status = "limited"
         return
-    message = _compose(row, user, pref, to)
+    _send(row, _compose(row, user, pref, to))
+
+
+def _send(row: Delivery, message) -> None:
+    """Send, retrying after the configured pauses; the outcome goes on ``row``."""
     pauses = [float(p) for p in current_app.config["AMICUS_MAIL_RETRY_SECONDS"]]
     for attempt in range(len(pauses) + 1):
         row.attempts = attempt + 1
@@ -357,6 +406,15 @@ def _deliver_one(row: Delivery, old_address: str | None) -> None:
         row.status, row.sent_at, row.error = "sent", utcnow(), None
         return
     row.status = "failed"
+
+
+def quiet_now(pref: MessagePreference, user: User, now: datetime) -> bool:
+    if pref.quiet_from is None or pref.quiet_to is None:
+        return False
+    hour = timezones.local(now, timezones.zone_of(user)).hour
+    if pref.quiet_from < pref.quiet_to:
+        return pref.quiet_from <= hour < pref.quiet_to
+    return hour >= pref.quiet_from or hour < pref.quiet_to  # across midnight: 22 to 7
 
 
 def _compose(row: Delivery, user: User, pref: MessagePreference | None, to: str):
@@ -385,6 +443,112 @@ def _compose(row: Delivery, user: User, pref: MessagePreference | None, to: str)
         unsubscribe = public_url("messages.unsubscribe", token=unsubscribe_token(user))
         body += "\n\n" + str(_l("To stop these emails: %(link)s", link=unsubscribe)) + "\n"
         return mail.build(to, str(subject), body, unsubscribe=unsubscribe)
+
+
+# --- Scheduled: reminders, held messages, digests (``flask --app wsgi messages tick``) -----------
+
+#: Reminders the feature packages register (name -> fn(now)): each finds what is due, claims it
+#: (``claim``) and calls ``notify``. The core knows no workshop or case.
+SCHEDULED: dict = {}
+
+
+def scheduled(name: str, fn) -> None:
+    SCHEDULED[name] = fn
+
+
+def claim(key: str) -> bool:
+    """True for the one caller, of all processes, that claims ``key`` first (committed at once)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(MessageClaim(key=key[:120]))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def tick(now: datetime | None = None) -> dict[str, int]:
+    """What the scheduler does every few minutes; safe to run in several processes at once."""
+    now = now or utcnow()
+    done = {}
+    for name, fn in sorted(SCHEDULED.items()):
+        done[name] = fn(now) or 0
+        db.session.commit()
+        dispatch()
+    done["released"] = _release_held(now)
+    done["digests"] = _send_digests(now)
+    db.session.commit()
+    return done
+
+
+def _held_by_user() -> dict[int, list[Delivery]]:
+    out: dict[int, list[Delivery]] = {}
+    for row in db.session.execute(select(Delivery).where(Delivery.status == "held").order_by(Delivery.id)).scalars():
+        out.setdefault(row.user_id, []).append(row)
+    return out
+
+
+def _take(rows: list[Delivery], status: str) -> list[int]:
+    """Move held rows to ``status``, each only if no other process took it first."""
+    taken = []
+    for row in rows:
+        if db.session.execute(update(Delivery).where(Delivery.id == row.id, Delivery.status == "held")
+                              .values(status=status)).rowcount == 1:
+            taken.append(row.id)
+    db.session.commit()
+    return taken
+
+
+def _release_held(now: datetime) -> int:
+    """Send what waited for her quiet hours to end (not what waits for her digest)."""
+    released = []
+    for user_id, rows in _held_by_user().items():
+        pref, user = db.session.get(MessagePreference, user_id), db.session.get(User, user_id)
+        if pref is None or pref.digest or quiet_now(pref, user, now):
+            continue
+        released += _take(rows, "released")  # sent now, not held again
+    if released:
+        deliver(released)
+    return len(released)
+
+
+def _send_digests(now: datetime) -> int:
+    sent = 0
+    for user_id, rows in _held_by_user().items():
+        pref, user = db.session.get(MessagePreference, user_id), db.session.get(User, user_id)
+        if pref is None or not pref.digest or user is None or user.email_verified_at is None or not mail.enabled():
+            continue
+        here = timezones.local(now, timezones.zone_of(user))
+        if here.hour < pref.digest_hour or quiet_now(pref, user, now):
+            continue
+        if not claim(f"digest:{user_id}:{here.date().isoformat()}"):
+            continue  # sent today, by this process or another
+        taken = _take(rows, "digested")
+        if not taken:
+            continue
+        notifications = [db.session.get(Notification, r.notification_id) for r in rows
+                         if r.id in taken and r.notification_id]
+        row = Delivery(user_id=user_id, event="digest", status="queued")
+        db.session.add(row)
+        db.session.flush()
+        _send(row, _compose_digest(user, pref, [n for n in notifications if n is not None], len(taken)))
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+def _compose_digest(user: User, pref: MessagePreference, notifications: list[Notification], count: int):
+    site = message_site_name()
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = ngettext("You have %(num)d update on %(site)s", "You have %(num)d updates on %(site)s", count,
+                           site=site)
+        lines = [f"- {n.text}" for n in notifications] if pref.detailed else []
+        body = render_template("email/digest.txt", subject=subject, lines=lines,
+                               link=public_url("messages.notifications"))
+        unsubscribe = public_url("messages.unsubscribe", token=unsubscribe_token(user))
+        body += "\n\n" + str(_l("To stop these emails: %(link)s", link=unsubscribe)) + "\n"
+        return mail.build(user.email, subject, body, unsubscribe=unsubscribe)
 
 
 # --- The in-app list -----------------------------------------------------------------------------
@@ -419,7 +583,9 @@ def export(user: User) -> dict:
     return {
         "email_verified_at": iso(user.email_verified_at),
         "settings": {"email": bool(pref and pref.email_on), "events": list(pref.email_events) if pref else [],
-                     "detailed": bool(pref and pref.detailed)},
+                     "detailed": bool(pref and pref.detailed), "daily_digest": bool(pref and pref.digest),
+                     "digest_hour": pref.digest_hour if pref else None,
+                     "quiet_hours": [pref.quiet_from, pref.quiet_to] if pref and pref.quiet_from is not None else None},
         "notifications": [{"event": n.event, "text": n.text, "link": n.link, "created_at": iso(n.created_at),
                            "read_at": iso(n.read_at)} for n in db.session.execute(
             select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)).scalars()],

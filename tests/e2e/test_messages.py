@@ -37,6 +37,14 @@ def test_she_confirms_her_address_then_resets_her_password_by_email(page_factory
         page.goto(_link(verify, "/account/messages/verify/"))
         expect(page.get_by_role("heading", name="Address confirmed")).to_be_visible()
         screenshot(page, "messages-address-confirmed")
+        # Quiet hours across midnight, kept when she comes back.
+        page.goto("/account/messages")
+        page.get_by_label("No email from").select_option("22:00")
+        page.get_by_label("until").select_option("07:00")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Saved.", exact=True)).to_be_visible()
+        expect(page.get_by_label("No email from")).to_have_value("22")
+        expect(page.get_by_label("until")).to_have_value("7")
 
         page.get_by_role("button", name="Log out").click()
         page.goto("/login")
