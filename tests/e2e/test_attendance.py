@@ -114,7 +114,8 @@ def test_attendance_completes_the_rule_and_the_workshop_report_says_so(page_fact
     trainer = accounts.create_user("rule-coach", PASSWORD, role="trainer")
     mei = accounts.create_user("rule-mei", PASSWORD)
     db.session.flush()
-    cohort = cohorts.create_cohort(trainer, course.id, "Evening room", date.today() + timedelta(days=1), None)
+    # Two days on: "today" on the page is the site's (Asia/Shanghai), a day ahead of UTC's evening.
+    cohort = cohorts.create_cohort(trainer, course.id, "Evening room", date.today() + timedelta(days=2), None)
     cohorts.join_cohort(mei, cohort.invite_code, date.today())
     enrol(mei, course.id, cohort.id)
     for days in (-1, 6):
