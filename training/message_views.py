@@ -88,7 +88,7 @@ def settings():
                 return redirect(url_for("messages.settings"))
     return render_template("messages/settings.html", form=form, events=messages.EVENTS, choosable=messages.CHOOSABLE,
                            chosen=chosen, email_enabled=mail.enabled(), resend=ConfirmForm(),
-                           site_name=messages.message_site_name(), zone=timezones.zone_of(current_user)), status
+                           site_name=messages.message_site_name(), zone=timezones.zone_name()), status
 
 
 @bp.post("/account/messages/verify")
