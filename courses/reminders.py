@@ -42,10 +42,10 @@ def sessions(now: datetime) -> int:
     return told
 
 
-def _case_of(run: CaseRun) -> tuple[Activity, Course]:
+def _case_of(run: CaseRun) -> tuple[CaseExercise, Activity, Course]:
     exercise = db.session.get(CaseExercise, run.exercise_id)
     activity = db.session.get(Activity, exercise.activity_id)
-    return activity, db.session.get(Course, activity.course_id)
+    return exercise, activity, db.session.get(Course, activity.course_id)
 
 
 def _teams(run: CaseRun):
@@ -61,8 +61,7 @@ def cases(now: datetime) -> int:
                    CaseStage.opens_at <= now, CaseStage.opens_at > now - LATE)).all():
         if not messages.claim(f"case-stage:{stage.id}"):
             continue
-        activity, course = _case_of(run)
-        exercise = db.session.get(CaseExercise, run.exercise_id)
+        exercise, activity, course = _case_of(run)
         spec = exercise.settings.stage(stage.slug)
         messages.notify(_teams(run), "case_stage", f"/courses/{course.slug}/cases/{activity.slug}",
                         activity=activity.titles, stage=spec.titles if spec else stage.slug)
@@ -72,7 +71,7 @@ def cases(now: datetime) -> int:
             CaseRun.submissions_due > now, CaseRun.submissions_due <= now + AHEAD)).scalars():
         if not messages.claim(f"case-deadline:{run.id}:{run.submissions_due.isoformat()}"):
             continue
-        activity, course = _case_of(run)
+        _exercise, activity, course = _case_of(run)
         cohort = db.session.get(Cohort, run.cohort_id)
         messages.notify(_teams(run), "deadline", f"/courses/{course.slug}/cases/{activity.slug}",
                         activity=activity.titles, when=_when(run.submissions_due, cohort.timezone))
