@@ -97,6 +97,25 @@ def defaults(instance_path: str) -> dict:
         # and the pauses before sending again after the SMTP server failed (then: failed).
         "AMICUS_MAIL_PER_HOUR": 20,
         "AMICUS_MAIL_RETRY_SECONDS": [5, 60],
+        # Text messages (training/sms.py): "" (off), file (development: JSON lines in AMICUS_SMS_FILE),
+        # webhook (POST to a gateway of your own), aliyun or tencent (their SMS APIs, which send
+        # only templates registered with them: one for an update, one for a code).
+        "AMICUS_SMS_BACKEND": "",
+        "AMICUS_SMS_FILE": str(Path(instance_path) / "sms-outbox.jsonl"),
+        "AMICUS_SMS_WEBHOOK_URL": "",
+        "AMICUS_SMS_WEBHOOK_TOKEN": "",
+        "AMICUS_SMS_KEY_ID": "",  # Aliyun AccessKey ID / Tencent SecretId
+        "AMICUS_SMS_KEY_SECRET": "",  # Aliyun AccessKey secret / Tencent SecretKey
+        "AMICUS_SMS_SIGN_NAME": "",  # the signature registered with the provider
+        "AMICUS_SMS_TEMPLATE_UPDATE": "",  # template id: "You have an update on {site}"
+        "AMICUS_SMS_TEMPLATE_CODE": "",  # template id: "{site} code: {code}"
+        "AMICUS_SMS_APP_ID": "",  # Tencent's SmsSdkAppId
+        "AMICUS_SMS_REGION": "",  # Tencent's region (default ap-guangzhou); Aliyun: cn-hangzhou
+        "AMICUS_SMS_ENDPOINT": "",  # the provider's API address, if not its public default
+        # Text messages to one person per hour (beyond it the update stays in-app), and
+        # confirmation codes one person may ask for per hour.
+        "AMICUS_SMS_PER_HOUR": 5,
+        "AMICUS_SMS_CODES_PER_HOUR": 5,
         # "Forgot your password?" requests per address (and per email address).
         "AMICUS_RESET_REQUEST_LIMIT": "5 per hour",
         "RATELIMIT_HEADERS_ENABLED": False,
