@@ -322,3 +322,42 @@ def running_smtp(app):
 def smtp(app):
     with running_smtp(app) as box:
         yield box
+
+
+class SmsOutbox:
+    """The text messages the file gateway (training/sms.py) wrote, read back from its file."""
+
+    def __init__(self, path):
+        self.path = path
+
+    @property
+    def messages(self) -> list[dict]:
+        import json
+
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def to(self, number: str) -> list[dict]:
+        return [message for message in self.messages if message["to"] == number]
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def sms_file_gateway(app, path):
+    """The app sends text messages through the file gateway into ``path``; settings put back after."""
+    names = ("AMICUS_SMS_BACKEND", "AMICUS_SMS_FILE", "AMICUS_MAIL_RETRY_SECONDS")
+    before = {name: app.config[name] for name in names}
+    try:
+        app.config.update(AMICUS_SMS_BACKEND="file", AMICUS_SMS_FILE=str(path), AMICUS_MAIL_RETRY_SECONDS=[0, 0])
+        yield SmsOutbox(path)
+    finally:
+        app.config.update(before)
+
+
+@pytest.fixture
+def sms_outbox(app, tmp_path):
+    with sms_file_gateway(app, tmp_path / "sms-outbox.jsonl") as box:
+        yield box

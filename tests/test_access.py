@@ -185,6 +185,8 @@ MATRIX = {
     "messages.settings": ("GET", "/account/messages", expect(LOGIN, 200, 200, 200, 200, 200)),
     "messages.resend_verification": ("POST", "/account/messages/verify", expect(LOGIN, 302, 302, 302, 302, 302)),
     "messages.verify": ("GET", "/account/messages/verify/forged", expect(404, 404, 404, 404, 404, 404)),
+    "messages.sms_code": ("GET", "/account/messages/sms-code", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "messages.resend_sms_code": ("POST", "/account/messages/sms-code/resend", expect(LOGIN, 302, 302, 302, 302, 302)),
     "messages.unsubscribe": ("GET", "/unsubscribe/forged", expect(404, 404, 404, 404, 404, 404)),
     "messages.forgot_password": ("GET", "/forgot-password", expect(200, 200, 200, 200, 200, 200)),
     "courses.handbook_epub": ("GET", "/courses/test-course/handbook/999.epub", expect(LOGIN, 404, 403, 404, 404, 404)),

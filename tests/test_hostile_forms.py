@@ -61,6 +61,9 @@ UNSHOWN = {
     # Shown only where the site sends email (not set up in the world), or reached from an email.
     "messages.forgot_password": ("anonymous", "/forgot-password", {"email": "mei@example.org"}, None),
     "messages.resend_verification": ("participant", "/account/messages/verify", {}, None),
+    # Shown only where the site sends text messages (not set up in the world), to a number waiting.
+    "messages.sms_code": ("participant", "/account/messages/sms-code", {"code": "123456"}, None),
+    "messages.resend_sms_code": ("participant", "/account/messages/sms-code/resend", {}, None),
     "messages.unsubscribe": ("anonymous", "/unsubscribe/forged", {"List-Unsubscribe": "One-Click"}, None),
     "accounts.login_code": ("anonymous", "/login/code", {"code": "123456"}, None),
     "accounts.reset": ("anonymous", "/reset/{reset_token}", {"password": "a new long password", "confirm": "a new long password"}, None),

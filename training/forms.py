@@ -16,6 +16,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TelField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
@@ -204,7 +205,7 @@ class MessageSettingsForm(FlaskForm):
     email = EmailField(_l("Email address for messages (optional)"), validators=[Length(max=254)],
                        render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
                        description=_l("Only you and Amicus see it: trainers never do."))
-    password = PasswordField(_l("Your password (to add, change or remove the address)"),
+    password = PasswordField(_l("Your password (to add, change or remove an address or a phone number)"),
                              validators=[Length(max=PASSWORD_MAX)], render_kw={"autocomplete": "current-password"})
     email_on = BooleanField(_l("Send me email about the events ticked below"))
     detailed = BooleanField(_l("Say what happened in the email (by default it only says there is an update)"))
@@ -212,7 +213,19 @@ class MessageSettingsForm(FlaskForm):
     digest_hour = SelectField(_l("Send it at"), choices=lambda: _hours(), default="18")
     quiet_from = SelectField(_l("No email from"), choices=lambda: [SelectChoice("", _l("(no quiet hours)"))] + _hours(), default="")
     quiet_to = SelectField(_l("until"), choices=lambda: [SelectChoice("", _l("(no quiet hours)"))] + _hours(), default="")
+    sms_number = TelField(_l("Mobile number for text messages (optional)"), validators=[Length(max=40)],
+                          render_kw={"autocomplete": "tel", "inputmode": "tel"},
+                          description=_l("With its country code, e.g. +86 138 1234 5678. Only you and Amicus see it."))
+    sms_on = BooleanField(_l("Send me text messages about the events ticked below"))
     submit = SubmitField(_l("Save"))
+
+
+class SmsCodeForm(FlaskForm):
+    """The six-digit code sent to the number she is confirming."""
+
+    code = StringField(_l("The code in the text message"), validators=[DataRequired(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none"})
+    submit = SubmitField(_l("Confirm"))
 
 
 def _hours() -> list[SelectChoice]:

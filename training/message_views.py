@@ -1,15 +1,15 @@
 """Messages (training/messages.py): her notifications, her message settings, verifying an
-address, unsubscribing from a link in an email, and "Forgot your password?"."""
+address or a phone number, unsubscribing from a link in an email, and "Forgot your password?"."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from training import mail, messages, timezones
+from training import mail, messages, sms, timezones
 from training.accounts import AccountError
 from training.extensions import csrf, db, limiter
-from training.forms import ConfirmForm, ForgotPasswordForm, MessageSettingsForm, hour_or_none
+from training.forms import ConfirmForm, ForgotPasswordForm, MessageSettingsForm, SmsCodeForm, hour_or_none
 from training.redirects import local_target
 
 bp = Blueprint("messages", __name__)
@@ -62,33 +62,90 @@ def settings():
         form.digest.data, form.digest_hour.data = pref.digest, str(pref.digest_hour if pref.digest_hour is not None else 18)
         form.quiet_from.data = "" if pref.quiet_from is None else str(pref.quiet_from)
         form.quiet_to.data = "" if pref.quiet_to is None else str(pref.quiet_to)
-    chosen = set(request.form.getlist("events")) if request.method == "POST" else set(pref.email_events or [])
+        form.sms_number.data, form.sms_on.data = pref.sms_number or "", pref.sms_on
+    posted = request.method == "POST"
+    chosen = set(request.form.getlist("events")) if posted else set(pref.email_events or [])
+    chosen_sms = set(request.form.getlist("sms_events")) if posted else set(pref.sms_events or [])
+    sms_enabled = sms.enabled()
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
             status = 422
         else:
             try:
-                changed = messages.save_settings(
+                saved = messages.save_settings(
                     current_user, email=form.email.data, password=form.password.data or "",
                     email_on=form.email_on.data, events=sorted(chosen), detailed=form.detailed.data,
                     digest=form.digest.data, digest_hour=hour_or_none(form.digest_hour.data),
-                    quiet_from=hour_or_none(form.quiet_from.data), quiet_to=hour_or_none(form.quiet_to.data))
+                    quiet_from=hour_or_none(form.quiet_from.data), quiet_to=hour_or_none(form.quiet_to.data),
+                    # a site that sends no text messages leaves her number as it is
+                    sms_number=(form.sms_number.data or "") if sms_enabled else None,
+                    sms_on=form.sms_on.data, sms_events=sorted(chosen_sms))
             except AccountError as error:
                 db.session.rollback()
                 getattr(form, error.field if error.field in form else "email").errors.append(error.message)
                 status = 422
             else:
                 db.session.commit()
-                if changed and current_user.email:
+                if saved.number_changed and pref.sms_number:
+                    flash(_("Saved. We sent a code to %(number)s: enter it to confirm the number.",
+                            number=pref.sms_number), "success")
+                    return redirect(url_for("messages.sms_code"))
+                if saved.email_changed and current_user.email:
                     flash(_("Saved. We sent a link to %(email)s: open it to confirm the address.",
                             email=current_user.email), "success")
                 else:
                     flash(_("Saved."), "success")
                 return redirect(url_for("messages.settings"))
     return render_template("messages/settings.html", form=form, events=messages.EVENTS, choosable=messages.CHOOSABLE,
-                           chosen=chosen, email_enabled=mail.enabled(), resend=ConfirmForm(),
-                           site_name=messages.message_site_name(), zone=timezones.zone_name()), status
+                           chosen=chosen, chosen_sms=chosen_sms, email_enabled=mail.enabled(), sms_enabled=sms_enabled,
+                           pref=pref, resend=ConfirmForm(), site_name=messages.message_site_name(),
+                           zone=timezones.zone_name()), status
+
+
+@bp.route("/account/messages/sms-code", methods=["GET", "POST"])
+@login_required
+def sms_code():
+    """Enter the code sent to the number she is confirming (a wrong try counts; five void it)."""
+    pref = messages.preference(current_user)
+    if not pref.sms_number or pref.sms_verified_at is not None:
+        return redirect(url_for("messages.settings"))
+    form = SmsCodeForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            status = 422
+        else:
+            try:
+                messages.confirm_sms_code(current_user, form.code.data)
+            except AccountError as error:
+                db.session.commit()  # the wrong try counts
+                form.code.errors.append(error.message)
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("Your number is confirmed."), "success")
+                return redirect(url_for("messages.settings"))
+    return render_template("messages/sms_code.html", form=form, number=pref.sms_number, resend=ConfirmForm(),
+                           minutes=messages.CODE_MINUTES), status
+
+
+@bp.post("/account/messages/sms-code/resend")
+@login_required
+def resend_sms_code():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pref = messages.preference(current_user)
+    if pref.sms_number and pref.sms_verified_at is None:
+        try:
+            messages.send_sms_code(current_user)
+        except AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("We sent a new code to %(number)s.", number=pref.sms_number), "success")
+    return redirect(url_for("messages.sms_code"))
 
 
 @bp.post("/account/messages/verify")

@@ -1,5 +1,5 @@
-"""Messages that are safe to receive (issue #21): in-app notifications, opt-in email, and
-self-service password reset.
+"""Messages that are safe to receive (issue #21): in-app notifications, opt-in email and text
+messages (SMS), and self-service password reset.
 
 Every event lands in her in-app list (``Notification``), always; it is the only channel unless she
 adds email, which needs an address she has verified through a signed link. Emails say nothing by
@@ -8,7 +8,9 @@ for messages (``AMICUS_MESSAGE_SITE_NAME``, which an organisation may make neutr
 choose detailed ones. Each carries a signed one-click unsubscribe link and the List-Unsubscribe
 headers. Sending is a background job (training/jobs.py) that retries a failing SMTP server and
 limits emails per person per hour; a ``Delivery`` row records each one (event, channel, status,
-times) and never its text.
+times) and never its text. Text messages work the same way through a small gateway
+(training/sms.py), to a number she confirmed with a six-digit code; only an HMAC of the code is
+kept, and the code itself travels only in the job that sends it.
 
 Features call ``notify(user_ids, event, link, **params)`` inside their transaction; the
 deliveries it queued are handed to the job queue once the request's transaction is committed
@@ -17,10 +19,15 @@ participant's address: they send to a cohort, and Amicus delivers to whoever opt
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import NamedTuple
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale, get_locale, ngettext
@@ -30,7 +37,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from training import jobs, mail, timezones
+from training import jobs, mail, sms, timezones
 from training.accounts import AccountError, User, check_password, issue_password_token
 from training.cohorts import Cohort, CohortMember, require_manager
 from training.db import UTCDateTime, utcnow
@@ -41,6 +48,10 @@ LINK_MAX = 500
 EMAIL_MAX = 254
 _EMAIL = re.compile(r"^[^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[^@\s<>\"',;:()\[\]\\]+$")
 VERIFY_HOURS = 48
+NUMBER_MAX = 16  # "+" and at most 15 digits (E.164)
+_NUMBER = re.compile(r"^\+[1-9][0-9]{6,14}$")
+CODE_MINUTES = 10
+CODE_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,10 @@ EVENTS: dict[str, Event] = {
                             _l("You asked for a link to set a new password."), choosable=False),
     "verify_email": Event(_l("You added an email address"),
                           _l("Confirm the email address for messages."), choosable=False),
+    "number_changed": Event(_l("Your phone number was changed"),
+                            _l("The phone number for text messages on your account was changed."), choosable=False),
+    "verify_sms": Event(_l("You added a phone number"),
+                        _l("Confirm the phone number for text messages."), choosable=False),
 }
 CHOOSABLE = tuple(code for code, event in EVENTS.items() if event.choosable)
 
@@ -134,6 +149,15 @@ class MessagePreference(db.Model):
     # Hours (her time) when nothing is sent: from quiet_from to quiet_to, e.g. 22 to 7; None: none.
     quiet_from: Mapped[int | None] = mapped_column(Integer)
     quiet_to: Mapped[int | None] = mapped_column(Integer)
+    # Text messages: a number in E.164 form ("+8613812345678"), used once she confirmed it with a
+    # code. Of the code only an HMAC (with the site's secret key) is kept, for CODE_MINUTES.
+    sms_number: Mapped[str | None] = mapped_column(String(NUMBER_MAX))
+    sms_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_on: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sms_events: Mapped[list] = mapped_column(JSON, default=lambda: list(CHOOSABLE))
+    sms_code_hash: Mapped[str | None] = mapped_column(String(64))
+    sms_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_code_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MessageClaim(db.Model):
@@ -173,7 +197,8 @@ class Delivery(db.Model):
 def preference(user: User) -> MessagePreference:
     row = db.session.get(MessagePreference, user.id)
     if row is None:
-        row = MessagePreference(user_id=user.id, email_on=False, email_events=list(CHOOSABLE), detailed=False)
+        row = MessagePreference(user_id=user.id, email_on=False, email_events=list(CHOOSABLE), detailed=False,
+                                sms_on=False, sms_events=list(CHOOSABLE), sms_code_tries=0)
         db.session.add(row)
     return row
 
@@ -191,12 +216,38 @@ def clean_email(raw: str | None) -> str:
     return email
 
 
+def clean_number(raw: str | None) -> str:
+    """A phone number in E.164 form: "+8613812345678". A mainland mobile number may be written
+    without its country code (11 digits starting with 1), "00" may stand for "+", and spaces,
+    dashes, dots and brackets are ignored."""
+    number = re.sub(r"[\s\-.()\u3000]", "", raw or "")
+    if not number:
+        return ""
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    elif re.fullmatch(r"1[3-9][0-9]{9}", number):
+        number = "+86" + number
+    if not _NUMBER.match(number) or (number.startswith("+86") and not re.fullmatch(r"\+861[3-9][0-9]{9}", number)):
+        raise MessageError(_l("That does not look like a mobile number: write it with its country code, "
+                              "e.g. +86 138 1234 5678."), "sms_number")
+    return number
+
+
+class Saved(NamedTuple):
+    email_changed: bool
+    number_changed: bool
+
+
 def save_settings(user: User, *, email: str | None, password: str, email_on: bool, events: list[str],
                   detailed: bool, digest: bool = False, digest_hour: int | None = None,
-                  quiet_from: int | None = None, quiet_to: int | None = None) -> bool:
-    """Save her message settings; a new or removed address needs her password, and a new one is
-    sent a link to verify it (``queue_verification``). Returns True if the address changed."""
+                  quiet_from: int | None = None, quiet_to: int | None = None, sms_number: str | None = None,
+                  sms_on: bool = False, sms_events: list[str] | None = None) -> Saved:
+    """Save her message settings; a new or removed address or number needs her password. A new
+    address is sent a link to verify it (``queue_verification``), a new number a code
+    (``send_sms_code``). ``sms_number`` None leaves her text-message settings as they are (the
+    site sends none)."""
     new = clean_email(email)
+    number = clean_number(sms_number) if sms_number is not None else None
     for hour, field in ((digest_hour, "digest_hour"), (quiet_from, "quiet_from"), (quiet_to, "quiet_to")):
         if hour is not None and not 0 <= hour <= 23:
             raise MessageError(_l("Choose an hour from the list."), field)
@@ -205,8 +256,10 @@ def save_settings(user: User, *, email: str | None, password: str, email_on: boo
                            "quiet_from")
     pref = preference(user)
     changed = new.casefold() != (user.email or "").casefold()
-    if changed:
+    number_changed = number is not None and number != (pref.sms_number or "")
+    if changed or number_changed:
         check_password(user, password, "password")
+    if changed:
         if user.email and user.email_verified_at is not None:  # tell the address she had
             notify([user.id], "address_changed", "", _to_old_address=user.email)
         user.email, user.email_verified_at = new or None, None
@@ -218,7 +271,62 @@ def save_settings(user: User, *, email: str | None, password: str, email_on: boo
     pref.digest = bool(digest)
     pref.digest_hour = digest_hour if digest_hour is not None else pref.digest_hour or 18
     pref.quiet_from, pref.quiet_to = quiet_from, quiet_to
-    return changed
+    if number is not None:
+        if number_changed:
+            if pref.sms_number and pref.sms_verified_at is not None:  # tell the number she had
+                notify([user.id], "number_changed", "", _to_old_number=pref.sms_number)
+            pref.sms_number, pref.sms_verified_at = number or None, None
+            pref.sms_code_hash = pref.sms_code_expires_at = None
+            if number:
+                send_sms_code(user, field="sms_number")
+        pref.sms_on = bool(sms_on and number)
+        pref.sms_events = [code for code in CHOOSABLE if code in set(sms_events or [])]
+    return Saved(changed, number_changed)
+
+
+def _code_hash(user: User, number: str, code: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, f"sms-code:{user.id}:{number}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def send_sms_code(user: User, field: str = "code") -> None:
+    """Queue a new six-digit code to her unconfirmed number (a new code replaces the last one).
+    At most AMICUS_SMS_CODES_PER_HOUR an hour: each costs the organisation a message."""
+    pref = preference(user)
+    if not pref.sms_number or pref.sms_verified_at is not None:
+        return
+    hour_ago = utcnow() - timedelta(hours=1)
+    asked = db.session.execute(select(func.count(Delivery.id)).where(
+        Delivery.user_id == user.id, Delivery.event == "verify_sms", Delivery.created_at > hour_ago)).scalar_one()
+    if asked >= int(current_app.config["AMICUS_SMS_CODES_PER_HOUR"]):
+        raise MessageError(_l("You asked for too many codes: try again in an hour."), field)
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    pref.sms_code_hash = _code_hash(user, pref.sms_number, code)
+    pref.sms_code_expires_at = utcnow() + timedelta(minutes=CODE_MINUTES)
+    pref.sms_code_tries = 0
+    delivery = Delivery(user_id=user.id, event="verify_sms", channel="sms", status="queued")
+    db.session.add(delivery)
+    db.session.flush()
+    g.setdefault("amicus_outbox", []).append((delivery.id, code))
+
+
+def confirm_sms_code(user: User, code: str) -> None:
+    """Confirm her number with the code sent to it, or raise MessageError. A wrong try counts
+    (the caller commits it even then): after CODE_TRIES the code is void."""
+    pref = preference(user)
+    code = re.sub(r"\s", "", code or "")
+    if not pref.sms_number or pref.sms_verified_at is not None:
+        raise MessageError(_l("There is no phone number waiting to be confirmed."), "code")
+    if pref.sms_code_hash is None or pref.sms_code_expires_at is None or pref.sms_code_expires_at < utcnow():
+        raise MessageError(_l("This code has expired: ask for a new one."), "code")
+    if pref.sms_code_tries >= CODE_TRIES:
+        raise MessageError(_l("Too many wrong codes: ask for a new one."), "code")
+    if not hmac.compare_digest(pref.sms_code_hash, _code_hash(user, pref.sms_number, code)):
+        pref.sms_code_tries += 1
+        raise MessageError(_l("That is not the code we sent."), "code")
+    pref.sms_verified_at = utcnow()
+    pref.sms_code_hash = pref.sms_code_expires_at = None
+    pref.sms_code_tries = 0
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -275,14 +383,16 @@ def unsubscribe(user: User) -> None:
 # --- Sending -----------------------------------------------------------------------------------
 
 def notify(user_ids, event: str, link: str = "", **params) -> None:
-    """Put ``event`` in each person's in-app list, and queue an email to each who chose it.
-    Inside the caller's transaction; the emails go once it is committed (``dispatch``)."""
+    """Put ``event`` in each person's in-app list, and queue an email or a text message to each
+    who chose that channel for it. Inside the caller's transaction; the messages go once it is
+    committed (``dispatch``)."""
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r}")
     ids = sorted(set(user_ids))
     if not ids:
         return
     old_address = params.pop("_to_old_address", None)
+    old_number = params.pop("_to_old_number", None)
     params = {key: {str(k): str(v)[:300] for k, v in value.items()} if isinstance(value, dict)
               else str(value)[:MESSAGE_MAX if key == "body" else 300] for key, value in params.items()}
     rows = [Notification(user_id=uid, event=event, link=link[:LINK_MAX], params=params) for uid in ids]
@@ -291,23 +401,29 @@ def notify(user_ids, event: str, link: str = "", **params) -> None:
         unread_notifications=User.unread_notifications + 1))
     db.session.flush()
     by_user = {row.user_id: row for row in rows}
-    wanted = []
+    wanted: list[tuple[int, str]] = []  # (user, channel)
     if old_address is not None:  # a security notice to the address that was just replaced
-        wanted = ids
+        wanted = [(uid, "email") for uid in ids]
+    elif old_number is not None:  # ... or to the number
+        wanted = [(uid, "sms") for uid in ids]
     elif EVENTS[event].choosable:
-        for uid, events in db.session.execute(
-                select(MessagePreference.user_id, MessagePreference.email_events)
+        for uid, email_on, email_events, email_ok, sms_on, sms_events, sms_ok in db.session.execute(
+                select(MessagePreference.user_id, MessagePreference.email_on, MessagePreference.email_events,
+                       User.email_verified_at.is_not(None), MessagePreference.sms_on, MessagePreference.sms_events,
+                       MessagePreference.sms_verified_at.is_not(None))
                 .join(User, User.id == MessagePreference.user_id)
-                .where(MessagePreference.user_id.in_(ids), MessagePreference.email_on.is_(True),
-                       User.email_verified_at.is_not(None))):
-            if event in (events or []):
-                wanted.append(uid)
-    deliveries = [Delivery(user_id=uid, notification_id=by_user[uid].id, event=event,
-                           error=None, status="queued") for uid in wanted]
+                .where(MessagePreference.user_id.in_(ids),
+                       (MessagePreference.email_on.is_(True)) | (MessagePreference.sms_on.is_(True)))):
+            if email_on and email_ok and event in (email_events or []):
+                wanted.append((uid, "email"))
+            if sms_on and sms_ok and event in (sms_events or []):
+                wanted.append((uid, "sms"))
+    deliveries = [Delivery(user_id=uid, notification_id=by_user[uid].id, event=event, channel=channel,
+                           error=None, status="queued") for uid, channel in wanted]
     db.session.add_all(deliveries)
     db.session.flush()
     outbox = g.setdefault("amicus_outbox", [])
-    outbox.extend((d.id, old_address) for d in deliveries)
+    outbox.extend((d.id, old_address if d.channel == "email" else old_number) for d in deliveries)
 
 
 MESSAGE_MAX = 2000
@@ -353,17 +469,21 @@ def dispatch() -> None:
     transaction that made them is committed: a delivery rolled back is not there to send."""
     outbox = g.pop("amicus_outbox", None)
     if outbox:
-        jobs.enqueue("training.messages.deliver", [delivery_id for delivery_id, _old in outbox],
-                     {str(delivery_id): old for delivery_id, old in outbox if old})
+        jobs.enqueue("training.messages.deliver", [delivery_id for delivery_id, _extra in outbox],
+                     {str(delivery_id): extra for delivery_id, extra in outbox if extra})
 
 
-def deliver(delivery_ids: list[int], old_addresses: dict | None = None) -> None:
-    """The job: send each queued delivery, committing each one's outcome."""
+def deliver(delivery_ids: list[int], extras: dict | None = None) -> None:
+    """The job: send each queued delivery, committing each one's outcome. ``extras``: what is
+    not stored, by delivery: the old address or number a security notice goes to, or a code."""
     for delivery_id in delivery_ids:
         row = db.session.get(Delivery, delivery_id)
         if row is None or row.status not in ("queued", "released"):
             continue
-        _deliver_one(row, (old_addresses or {}).get(str(delivery_id)))
+        if row.channel == "sms":
+            _deliver_sms(row, (extras or {}).get(str(delivery_id)))
+        else:
+            _deliver_one(row, (extras or {}).get(str(delivery_id)))
         db.session.commit()
 
 
@@ -378,27 +498,57 @@ def _deliver_one(row: Delivery, old_address: str | None) -> None:
     if to is None or not mail.enabled() or (not security and not (pref is not None and pref.email_on)):
         row.status = "dropped"
         return
-    if (row.status == "queued" and not security and pref is not None
-            and (pref.digest or quiet_now(pref, user, utcnow()))):
-        row.status = "held"  # the scheduler (``tick``) sends it after her quiet hours, or in her digest
+    if _held_or_limited(row, user, pref, security, "AMICUS_MAIL_PER_HOUR"):
         return
+    _send(row, partial(mail.send, _compose(row, user, pref, to)))
+
+
+def _deliver_sms(row: Delivery, extra: str | None) -> None:
+    """A text message: to her confirmed number, or the code to the number she is confirming, or
+    the notice that her number changed to the number she had (``extra``: the code or that number)."""
+    user = db.session.get(User, row.user_id)
+    pref = db.session.get(MessagePreference, row.user_id)
+    code = None
+    if row.event == "verify_sms":
+        to, code = (pref.sms_number if pref is not None and pref.sms_verified_at is None else None), extra
+    elif row.event == "number_changed":
+        to = extra
+    else:
+        to = pref.sms_number if pref is not None and pref.sms_verified_at is not None and pref.sms_on else None
+    security = not EVENTS[row.event].choosable
+    if user is None or not to or not sms.enabled() or (row.event == "verify_sms" and not code):
+        row.status = "dropped"
+        return
+    if _held_or_limited(row, user, pref, security, "AMICUS_SMS_PER_HOUR"):
+        return
+    kind, text, params = _compose_sms(row, user, pref, code)
+    _send(row, partial(sms.send, to, kind, text, params))
+
+
+def _held_or_limited(row: Delivery, user: User, pref: MessagePreference | None, security: bool, limit: str) -> bool:
+    """Hold it for her digest or her quiet hours, or stop it past the hourly limit of its channel."""
+    if row.status == "queued" and not security and pref is not None and (pref.digest or quiet_now(pref, user, utcnow())):
+        row.status = "held"  # the scheduler (``tick``) sends it after her quiet hours, or in her digest
+        return True
     hour_ago = utcnow() - timedelta(hours=1)
     sent = db.session.execute(select(func.count(Delivery.id)).where(
-        Delivery.user_id == row.user_id, Delivery.status == "sent", Delivery.sent_at > hour_ago)).scalar_one()
-    if sent >= int(current_app.config["AMICUS_MAIL_PER_HOUR"]):
+        Delivery.user_id == row.user_id, Delivery.channel == row.channel, Delivery.status == "sent",
+        Delivery.sent_at > hour_ago)).scalar_one()
+    if sent >= int(current_app.config[limit]):
         row.status = "limited"
-        return
-    _send(row, _compose(row, user, pref, to))
+        return True
+    return False
 
 
-def _send(row: Delivery, message) -> None:
-    """Send, retrying after the configured pauses; the outcome goes on ``row``."""
+def _send(row: Delivery, send) -> None:
+    """Send (``send()``: one email or text message), retrying after the configured pauses; the
+    outcome goes on ``row``."""
     pauses = [float(p) for p in current_app.config["AMICUS_MAIL_RETRY_SECONDS"]]
     for attempt in range(len(pauses) + 1):
         row.attempts = attempt + 1
         try:
-            mail.send(message)
-        except mail.MailError as error:
+            send()
+        except (mail.MailError, sms.SmsError) as error:
             row.error = str(error)[:64]
             if attempt < len(pauses):
                 time.sleep(pauses[attempt])
@@ -445,6 +595,31 @@ def _compose(row: Delivery, user: User, pref: MessagePreference | None, to: str)
         return mail.build(to, str(subject), body, unsubscribe=unsubscribe)
 
 
+def _compose_sms(row: Delivery, user: User, pref: MessagePreference | None, code: str | None,
+                 count: int = 1) -> tuple[str, str, dict]:
+    """(kind, text, params) of a text message, in her language. The cloud gateways send only the
+    templates registered with them (``kind`` "update" or "code", filled with ``params``); the
+    file and webhook gateways send ``text``. Neutral unless she chose detailed messages."""
+    site = message_site_name()
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if row.event == "verify_sms":
+            text = _l("%(code)s is your code for %(site)s. It expires in %(minutes)d minutes.",
+                      code=code, site=site, minutes=CODE_MINUTES)
+            return "code", str(text), {"site": site, "code": code}
+        if row.event == "number_changed":
+            return "update", str(_l("The phone number for text messages on %(site)s was changed.", site=site)), \
+                {"site": site}
+        notification = db.session.get(Notification, row.notification_id) if row.notification_id else None
+        if count > 1:
+            text = ngettext("You have %(num)d update on %(site)s", "You have %(num)d updates on %(site)s", count,
+                            site=site)
+        elif pref is not None and pref.detailed and notification is not None:
+            text = f"{site}: {notification.text}"
+        else:
+            text = str(_l("You have an update on %(site)s", site=site))
+        return "update", f"{text} {public_url('messages.notifications')}", {"site": site}
+
+
 # --- Scheduled: reminders, held messages, digests (``flask --app wsgi messages tick``) -----------
 
 #: Reminders the feature packages register (name -> fn(now)): each finds what is due, claims it
@@ -482,10 +657,11 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     return done
 
 
-def _held_by_user() -> dict[int, list[Delivery]]:
-    out: dict[int, list[Delivery]] = {}
+def _held_by_user() -> dict[tuple[int, str], list[Delivery]]:
+    """Held deliveries by (user, channel): each channel has its own digest."""
+    out: dict[tuple[int, str], list[Delivery]] = {}
     for row in db.session.execute(select(Delivery).where(Delivery.status == "held").order_by(Delivery.id)).scalars():
-        out.setdefault(row.user_id, []).append(row)
+        out.setdefault((row.user_id, row.channel), []).append(row)
     return out
 
 
@@ -503,7 +679,7 @@ def _take(rows: list[Delivery], status: str) -> list[int]:
 def _release_held(now: datetime) -> int:
     """Send what waited for her quiet hours to end (not what waits for her digest)."""
     released = []
-    for user_id, rows in _held_by_user().items():
+    for (user_id, _channel), rows in _held_by_user().items():
         pref, user = db.session.get(MessagePreference, user_id), db.session.get(User, user_id)
         if pref is None or pref.digest or quiet_now(pref, user, now):
             continue
@@ -515,24 +691,36 @@ def _release_held(now: datetime) -> int:
 
 def _send_digests(now: datetime) -> int:
     sent = 0
-    for user_id, rows in _held_by_user().items():
+    for (user_id, channel), rows in _held_by_user().items():
         pref, user = db.session.get(MessagePreference, user_id), db.session.get(User, user_id)
-        if pref is None or not pref.digest or user is None or user.email_verified_at is None or not mail.enabled():
+        if pref is None or not pref.digest or user is None:
+            continue
+        if channel == "sms":
+            if pref.sms_verified_at is None or not pref.sms_on or not sms.enabled():
+                continue
+        elif user.email_verified_at is None or not mail.enabled():
             continue
         here = timezones.local(now, timezones.zone_of(user))
         if here.hour < pref.digest_hour or quiet_now(pref, user, now):
             continue
-        if not claim(f"digest:{user_id}:{here.date().isoformat()}"):
+        prefix = "digest" if channel == "email" else f"digest-{channel}"
+        if not claim(f"{prefix}:{user_id}:{here.date().isoformat()}"):
             continue  # sent today, by this process or another
         taken = _take(rows, "digested")
         if not taken:
             continue
         notifications = [db.session.get(Notification, r.notification_id) for r in rows
                          if r.id in taken and r.notification_id]
-        row = Delivery(user_id=user_id, event="digest", status="queued")
+        row = Delivery(user_id=user_id, event="digest", channel=channel, status="queued",
+                       notification_id=notifications[0].id if len(taken) == 1 and notifications and notifications[0] else None)
         db.session.add(row)
         db.session.flush()
-        _send(row, _compose_digest(user, pref, [n for n in notifications if n is not None], len(taken)))
+        if channel == "sms":
+            kind, text, params = _compose_sms(row, user, pref, None, count=len(taken))
+            _send(row, partial(sms.send, pref.sms_number, kind, text, params))
+        else:
+            message = _compose_digest(user, pref, [n for n in notifications if n is not None], len(taken))
+            _send(row, partial(mail.send, message))
         db.session.commit()
         sent += 1
     return sent
@@ -582,6 +770,9 @@ def export(user: User) -> dict:
     iso = lambda value: value.isoformat() if value is not None else None  # noqa: E731
     return {
         "email_verified_at": iso(user.email_verified_at),
+        "text_messages": {"number": pref.sms_number if pref else None,
+                          "confirmed_at": iso(pref.sms_verified_at) if pref else None,
+                          "on": bool(pref and pref.sms_on), "events": list(pref.sms_events or []) if pref else []},
         "settings": {"email": bool(pref and pref.email_on), "events": list(pref.email_events) if pref else [],
                      "detailed": bool(pref and pref.detailed), "daily_digest": bool(pref and pref.digest),
                      "digest_hour": pref.digest_hour if pref else None,

@@ -78,10 +78,11 @@ def page_factory(browser, live_server, request):
     """Make pages (one browser context each, like separate people); checks every request's host."""
     contexts, outside = [], []
 
-    def make(javascript=True, viewport=(1100, 900), timezone_id=None):
+    def make(javascript=True, viewport=(1100, 900), timezone_id=None, bypass_csp=False):
+        # bypass_csp: only so that a test can add axe-core (an inline script) to check a page.
         # The browser's clock is in the site's zone unless a test says otherwise (the layout
         # offers the device's zone to accounts without one when they differ).
-        context = browser.new_context(java_script_enabled=javascript, base_url=live_server.url,
+        context = browser.new_context(java_script_enabled=javascript, base_url=live_server.url, bypass_csp=bypass_csp,
                                       viewport={"width": viewport[0], "height": viewport[1]},
                                       timezone_id=timezone_id or live_server.app.config["AMICUS_TIMEZONE"])
         context.set_default_timeout(10_000)

@@ -28,7 +28,7 @@ def test_she_confirms_her_address_then_resets_her_password_by_email(page_factory
         page.goto("/account")
         page.get_by_role("link", name="Message settings").click()
         page.get_by_label("Email address for messages (optional)").fill("mei@example.org")
-        page.get_by_label("Your password (to add, change or remove the address)").fill(PASSWORD)
+        page.get_by_label("Your password (to add, change or remove an address or a phone number)").fill(PASSWORD)
         page.get_by_label("Send me email about the events ticked below").check()
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("Saved. We sent a link to mei@example.org")).to_be_visible()
@@ -90,3 +90,51 @@ def test_a_trainer_opens_a_stage_and_the_team_is_told(page_factory, live_server,
         item.get_by_role("link").click()
         expect(member).to_have_url(re.compile(r"/courses/moot-messages/cases/moot$"))
         expect(member.get_by_role("link", name="Notifications", exact=True)).to_be_visible()  # read: no count
+
+
+def test_she_adds_her_phone_number_in_chinese_and_gets_a_neutral_text(page_factory, live_server, tmp_path):
+    """On a phone, in Chinese: she adds her number, a wrong code is refused, the code from the text
+    message confirms it; an update then reaches the number as a neutral text in her language. The
+    pages pass axe. The file gateway (training/sms.py) records the texts."""
+    from tests.conftest import sms_file_gateway
+    from tests.e2e.test_accessibility import scan
+    from tests.e2e.test_confirmations_zh import choose_chinese
+    from training import messages
+
+    sms_mei = accounts.create_user("sms-mei", PASSWORD)
+    db.session.commit()
+    with sms_file_gateway(live_server.app, tmp_path / "sms.jsonl") as outbox:
+        page = page_factory(viewport=(390, 844), bypass_csp=True)
+        log_in(page, "sms-mei")
+        choose_chinese(page)
+        page.goto("/account/messages")
+        page.get_by_label("接收短信的手机号码（可选）").fill("138 1234 5678")
+        page.get_by_label("您的密码（添加、更改或删除邮箱地址或手机号码时需要）").fill(PASSWORD)
+        page.get_by_label("下方勾选的事件发生时给我发短信").check()
+        page.locator("#sms-event-certificate").check()
+        page.locator("#sms-event-case_stage").uncheck()
+        page.get_by_role("button", name="保存").click()
+        expect(page.get_by_role("heading", name="确认您的手机号码")).to_be_visible()
+        expect(page.get_by_text("已保存。我们已向 +8613812345678 发送验证码")).to_be_visible()
+        assert scan(page) == []
+        (sent,) = outbox.to("+8613812345678")
+        code = sent["params"]["code"]
+        assert sent["text"].startswith(f"{code} 是您在 Amicus 的验证码")
+        page.get_by_label("短信中的验证码").fill("000000" if code != "000000" else "111111")
+        page.get_by_role("button", name="确认").click()
+        expect(page.get_by_text("这不是我们发送的验证码。")).to_be_visible()
+        page.get_by_label("短信中的验证码").fill(code)
+        page.get_by_role("button", name="确认").click()
+        expect(page.get_by_text("您的号码已确认。")).to_be_visible()
+        expect(page.locator("#sms-event-certificate")).to_be_checked()
+        expect(page.locator("#sms-event-case_stage")).not_to_be_checked()
+        assert scan(page) == []
+        screenshot(page, "messages-sms-confirmed-zh")
+
+        with live_server.app.test_request_context():
+            messages.notify([sms_mei.id], "certificate", "/courses/x", course="GBV litigation for lawyers")
+            db.session.commit()
+            messages.dispatch()
+        update = outbox.messages[-1]
+        assert update["to"] == "+8613812345678" and update["kind"] == "update"
+        assert update["text"].startswith("您在 Amicus 有一条新动态") and "GBV" not in update["text"]
