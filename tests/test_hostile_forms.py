@@ -61,6 +61,8 @@ UNSHOWN = {
     # Shown only where the site sends email (not set up in the world), or reached from an email.
     "messages.forgot_password": ("anonymous", "/forgot-password", {"email": "mei@example.org"}, None),
     "messages.resend_verification": ("participant", "/account/messages/verify", {}, None),
+    # Shown only once an invitation is planned (none in the world).
+    "surveys.cancel_invitation": ("trainer", "/cohorts/{cohort_id}/surveys/invitations/1/cancel", {}, None),
     # Shown only where the site sends text messages (not set up in the world), to a number waiting.
     "messages.sms_code": ("participant", "/account/messages/sms-code", {"code": "123456"}, None),
     "messages.resend_sms_code": ("participant", "/account/messages/sms-code/resend", {}, None),

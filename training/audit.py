@@ -34,6 +34,7 @@ ACTIONS = {
     "account.delete": _l("Deleted an account"),
     "helpline.save": _l("Added or changed a helpline"),
     "survey.adjust": _l("Adjusted a survey for a cohort"),
+    "survey.invite": _l("Invited a cohort to a survey"),
     "cards.make": _l("Made respondent cards for a cohort"),
     "cards.void": _l("Voided a respondent card"),
     "cards.phases": _l("Chose which surveys a cohort's cards can answer"),

@@ -74,6 +74,8 @@ EVENTS: dict[str, Event] = {
                      _l("The results of “%(activity)s” are published.")),
     "essay_marked": Event(_l("A written answer of yours is marked"),
                           _l("Your written answer in “%(activity)s” has been marked.")),
+    "survey_open": Event(_l("Your trainer invites you to a survey"),
+                         _l("The survey “%(activity)s” is open.")),
     "certificate": Event(_l("A certificate is issued to you"),
                          _l("Your certificate for “%(course)s” has been issued.")),
     "cohort_message": Event(_l("Your trainer writes to your cohort"),

@@ -12,6 +12,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytz
+from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_timezone_location
 from flask import current_app, has_request_context
 from flask_babel import format_datetime, format_time, get_locale
@@ -86,9 +87,12 @@ def select_timezone() -> str:
     return site_zone()
 
 
-def zone_name(moment: datetime | None = None) -> str:
-    """The current reader's zone as people say it, in her language, for ``moment`` (summer or
-    winter time): "China Standard Time", "Eastern Daylight Time", "中国标准时间"."""
+def zone_name(moment: datetime | None = None, zone: str | None = None) -> str:
+    """The current reader's zone (or ``zone``) as people say it, in her language, for ``moment``
+    (summer or winter time): "China Standard Time", "Eastern Daylight Time", "中国标准时间"."""
+    if zone is not None:
+        return babel_format_datetime(moment or datetime.now(UTC), "zzzz", tzinfo=ZoneInfo(zone),
+                                     locale=get_locale() or "en")
     return format_datetime(moment or datetime.now(UTC), "zzzz")
 
 

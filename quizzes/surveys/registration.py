@@ -16,6 +16,10 @@ def register(app: Flask) -> None:
     from quizzes.surveys.kind import Survey
 
     activities.register(Survey())
+    from quizzes.surveys import invitations
+    from training import messages
+
+    messages.scheduled("surveys", invitations.due)  # invitations planned for a later day
     app.register_blueprint(views.bp)
     from quizzes.surveys.cards import views as card_views
 

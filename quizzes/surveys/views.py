@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import services as course_services
 from courses.models import Course, localized
 from courses.views import open_activity
-from quizzes.surveys import results, services, workshop_report
+from quizzes.surveys import invitations, results, services, workshop_report
+from quizzes.surveys.forms import SurveyInviteForm
 from training import audit, timezones
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort, can_manage
@@ -217,6 +218,63 @@ def adjust(cohort_id: int, activity: str):
     return render_template("surveys/adjust.html", cohort=cohort, course=course, instrument=instrument, items=items,
                            asked={item["id"] for item in shown}, texts=texts, form=form,
                            editable=cohort.starts_on > today)
+
+
+# --- Inviting a cohort to a survey ----------------------------------------------------------------
+
+def _managed(cohort_id: int) -> Cohort:
+    cohort = db.get_or_404(Cohort, cohort_id)
+    if not can_manage(current_user, cohort):
+        abort(403)
+    return cohort
+
+
+@bp.route("/cohorts/<int:cohort_id>/surveys/invite", methods=["GET", "POST"])
+@login_required
+def invite(cohort_id: int):
+    """Tell the cohort's participants a survey is open: today, or on a later day (the follow-up)."""
+    cohort = _managed(cohort_id)
+    course = db.session.get(Course, cohort.course_id)
+    lang = current_language()
+    form = SurveyInviteForm()
+    form.survey.choices = [(a.slug, localized(a.titles, lang)) for a in invitations.surveys_of(course)]
+    if form.validate_on_submit():
+        try:
+            row = invitations.invite(current_user, cohort, form.survey.data, form.send_on.data)
+        except invitations.InvitationError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            audit.record(current_user, "survey.invite", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
+                         survey=form.survey.data, send_on=row.send_on.isoformat())
+            db.session.commit()
+            if row.sent_at is not None:
+                flash(ngettext("Sent to %(num)d participant.", "Sent to %(num)d participants.", row.recipients),
+                      "success")
+            else:
+                flash(_("Planned: the cohort is told on %(day)s.", day=row.send_on.isoformat()), "success")
+            return redirect(url_for("surveys.invite", cohort_id=cohort.id))
+    return render_template("surveys/invite.html", cohort=cohort, course=course, form=form, cancel=ConfirmForm(),
+                           rows=[(row, localized(a.titles, lang)) for row, a in invitations.invitations(cohort)],
+                           zone=timezones.zone_name(zone=cohort.timezone)), 422 if form.errors else 200
+
+
+@bp.post("/cohorts/<int:cohort_id>/surveys/invitations/<int:invitation_id>/cancel")
+@login_required
+def cancel_invitation(cohort_id: int, invitation_id: int):
+    cohort = _managed(cohort_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        invitations.cancel(current_user, cohort, invitation_id)
+    except LookupError:
+        abort(404)
+    except invitations.InvitationError as error:
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The invitation is cancelled."), "success")
+    return redirect(url_for("surveys.invite", cohort_id=cohort.id))
 
 
 # --- The workshop report for funders -----------------------------------------------------------
