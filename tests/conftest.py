@@ -281,6 +281,13 @@ class Mailbox:
 
     def __init__(self):
         self.messages = []
+        self.refuse: set[str] = set()  # addresses answered "550 no such mailbox" (a bounce)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's hook
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
         from email import message_from_bytes, policy

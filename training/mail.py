@@ -19,7 +19,13 @@ _CONTROL = dict.fromkeys(range(32))  # CR, LF, tabs and the rest: never in a hea
 
 
 class MailError(Exception):
-    """The SMTP server could not be reached or refused the message (a reason without content)."""
+    """The SMTP server could not be reached or refused the message (a reason without content).
+    ``bounced``: the server refused the recipient for good (a 5xx answer to RCPT TO: no such
+    mailbox, a disabled one); sending again would not help."""
+
+    def __init__(self, reason: str, bounced: bool = False):
+        super().__init__(reason)
+        self.bounced = bounced
 
 
 def enabled() -> bool:
@@ -64,6 +70,10 @@ def send(message: EmailMessage) -> None:
             if config["AMICUS_SMTP_USER"]:
                 client.login(config["AMICUS_SMTP_USER"], config["AMICUS_SMTP_PASSWORD"])
             client.send_message(message)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = sorted({code for code, _text in error.recipients.values()})
+        raise MailError(f"SMTPRecipientsRefused {' '.join(map(str, codes))}",
+                        bounced=bool(codes) and all(code >= 500 for code in codes)) from None
     except (OSError, smtplib.SMTPException) as error:
         code = getattr(error, "smtp_code", None)
         raise MailError(f"{type(error).__name__}{f' {code}' if code else ''}") from None

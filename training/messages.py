@@ -86,6 +86,9 @@ EVENTS: dict[str, Event] = {
                             _l("You asked for a link to set a new password."), choosable=False),
     "verify_email": Event(_l("You added an email address"),
                           _l("Confirm the email address for messages."), choosable=False),
+    "email_bounced": Event(_l("Email to your address could not be delivered"),
+                           _l("Email to your address could not be delivered, so we stopped sending it. "
+                              "Check the address in your message settings."), choosable=False),
     "number_changed": Event(_l("Your phone number was changed"),
                             _l("The phone number for text messages on your account was changed."), choosable=False),
     "verify_sms": Event(_l("You added a phone number"),
@@ -186,7 +189,8 @@ class Delivery(db.Model):
     # queued, sent, failed (the server refused it after the retries), limited (too many this
     # hour: it stays in her in-app list), dropped (she turned the channel off, or her address
     # changed, before it went), held (her quiet hours, or waiting for her daily digest),
-    # released (her quiet hours ended: being sent), digested (sent in a digest)
+    # released (her quiet hours ended: being sent), digested (sent in a digest), bounced (the
+    # server refused the address for good: her address is no longer confirmed)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(64))  # the kind of failure, never content
@@ -503,6 +507,16 @@ def _deliver_one(row: Delivery, old_address: str | None) -> None:
     if _held_or_limited(row, user, pref, security, "AMICUS_MAIL_PER_HOUR"):
         return
     _send(row, partial(mail.send, _compose(row, user, pref, to)))
+    if row.status == "bounced" and to == user.email:
+        _bounced(user)
+
+
+def _bounced(user: User) -> None:
+    """Her address was refused for good: send nothing more there until she confirms it again
+    (a link to confirm it is still sent when she asks), and say so in her notifications."""
+    if user.email_verified_at is not None:
+        user.email_verified_at = None
+        notify([user.id], "email_bounced", "/account/messages")
 
 
 def _deliver_sms(row: Delivery, extra: str | None) -> None:
@@ -552,6 +566,9 @@ def _send(row: Delivery, send) -> None:
             send()
         except (mail.MailError, sms.SmsError) as error:
             row.error = str(error)[:64]
+            if getattr(error, "bounced", False):
+                row.status = "bounced"  # refused for good: sending again would not help
+                return
             if attempt < len(pauses):
                 time.sleep(pauses[attempt])
             continue
@@ -723,6 +740,8 @@ def _send_digests(now: datetime) -> int:
         else:
             message = _compose_digest(user, pref, [n for n in notifications if n is not None], len(taken))
             _send(row, partial(mail.send, message))
+            if row.status == "bounced":
+                _bounced(user)
         db.session.commit()
         sent += 1
     return sent

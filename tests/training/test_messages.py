@@ -242,6 +242,34 @@ def test_a_server_that_fails_is_retried_then_recorded_and_a_flood_is_limited(app
     assert last.status == "failed" and last.attempts == 3 and last.error.startswith("ConnectionRefusedError")
 
 
+def test_an_address_that_bounces_is_no_longer_sent_to_and_she_is_told(app, make_user, smtp):
+    """A server that refuses her address for good (550) is not asked again: the delivery is
+    "bounced" after one attempt, her address is no longer confirmed, and her notifications say so."""
+    mei = make_user("mei")
+    client = app.test_client()
+    login(client, "mei")
+    _opt_in(client, smtp)
+    smtp.refuse.add("mei@example.org")
+    with app.test_request_context():
+        messages.notify([mei.id], "certificate", "/courses/x", course="X")
+        db.session.commit()
+        messages.dispatch()
+    row = db.session.execute(select(Delivery).where(Delivery.event == "certificate")).scalar_one()
+    assert (row.status, row.attempts, row.error) == ("bounced", 1, "SMTPRecipientsRefused 550")
+    db.session.expire_all()
+    assert db.session.get(User, mei.id).email_verified_at is None and smtp.messages == []
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Email to your address could not be delivered" in page
+    assert "Not confirmed yet" in client.get("/account/messages").get_data(as_text=True)
+    # Nothing more is sent there until she confirms it again.
+    with app.test_request_context():
+        messages.notify([mei.id], "certificate", "/courses/x", course="Y")
+        db.session.commit()
+        messages.dispatch()
+    assert db.session.execute(select(func.count(Delivery.id)).where(Delivery.event == "certificate")).scalar_one() == 1
+    assert smtp.messages == []
+
+
 def test_her_data_has_her_settings_and_deliveries_and_deleting_her_deletes_them(app, make_user, smtp):
     mei = make_user("mei")
     client = app.test_client()
