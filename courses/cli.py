@@ -19,10 +19,13 @@ demo_cli = AppGroup("demo", help="Demo accounts and cohort for trying Amicus out
 @courses_cli.command("sync")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Validate only; change nothing.")
-def sync(paths: tuple[Path, ...], check: bool) -> None:
-    """Validate course packages and load them, all or nothing (default: the shipped library)."""
+@click.option("--force", is_flag=True, help="Also replace courses managed in the Studio.")
+def sync(paths: tuple[Path, ...], check: bool, force: bool) -> None:
+    """Validate course packages and load them, all or nothing (default: the shipped library).
+    Each course that changed is also stored as a version (`courses export` writes it out)."""
     # Here, not at the top: the app imports this module, and a worker never reads a package (#22).
     from courses.package import read_packages
+    from courses.studio import packages
     from courses.sync import sync_courses
 
     specs, errors, warnings = read_packages(list(paths) or [LIBRARY])
@@ -32,17 +35,72 @@ def sync(paths: tuple[Path, ...], check: bool) -> None:
         for error in errors:
             click.echo(error, err=True)
         raise click.ClickException(f"{len(errors)} problem(s) found; nothing was changed.")
+    studio = {course.slug: course for course in db.session.execute(select(Course).where(
+        Course.slug.in_([spec.slug for spec in specs]), Course.managed == "studio")).scalars()}
+    if studio and not force:
+        for slug, course in sorted(studio.items()):
+            click.echo(f"{slug} is managed in the Studio (version {course.version}); syncing files would replace it.",
+                       err=True)
+        raise click.ClickException("nothing was changed; use --force to replace them with these files.")
     if check:
         click.echo(f"{len(specs)} package(s) valid.")
         return
     try:
         report = sync_courses(specs)
+        for spec in specs:
+            course = db.session.execute(select(Course).where(Course.slug == spec.slug)).scalar_one()
+            stored = packages.latest(spec.slug)
+            if stored is None or stored.content_hash != course.content_hash:
+                course.managed = "files"
+                packages.store_version(course, spec.path, "sync", None)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     for line in report:
         click.echo(line)
+
+
+@courses_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Also replace a course managed from files.")
+def import_package(path: Path, force: bool) -> None:
+    """Publish a package (a folder named after the course, or a ZIP of one) as the course's next
+    version, managed in the Studio from now on; validated exactly as `sync` does."""
+    from courses.studio import packages
+
+    try:
+        if path.is_dir():
+            row, report = packages.publish(None, path, "import", force=force)
+        else:
+            with packages.unpacked(path.read_bytes()) as root:
+                row, report = packages.publish(None, root, "import", force=force)
+        db.session.commit()
+    except packages.PackageRefusal as refusal:
+        db.session.rollback()
+        for problem in refusal.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(str(refusal.message)) from None
+    for line in report:
+        click.echo(line)
+    click.echo(f"{row.slug}: version {row.number} stored")
+
+
+@courses_cli.command("export")
+@click.argument("slug")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--version", "number", type=int, default=None, help="A stored version (default: the newest).")
+def export_package(slug: str, dest: Path, number: int | None) -> None:
+    """Write a course's stored version as files, DEST/SLUG/course.yaml and the rest (a package
+    to keep in git, edit, and bring back with `import`)."""
+    from courses.studio import packages
+
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        target = packages.export(slug, dest, number)
+    except packages.PackageRefusal as refusal:
+        raise click.ClickException(str(refusal.message)) from None
+    click.echo(str(target))
 
 
 @courses_cli.command("list")

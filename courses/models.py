@@ -29,6 +29,9 @@ class Course(db.Model):
     # course.yaml's `handbook:` ({"answer_key": false}); None: the defaults (courses/handbook.py).
     handbook: Mapped[dict | None] = mapped_column(JSON)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "files" (loaded with `flask courses sync` from a folder) or "studio" (published as versions
+    # in the database: courses/studio/); publishing the other way is refused unless forced.
+    managed: Mapped[str] = mapped_column(String(8), default="files", server_default="files")
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan",

@@ -38,6 +38,9 @@ def register(app: Flask) -> None:
     from courses.workshops import views as workshop_views
 
     app.register_blueprint(workshop_views.bp)
+    from courses.studio import views as studio_views
+
+    app.register_blueprint(studio_views.bp)
     app.cli.add_command(cli.courses_cli)
     app.cli.add_command(cli.demo_cli)
     from courses import reminders

@@ -95,6 +95,7 @@ class CourseInfo:
     version: int
     handbook: dict | None
     synced_at: datetime
+    managed: str  # "files" or "studio" (courses/studio/); the Studio's pages read the row itself
 
 
 _courses = BoundedCache(256)

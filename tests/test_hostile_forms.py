@@ -61,6 +61,8 @@ UNSHOWN = {
     # Shown only where the site sends email (not set up in the world), or reached from an email.
     "messages.forgot_password": ("anonymous", "/forgot-password", {"email": "mei@example.org"}, None),
     "messages.resend_verification": ("participant", "/account/messages/verify", {}, None),
+    # Shown only beside an author of a course (the world's course has none).
+    "studio.remove_author": ("admin", "/studio/test-course/authors/1/remove", {}, None),
     # Shown only once an invitation is planned (none in the world).
     "surveys.cancel_invitation": ("trainer", "/cohorts/{cohort_id}/surveys/invitations/1/cancel", {}, None),
     # Shown only where the site sends text messages (not set up in the world), to a number waiting.

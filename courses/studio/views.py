@@ -1,0 +1,145 @@
+"""The Studio's pages: the courses she authors, publishing a package (a ZIP) as a new version,
+each course's versions (download any of them), and its authors (granted by an admin)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from courses.models import Course, localized
+from courses.studio import packages
+from training import audit
+from training.accounts import HANDLE_MAX, User
+from training.extensions import db
+from training.forms import ConfirmForm
+from training.i18n import current_language
+from training.refusals import Refusal
+from training.roles import trainer_required
+
+bp = Blueprint("studio", __name__, template_folder="templates")
+
+
+class PublishForm(FlaskForm):
+    package = FileField(_l("Course package (a ZIP of its folder)"), validators=[FileRequired()],
+                        render_kw={"accept": ".zip,application/zip"})
+    force = BooleanField(_l("Replace a course managed from files (admins)"))
+    submit = SubmitField(_l("Check and publish"))
+
+
+class AuthorForm(FlaskForm):
+    handle = StringField(_l("Handle of a trainer"), validators=[DataRequired(), Length(max=HANDLE_MAX)])
+    submit = SubmitField(_l("Make author"))
+
+
+def _course(slug: str) -> Course:
+    course = db.one_or_404(db.select(Course).where(Course.slug == slug))
+    if not packages.may_author(current_user, course):
+        abort(403)
+    return course
+
+
+def _index(form: PublishForm, problems: list[str], status: int = 200):
+    courses = packages.authored_by(current_user)
+    newest = {course.slug: packages.latest(course.slug) for course in courses}
+    lang = current_language()
+    titles = {course.slug: localized(course.titles, lang) for course in courses}
+    return render_template("studio/index.html", courses=courses, newest=newest, titles=titles, form=form,
+                           problems=problems), status
+
+
+@bp.get("/studio")
+@trainer_required
+def index():
+    return _index(PublishForm(), [])
+
+
+@bp.post("/studio")
+@trainer_required
+def publish():
+    """Check an uploaded package exactly as `flask courses sync` does; publish it whole or not at all."""
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return _index(form, [], 422)
+    force = bool(form.force.data and current_user.is_admin)
+    try:
+        with packages.unpacked(form.package.data.read()) as root:
+            row, _report = packages.publish(current_user, root, "upload", force=force)
+    except packages.PackageRefusal as refusal:
+        db.session.rollback()
+        form.package.errors.append(str(refusal.message))
+        return _index(form, refusal.problems, 422)
+    except PermissionError:
+        db.session.rollback()
+        abort(403)
+    audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number,
+                 added=len(row.changes.get("added", [])), changed=len(row.changes.get("changed", [])),
+                 removed=len(row.changes.get("removed", [])))
+    db.session.commit()
+    flash(_("Published “%(slug)s” as version %(number)d.", slug=row.slug, number=row.number), "success")
+    return redirect(url_for("studio.course", slug=row.slug))
+
+
+@bp.get("/studio/<slug>")
+@trainer_required
+def course(slug: str):
+    course = _course(slug)
+    rows = packages.versions(slug)
+    people = {user.id: user.handle for user in packages.authors(course)}
+    creators = {row.created_by_id for row in rows if row.created_by_id}
+    handles = dict(db.session.execute(db.select(User.id, User.handle).where(User.id.in_(creators))).all()) if creators else {}
+    return render_template("studio/course.html", course=course, title=localized(course.titles, current_language()),
+                           rows=rows, authors=people, handles=handles,
+                           form=AuthorForm(), remove=ConfirmForm())
+
+
+@bp.get("/studio/<slug>/versions/<int:number>.zip")
+@trainer_required
+def download(slug: str, number: int):
+    _course(slug)
+    row = packages.version(slug, number)
+    if row is None:
+        abort(404)
+    return Response(row.archive, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{slug}-v{number}.zip"', "Cache-Control": "private, no-store"})
+
+
+@bp.post("/studio/<slug>/authors")
+@trainer_required
+def add_author(slug: str):
+    course = _course(slug)
+    if not current_user.is_admin:
+        abort(403)
+    form = AuthorForm()
+    if form.validate_on_submit():
+        try:
+            user = packages.grant(current_user, course, form.handle.data)
+        except Refusal as refusal:
+            db.session.rollback()
+            flash(str(refusal.message), "error")
+        else:
+            audit.record(current_user, "course.author_grant", course.slug, request.remote_addr, author=user.handle)
+            db.session.commit()
+            flash(_("%(handle)s is an author of this course.", handle=user.handle), "success")
+    else:
+        flash(_("Type the handle of a trainer."), "error")
+    return redirect(url_for("studio.course", slug=slug))
+
+
+@bp.post("/studio/<slug>/authors/<int:user_id>/remove")
+@trainer_required
+def remove_author(slug: str, user_id: int):
+    course = _course(slug)
+    if not current_user.is_admin:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    packages.revoke(current_user, course, user_id)
+    audit.record(current_user, "course.author_revoke", course.slug, request.remote_addr, author_id=user_id)
+    db.session.commit()
+    flash(_("Removed from the authors."), "success")
+    return redirect(url_for("studio.course", slug=slug))

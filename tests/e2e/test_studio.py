@@ -1,0 +1,61 @@
+"""The Studio in the browser: a trainer publishes a new course from a ZIP of its package, sees
+its version and downloads it; a package with a problem is listed and nothing is published; the
+pages in Chinese pass axe."""
+import io
+import zipfile
+
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD, write_course
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_accessibility import scan
+from tests.e2e.test_confirmations_zh import choose_chinese, log_in
+from training import accounts
+from training.extensions import db
+
+
+def _zip(folder) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.writestr(f"{folder.name}/{path.relative_to(folder).as_posix()}", path.read_bytes())
+    return buffer.getvalue()
+
+
+def test_a_trainer_publishes_a_course_from_a_zip(page_factory, live_server, tmp_path):
+    accounts.create_user("studio-tess", PASSWORD, role="trainer").locale = "en"
+    db.session.commit()
+    good = write_course(tmp_path / "good", slug="studio-e2e", modules=1, lessons=2)
+    bad = write_course(tmp_path / "bad", slug="studio-e2e-bad", modules=1, lessons=1)
+    (bad / "course.yaml").write_text((bad / "course.yaml").read_text().replace("track: lawyers", "track: pilots"))
+
+    page = page_factory(viewport=(390, 844), bypass_csp=True)
+    log_in(page, "studio-tess")
+    page.get_by_role("link", name="Studio", exact=True).click()
+    expect(page.get_by_role("heading", name="Studio", exact=True)).to_be_visible()
+    page.get_by_label("Course package (a ZIP of its folder)").set_input_files(
+        {"name": "studio-e2e-bad.zip", "mimeType": "application/zip", "buffer": _zip(bad)})
+    page.get_by_role("button", name="Check and publish").click()
+    expect(page.get_by_text("The package has problems; nothing was published.")).to_be_visible()
+    expect(page.locator(".problems li").first).to_contain_text("studio-e2e-bad/course.yaml")
+
+    page.get_by_label("Course package (a ZIP of its folder)").set_input_files(
+        {"name": "studio-e2e.zip", "mimeType": "application/zip", "buffer": _zip(good)})
+    page.get_by_role("button", name="Check and publish").click()
+    expect(page.get_by_text("Published “studio-e2e” as version 1.")).to_be_visible()
+    expect(page.locator("table tbody tr")).to_have_count(1)
+    expect(page.locator("table tbody tr").first).to_contain_text("studio-tess")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download (ZIP)").click()
+    assert download.value.suggested_filename == "studio-e2e-v1.zip"
+    assert zipfile.ZipFile(download.value.path()).namelist()[0].startswith("studio-e2e/")
+    assert scan(page) == []
+    screenshot(page, "studio-course")
+    page.get_by_role("link", name="Open the course").click()
+    expect(page).to_have_url(live_server.url + "/courses/studio-e2e")
+
+    choose_chinese(page)
+    page.goto("/studio")
+    expect(page.get_by_role("heading", name="课程工作室", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Course studio-e2e")).to_be_visible()
+    assert scan(page) == []
