@@ -122,13 +122,13 @@ def main() -> None:
                     given = responses[-1]["answers"]
                     gain = 0.3 if phase == "post" else 0.0
                     for item in surveys[phase].items:
-                        if item["type"] == "knowledge":
-                            value = item["answer"] if rng.random() < 0.4 + gain + skill * 0.2 else rng.randrange(4)
+                        if item.type == "knowledge":
+                            value = item.answer if rng.random() < 0.4 + gain + skill * 0.2 else rng.randrange(4)
                         else:
-                            points = item.get("points", 5)
+                            points = item.points or 5
                             value = max(1, min(points, round(1 + (points - 1) * (skill * 0.6 + gain + rng.random() * 0.3))))
-                        given[item["id"]] = value
-                        answers.append({"response_id": rid, "item": item["id"], "position": 0, "value": value,
+                        given[item.id] = value
+                        answers.append({"response_id": rid, "item": item.id, "position": 0, "value": value,
                                         "text": None})
             for start in range(0, len(responses), 2000):
                 db.session.execute(insert(SurveyResponse), responses[start:start + 2000])

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from quizzes.surveys.items import SurveyItem
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
 
@@ -26,7 +27,18 @@ class Survey(db.Model):
     phase: Mapped[str] = mapped_column(String(16))
     instrument: Mapped[str] = mapped_column(String(64))  # pre and post of one instrument are matched
     titles: Mapped[dict] = mapped_column(JSON)
-    items: Mapped[list] = mapped_column(JSON)  # the items asked in this phase, as validated
+    # The items asked in this phase, as validated by quizzes.surveys.package (SurveyItem.to_json each).
+    items_json: Mapped[list] = mapped_column("items", JSON)
+
+    @property
+    def items(self) -> tuple[SurveyItem, ...]:
+        """The items as typed values, made once per loaded row (a survey page reads them many
+        times), and again when ``items_json`` is replaced (a sync)."""
+        made = self.__dict__.get("_items_made")
+        if made is None or made[0] is not self.items_json:
+            made = (self.items_json, tuple(SurveyItem.from_json(item) for item in self.items_json or ()))
+            self.__dict__["_items_made"] = made
+        return made[1]
 
 
 class SurveyAdjustment(db.Model):

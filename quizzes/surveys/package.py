@@ -11,12 +11,13 @@ phase so that answers match (docs/surveys.md lists the item types).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 from sqlalchemy import select
 
 from courses.package import SLUG_RE, _Loader, _localized, _Map, _unknown_keys
+from quizzes.surveys.items import CHOICE_TYPES, SCALE_TYPES, SurveyItem
 from quizzes.surveys.models import PHASES, Survey
 from training.extensions import db
 
@@ -33,7 +34,7 @@ class SurveySpec:
     content_warnings: dict = field(default_factory=dict)
     phase: str = "pre"
     instrument: str = ""
-    items: list = field(default_factory=list)
+    items: list[SurveyItem] = field(default_factory=list)
 
 
 def parse_survey_entry(reader, ctx, entry, rel) -> SurveySpec | None:
@@ -57,14 +58,14 @@ def parse_survey_entry(reader, ctx, entry, rel) -> SurveySpec | None:
     items = read_instrument(reader, ctx, f"surveys/{instrument}.yaml")
     if items is None:
         return None
-    spec.items = [item for item in items if spec.phase in item["phases"]]
+    spec.items = [item for item in items if spec.phase in item.phases]
     if not spec.items:
         reader.error(f"surveys/{instrument}.yaml", 1, f"no item is asked in the {spec.phase!r} phase")
         return None
     return spec
 
 
-def read_instrument(reader, ctx, rel) -> list[dict] | None:
+def read_instrument(reader, ctx, rel) -> list[SurveyItem] | None:
     text = reader.text(rel, 256 * 1024)
     if text is None:
         if not (reader.root / rel).is_file():
@@ -80,7 +81,7 @@ def read_instrument(reader, ctx, rel) -> list[dict] | None:
         reader.error(rel, 1, "a survey file is a mapping with a non-empty 'items' list")
         return None
     _unknown_keys(reader, rel, doc, {"items"}, "a survey file")
-    items, seen = [], set()
+    items, seen, lines = [], set(), {}
     errors_before = len(reader.errors)
     for index, raw in enumerate(doc["items"]):
         line = doc["items"].lines[index]
@@ -90,14 +91,15 @@ def read_instrument(reader, ctx, rel) -> list[dict] | None:
         item = _item(reader, ctx, rel, raw, seen)
         if item is not None:
             items.append(item)
-    by_id = {item["id"]: item for item in items}
+            lines[item.id] = raw.line
+    types = {item.id: item.type for item in items}
     for item in items:
-        if item["type"] == "retro" and by_id.get(item.get("of"), {}).get("type") != "self":
-            reader.error(rel, item["line"], "a 'retro' item names the 'self' item it looks back on with 'of'")
+        if item.type == "retro" and types.get(item.of) != "self":
+            reader.error(rel, lines[item.id], "a 'retro' item names the 'self' item it looks back on with 'of'")
     return None if len(reader.errors) > errors_before else items
 
 
-def _item(reader, ctx, rel, raw: _Map, seen: set) -> dict | None:
+def _item(reader, ctx, rel, raw: _Map, seen: set) -> SurveyItem | None:
     _unknown_keys(reader, rel, raw, ITEM_KEYS, "a survey item")
     item_id, kind = raw.get("id"), raw.get("type")
     if not isinstance(item_id, str) or not SLUG_RE.match(item_id):
@@ -110,50 +112,49 @@ def _item(reader, ctx, rel, raw: _Map, seen: set) -> dict | None:
     if kind not in ITEM_TYPES:
         reader.error(rel, raw.lines.get("type", raw.line), f"'type' must be one of: {', '.join(ITEM_TYPES)}")
         return None
-    item = {"id": item_id, "type": kind, "line": raw.line,
-            "text": _localized(reader, rel, raw, "text", ctx.languages, True)}
+    item = SurveyItem(id=item_id, type=kind, text=_localized(reader, rel, raw, "text", ctx.languages, True))
     phases = raw.get("phases", DEFAULT_PHASES.get(kind, ["pre", "post"]))
     if not isinstance(phases, list) or not phases or any(p not in PHASES for p in phases):
         reader.error(rel, raw.lines.get("phases"), f"'phases' is a list from: {', '.join(PHASES)}")
         return None
-    item["phases"] = list(phases)
-    if kind in ("knowledge", "single", "multiple"):
+    item = replace(item, phases=tuple(phases))
+    if kind in CHOICE_TYPES:
         choices = raw.get("choices")
         if not isinstance(choices, list) or len(choices) < 2:
             reader.error(rel, raw.lines.get("choices", raw.line), "this item needs a 'choices' list of at least two")
             return None
-        item["choices"] = []
+        choice_texts = []
         for i, choice in enumerate(choices):
             holder = _Map({"choice": choice})
             holder.lines, holder.line = {"choice": choices.lines[i]}, choices.lines[i]
-            item["choices"].append(_localized(reader, rel, holder, "choice", ctx.languages, True))
+            choice_texts.append(_localized(reader, rel, holder, "choice", ctx.languages, True))
+        item = replace(item, choices=tuple(choice_texts))
     if kind == "knowledge":
         answer = raw.get("answer")
-        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(item["choices"]):
+        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(item.choices):
             reader.error(rel, raw.lines.get("answer", raw.line), "a knowledge item needs 'answer': the number of the right choice, from 0")
             return None
-        item["answer"] = answer
-    if kind in ("likert", "self", "retro"):
+        item = replace(item, answer=answer)
+    if kind in SCALE_TYPES:
         points = raw.get("points", 5)
         if points not in (5, 7):
             reader.error(rel, raw.lines.get("points"), "'points' is 5 or 7")
             return None
-        item["points"] = points
-        item["reversed"] = bool(raw.get("reversed", False))
+        item = replace(item, points=points, reversed=bool(raw.get("reversed", False)))
         labels = raw.get("labels")
         if labels is not None:
             if not isinstance(labels, dict) or any(not isinstance(v, list) or len(v) != points for v in labels.values()):
                 reader.error(rel, raw.lines.get("labels"), f"'labels' maps each language to a list of {points} labels")
                 return None
-            item["labels"] = {lang: [str(x) for x in v] for lang, v in labels.items()}
+            item = replace(item, labels={lang: tuple(str(x) for x in v) for lang, v in labels.items()})
         if kind == "retro":
-            item["of"] = raw.get("of")
+            item = replace(item, of=raw.get("of"))
     headline = raw.get("headline")
     if headline is not None:
         if headline != "self_report" or kind != "likert":
             reader.error(rel, raw.lines.get("headline"), "'headline: self_report' marks a likert item such as 'My knowledge increased'")
             return None
-        item["headline"] = headline
+        item = replace(item, headline=headline)
     return item
 
 
@@ -163,4 +164,4 @@ def write_survey(course, activity, spec: SurveySpec) -> None:
         survey = Survey(activity_id=activity.id)
         db.session.add(survey)
     survey.phase, survey.instrument, survey.titles = spec.phase, spec.instrument, spec.titles
-    survey.items = [{k: v for k, v in item.items() if k != "line"} for item in spec.items]
+    survey.items_json = [item.to_json() for item in spec.items]

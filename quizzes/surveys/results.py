@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from courses.models import Activity, Course, localized
 from quizzes.surveys import stats as st
 from quizzes.surveys import tallies
+from quizzes.surveys.items import SurveyItem
 from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from training.accounts import User
 from training.cohorts import Cohort, CohortMember, cohorts_run_by
@@ -137,10 +138,10 @@ def direction(before: float | None, after: float | None, digits: int = 0) -> str
     return "up" if b > a else "down"
 
 
-def _scale_value(item: dict, value):
+def _scale_value(item: SurveyItem, value):
     if not isinstance(value, int):
         return None
-    return item["points"] + 1 - value if item.get("reversed") else value
+    return item.points + 1 - value if item.reversed else value
 
 
 def visible_cohorts(user: User, course: Course) -> list[Cohort] | None:
@@ -210,8 +211,8 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
         instrument=found.name, title=localized(course.titles, locale), k=k,
         enrolled=enrolled, pre=n_pre, post=n_post, matched=matched, shown=matched >= k, later=later)
     result.by_source = answered_by_source(scope, cohort_ids)
-    post_items = {i["id"]: i for i in surveys[later].items} if later in surveys else {}
-    pre_items = {i["id"]: i for i in surveys["pre"].items} if "pre" in surveys else {}
+    post_items = {i.id: i for i in surveys[later].items} if later in surveys else {}
+    pre_items = {i.id: i for i in surveys["pre"].items} if "pre" in surveys else {}
     result.phases = [phase for phase in ("post", "followup") if phase in surveys]
     if n_post >= k:
         _later_only(result, scope, pre_items, post_items, counts, locale)
@@ -221,13 +222,13 @@ def compute(course: Course, activity_slug: str, locale: str, mastery: float = 75
         return result
 
     # Items nobody in scope answered (a cohort's adjustment left them out) are not analysed.
-    knowledge = [i for i in pre_items.values() if i["type"] == "knowledge" and i["id"] in post_items
-                 and counts.pairs.get(i["id"])]
+    knowledge = [i for i in pre_items.values() if i.type == "knowledge" and i.id in post_items
+                 and counts.pairs.get(i.id)]
     result.items = _item_results(knowledge, pre_items, post_items, counts, matched, n_post, locale)
     if with_pairs:
-        both = [i for i in pre_items.values() if i["id"] in post_items and i["type"] != "text"]
-        single = [(i, "pre") for i in pre_items.values() if i["id"] not in post_items and i["type"] != "text"] + \
-                 [(i, later) for i in post_items.values() if i["id"] not in pre_items and i["type"] != "text"]
+        both = [i for i in pre_items.values() if i.id in post_items and i.type != "text"]
+        single = [(i, "pre") for i in pre_items.values() if i.id not in post_items and i.type != "text"] + \
+                 [(i, later) for i in post_items.values() if i.id not in pre_items and i.type != "text"]
         result.pairs = _matched_answers(scope, both, single)
 
     if knowledge and counts.scores:
@@ -251,12 +252,13 @@ def answered_by_source(scope: _Scope, cohort_ids: list[int] | None) -> dict[str,
     return out
 
 
-def _later_only(result: SurveyResults, scope: _Scope, pre_items: dict, post_items: dict, counts, locale: str) -> None:
+def _later_only(result: SurveyResults, scope: _Scope, pre_items: dict[str, SurveyItem], post_items: dict[str, SurveyItem],
+                counts, locale: str) -> None:
     """What is read of the later phase alone, once k people answered it: the behaviour items
     (asked only then), the self-report, and the comments (none if fewer than k)."""
     result.behaviour = _behaviour(pre_items, post_items, counts.answers, locale)
     result.self_report = _self_report(post_items, counts.answers, locale)
-    text_items = [i["id"] for i in post_items.values() if i["type"] == "text"]
+    text_items = [i.id for i in post_items.values() if i.type == "text"]
     if text_items:
         result.comments = sorted(db.session.execute(
             scope.where(select(SurveyAnswer.text).select_from(scope.A).join(
@@ -267,8 +269,8 @@ def _later_only(result: SurveyResults, scope: _Scope, pre_items: dict, post_item
         result.comments = []  # too few to show without pointing at someone
 
 
-def _item_results(knowledge: list[dict], pre_items: dict, post_items: dict, counts, matched: int, n_post: int,
-                  locale: str) -> list[ItemResult]:
+def _item_results(knowledge: list[SurveyItem], pre_items: dict[str, SurveyItem], post_items: dict[str, SurveyItem],
+                  counts, matched: int, n_post: int, locale: str) -> list[ItemResult]:
     """Item by item, for the matched people: each knowledge item (McNemar), each scale asked
     before and after (Wilcoxon), each retrospective "then" item against its "now" (Wilcoxon);
     items nobody answered left out, p-values adjusted together (Holm)."""
@@ -281,24 +283,24 @@ def _item_results(knowledge: list[dict], pre_items: dict, post_items: dict, coun
     wilcoxon, then_now, rank_biserial = (str(_l("Wilcoxon")), str(_l("Wilcoxon (then vs now)")),
                                          str(_l("rank-biserial correlation")))
     for item in knowledge:
-        right = _right_counts(counts.pairs[item["id"]], matched, item)
+        right = _right_counts(counts.pairs[item.id], matched, item)
         m = st.mcnemar_counted(right)
         items.append(ItemResult(
-            id=item["id"], kind="knowledge", label=localized(item["text"], locale), test=mcnemar, n=m["n"],
+            id=item.id, kind="knowledge", label=localized(item.text, locale), test=mcnemar, n=m["n"],
             pre=m["share_right_pre"], post=m["share_right_post"], change=None, p=m["p"],
             effect=m["difference"], effect_name=difference,
             labels=[wrong, right_word],
             counts_pre=[sum(n for (a, _b), n in right.items() if a is v) for v in (False, True)],
             counts_post=[sum(n for (_a, b), n in right.items() if b is v) for v in (False, True)]))
     for item in pre_items.values():
-        if item["type"] in ("likert", "self") and item["id"] in post_items:
+        if item.type in ("likert", "self") and item.id in post_items:
             scale = lambda value, item=item: _scale_value(item, value)  # noqa: E731
-            items.append(_scale_result(item, _counted(counts.pairs.get(item["id"], {}), matched, scale),
+            items.append(_scale_result(item, _counted(counts.pairs.get(item.id, {}), matched, scale),
                                        wilcoxon, rank_biserial, locale))
     for item in post_items.values():
-        if item["type"] == "retro" and item.get("of") in post_items:
-            now = post_items[item["of"]]
-            pairs = _counted(counts.retro.get(item["id"], {}), n_post, lambda value, item=item: _scale_value(item, value),
+        if item.type == "retro" and item.of in post_items:
+            now = post_items[item.of]
+            pairs = _counted(counts.retro.get(item.id, {}), n_post, lambda value, item=item: _scale_value(item, value),
                              lambda value, now=now: _scale_value(now, value))
             items.append(_scale_result(item, pairs, then_now, rank_biserial, locale))
     items = [i for i in items if i.n]
@@ -382,11 +384,11 @@ def _counted(counts: dict[tuple, int], total: int, before, after=None) -> st.Cou
     return st.Counted(out, n_dropped=max(0, total - complete))
 
 
-def _right_counts(counts: dict[tuple, int], total: int, item: dict) -> dict[tuple, int]:
+def _right_counts(counts: dict[tuple, int], total: int, item: SurveyItem) -> dict[tuple, int]:
     """(right before, right after) -> how many, None for no answer; people in ``total`` with no
     answer on either side count as (None, None)."""
     out: dict[tuple, int] = {}
-    for x, y, n in _mapped(counts, lambda value: value == item["answer"]):
+    for x, y, n in _mapped(counts, lambda value: value == item.answer):
         out[(x, y)] = out.get((x, y), 0) + n
     missing = total - sum(counts.values())
     if missing > 0:
@@ -394,13 +396,13 @@ def _right_counts(counts: dict[tuple, int], total: int, item: dict) -> dict[tupl
     return out
 
 
-def _matched_answers(scope: _Scope, both: list[dict], single: list[tuple[dict, str]]) -> list[tuple]:
+def _matched_answers(scope: _Scope, both: list[SurveyItem], single: list[tuple[SurveyItem, str]]) -> list[tuple]:
     """Rows (pair id, item, phases, before, after) for the de-identified CSV: items asked in both
     phases for every matched person; items asked in one phase only (the self-report headline,
     behaviour items) for everyone who answered that phase, so that what the page reports can be
     rebuilt from the file."""
-    ids = [i["id"] for i in both] + [i["id"] for i, _phase in single]
-    multiple = {i["id"] for i in [*both, *(i for i, _phase in single)] if i["type"] == "multiple"}
+    ids = [i.id for i in both] + [i.id for i, _phase in single]
+    multiple = {i.id for i in [*both, *(i for i, _phase in single)] if i.type == "multiple"}
     answers: dict[tuple[str, str], dict[str, object]] = {}
     keys = sorted(db.session.execute(scope.matched(select(scope.A.respondent_key))).scalars())
     for phase, survey_id in (("pre", scope.pre_id), ("post", scope.post_id)):
@@ -414,25 +416,25 @@ def _matched_answers(scope: _Scope, both: list[dict], single: list[tuple[dict, s
                 given.setdefault(item, []).append(value)
             else:
                 given[item] = value
-    rows = [(_pair_id(key), item["id"], "pre+post", _export_value(item, answers.get(("pre", key), {})),
+    rows = [(_pair_id(key), item.id, "pre+post", _export_value(item, answers.get(("pre", key), {})),
              _export_value(item, answers.get(("post", key), {}))) for item in both for key in keys]
     for item, phase in single:
         side = "pre" if phase == "pre" else "post"
-        for key in sorted(k for (p, k), given in answers.items() if p == side and item["id"] in given):
+        for key in sorted(k for (p, k), given in answers.items() if p == side and item.id in given):
             value = _export_value(item, answers[(side, key)])
-            rows.append((_pair_id(key), item["id"], phase, value if side == "pre" else None,
+            rows.append((_pair_id(key), item.id, phase, value if side == "pre" else None,
                          value if side == "post" else None))
     return rows
 
 
-def _export_value(item: dict, answers: dict):
+def _export_value(item: SurveyItem, answers: dict):
     """Knowledge items as 1 (right) / 0 (wrong); scales as analysed (reversed items turned)."""
-    value = answers.get(item["id"])
+    value = answers.get(item.id)
     if value is None:
         return None
-    if item["type"] == "knowledge":
-        return int(value == item["answer"])
-    if item["type"] in ("single", "multiple"):
+    if item.type == "knowledge":
+        return int(value == item.answer)
+    if item.type in ("single", "multiple"):
         return " ".join(str(v) for v in sorted(value)) if isinstance(value, list) else value  # choices, from 0
     return _scale_value(item, value)
 
@@ -473,14 +475,14 @@ def _breakdown(groups: dict[tuple[int, str, str], list[int]], dimension: str, na
     return rows
 
 
-def _scale_result(item: dict, pairs: st.Counted, test: str, effect_name: str, locale: str) -> ItemResult:
+def _scale_result(item: SurveyItem, pairs: st.Counted, test: str, effect_name: str, locale: str) -> ItemResult:
     w = st.wilcoxon_signed_rank(pairs)
     change = st.change_summary(pairs)
-    points = item["points"]
-    reverse = bool(item.get("reversed"))
+    points = item.points
+    reverse = bool(item.reversed)
     # The answer table counts the answers as given (1..points as asked), not as turned for the score.
     as_asked = (lambda v: points + 1 - v) if reverse else (lambda v: v)
-    return ItemResult(id=item["id"], kind=item["type"], label=localized(item["text"], locale), test=test,
+    return ItemResult(id=item.id, kind=item.type, label=localized(item.text, locale), test=test,
                       n=pairs.n_pairs, pre=change["mean_pre"], post=change["mean_post"], change=change, p=w["p"],
                       effect=w["rank_biserial"], effect_name=effect_name, reversed=reverse,
                       labels=[str(v) for v in range(1, points + 1)],
@@ -490,9 +492,9 @@ def _scale_result(item: dict, pairs: st.Counted, test: str, effect_name: str, lo
                                    for v in range(1, points + 1)])
 
 
-def _people(cohort: Cohort, surveys: dict, later: str, items: dict) -> list:
+def _people(cohort: Cohort, surveys: dict, later: str, items: dict[str, SurveyItem]) -> list:
     """Per participant of an identified cohort: her knowledge items right before and after."""
-    knowledge = [i for i in items.values() if i["type"] == "knowledge"]
+    knowledge = [i for i in items.values() if i.type == "knowledge"]
     phase_of = {s.id: phase for phase, s in surveys.items() if phase in ("pre", later)}
     answers: dict[str, dict[str, dict]] = {"pre": {}, later: {}}
     accounts: dict[str, int] = {}
@@ -505,35 +507,35 @@ def _people(cohort: Cohort, surveys: dict, later: str, items: dict) -> list:
     handles = dict(db.session.execute(select(User.id, User.handle).where(User.id.in_(set(accounts.values())))).all())
 
     def right(given):
-        return None if given is None else sum(given.get(i["id"]) == i["answer"] for i in knowledge)
+        return None if given is None else sum(given.get(i.id) == i.answer for i in knowledge)
 
     rows = [(handles.get(user_id, "?"), right(answers["pre"].get(key)), right(answers[later].get(key)), len(knowledge))
             for key, user_id in accounts.items()]
     return sorted(rows, key=lambda row: row[0].casefold())
 
 
-def _behaviour(pre_items: dict, later_items: dict, counts: dict[str, dict[int, int]], locale: str) -> list:
+def _behaviour(pre_items: dict[str, SurveyItem], later_items: dict[str, SurveyItem], counts: dict[str, dict[int, int]], locale: str) -> list:
     """Choice items asked only in the later phase, as counts per answer."""
     rows = []
     for item in later_items.values():
-        if item["id"] in pre_items or item["type"] not in ("single", "multiple"):
+        if item.id in pre_items or item.type not in ("single", "multiple"):
             continue
-        given = counts.get(item["id"], {})
-        rows.append((localized(item["text"], locale), [localized(c, locale) for c in item["choices"]],
-                     [given.get(v, 0) for v in range(len(item["choices"]))]))
+        given = counts.get(item.id, {})
+        rows.append((localized(item.text, locale), [localized(c, locale) for c in item.choices],
+                     [given.get(v, 0) for v in range(len(item.choices))]))
     return rows
 
 
-def _self_report(post_items: dict, counts: dict[str, dict[int, int]], locale: str) -> dict | None:
-    item = next((i for i in post_items.values() if i.get("headline") == "self_report"), None)
+def _self_report(post_items: dict[str, SurveyItem], counts: dict[str, dict[int, int]], locale: str) -> dict | None:
+    item = next((i for i in post_items.values() if i.headline == "self_report"), None)
     if item is None:
         return None
-    given = counts.get(item["id"], {})
+    given = counts.get(item.id, {})
     n = sum(given.values())
     if not n:
         return None
-    agree_from = 4 if item["points"] == 5 else 5
-    return {"label": localized(item["text"], locale), "n": n,
+    agree_from = 4 if item.points == 5 else 5
+    return {"label": localized(item.text, locale), "n": n,
             "share": sum(count for value, count in given.items() if value >= agree_from) / n}
 
 

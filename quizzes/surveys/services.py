@@ -14,7 +14,7 @@ import calendar
 import hashlib
 import hmac
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import current_app
@@ -24,6 +24,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from courses import services as course_services
 from courses.models import Activity, Course, localized
 from quizzes.surveys import tallies
+from quizzes.surveys.items import SurveyItem
 from quizzes.surveys.models import Survey, SurveyAdjustment, SurveyAnswer, SurveyResponse, answer_rows
 from training import progress
 from training.accounts import User
@@ -164,15 +165,15 @@ class SurveyContext:
     outline: course_services.Outline
     activity: course_services.ActivityView
     survey: Survey
-    items: list[dict]  # what this reader is asked: the survey's items as her cohort adjusted them
+    items: tuple[SurveyItem, ...]  # what this reader is asked: the survey's items as her cohort adjusted them
 
 
-def adjusted_items(items: list[dict], adjustment: SurveyAdjustment | None) -> list[dict]:
+def adjusted_items(items: tuple[SurveyItem, ...], adjustment: SurveyAdjustment | None) -> tuple[SurveyItem, ...]:
     """Items without the hidden ones, with the cohort's wording where it has one."""
     if adjustment is None:
         return items
-    return [{**item, "text": {**item["text"], **adjustment.texts.get(item["id"], {})}}
-            for item in items if item["id"] not in (adjustment.hidden or [])]
+    return tuple(replace(item, text={**item.text, **adjustment.texts.get(item.id, {})})
+                 for item in items if item.id not in (adjustment.hidden or []))
 
 
 def adjustment_for(cohort: Cohort | None, instrument: str) -> SurveyAdjustment | None:
@@ -209,16 +210,16 @@ def cohort_of(user: User, course: Course) -> Cohort | None:
     return db.session.get(Cohort, row.cohort_id) if row and row.cohort_id else None
 
 
-def clean_answer(item: dict, raw):
+def clean_answer(item: SurveyItem, raw):
     """The stored form of one answer, None for no answer; ValueError for a value the item cannot have."""
-    kind = item["type"]
+    kind = item.type
     if kind == "multiple":
         values = raw if isinstance(raw, list) else [raw]
         out = set()
         for v in values:
             if v in (None, ""):
                 continue
-            if not str(v).isdigit() or int(v) >= len(item["choices"]):
+            if not str(v).isdigit() or int(v) >= len(item.choices):
                 raise ValueError("no such choice")
             out.add(int(v))
         return sorted(out) or None
@@ -231,24 +232,24 @@ def clean_answer(item: dict, raw):
     if not str(raw).isdigit():
         raise ValueError("not a choice")
     value = int(raw)
-    limit = len(item["choices"]) if kind in ("knowledge", "single") else item["points"]
+    limit = len(item.choices) if kind in ("knowledge", "single") else item.points
     low = 0 if kind in ("knowledge", "single") else 1
     if not low <= value < low + limit:
         raise ValueError("out of range")
     return value
 
 
-def answers_from_form(items: list[dict], form) -> dict:
+def answers_from_form(items: tuple[SurveyItem, ...], form) -> dict:
     out = {}
     for item in items:
-        key = f"i-{item['id']}"
-        out[item["id"]] = form.getlist(key)[:50] if item["type"] == "multiple" else form.get(key, "")
+        key = f"i-{item.id}"
+        out[item.id] = form.getlist(key)[:50] if item.type == "multiple" else form.get(key, "")
     return out
 
 
-def clean_answers(items: list[dict], raw: dict) -> dict:
+def clean_answers(items: tuple[SurveyItem, ...], raw: dict) -> dict:
     """The answers to store, checked against the items asked; SurveyError if one does not fit."""
-    by_id = {item["id"]: item for item in items}
+    by_id = {item.id: item for item in items}
     cleaned = {}
     for item_id, value in raw.items():
         if item_id not in by_id:
@@ -334,8 +335,8 @@ def unanswered(ctx: SurveyContext, response: SurveyResponse, locale: str) -> lis
     """The survey's questions her response leaves empty, as (number shown, text in her language):
     what submitting asks her to confirm."""
     answers = response.answers or {}
-    return [(number, localized(item["text"], locale)) for number, item in enumerate(ctx.items, 1)
-            if answers.get(item["id"]) in (None, "", [])]
+    return [(number, localized(item.text, locale)) for number, item in enumerate(ctx.items, 1)
+            if answers.get(item.id) in (None, "", [])]
 
 
 def answer_fields(ctx: SurveyContext, response: SurveyResponse) -> list[tuple[str, str]]:
@@ -345,9 +346,9 @@ def answer_fields(ctx: SurveyContext, response: SurveyResponse) -> list[tuple[st
     answers = response.answers or {}
     fields = []
     for item in ctx.items:
-        value = answers.get(item["id"])
+        value = answers.get(item.id)
         values = value if isinstance(value, list) else ([] if value is None else [value])
-        fields += [(f"i-{item['id']}", str(v)) for v in values]
+        fields += [(f"i-{item.id}", str(v)) for v in values]
     return fields
 
 
@@ -361,17 +362,17 @@ def instrument_of(course: Course, activity_slug: str) -> str | None:
         Activity.course_id == course.id, Activity.slug == activity_slug)).scalar_one_or_none()
 
 
-def instrument_items(course: Course, instrument: str) -> list[dict]:
+def instrument_items(course: Course, instrument: str) -> tuple[SurveyItem, ...]:
     """Every item of an instrument, over all its phases, in order (for the adjustment form)."""
     seen, out = set(), []
     for survey in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
                                      .where(Activity.course_id == course.id, Survey.instrument == instrument)
                                      .order_by(Activity.position)).scalars():
         for item in survey.items:
-            if item["id"] not in seen:
-                seen.add(item["id"])
+            if item.id not in seen:
+                seen.add(item.id)
                 out.append(item)
-    return out
+    return tuple(out)
 
 
 def adjust(trainer: User, cohort: Cohort, instrument: str, hidden: list[str], texts: dict[str, dict[str, str]],
@@ -381,14 +382,14 @@ def adjust(trainer: User, cohort: Cohort, instrument: str, hidden: list[str], te
     if cohort.starts_on <= today:
         raise AdjustmentError(_l("This cohort has started: its surveys can no longer change, so that answers stay comparable."))
     course = db.session.get(Course, cohort.course_id)
-    items = {item["id"]: item for item in instrument_items(course, instrument)}
+    items = {item.id: item for item in instrument_items(course, instrument)}
     if not items:
         raise LookupError(instrument)
     if any(item_id not in items for item_id in hidden) or any(item_id not in items for item_id in texts):
         raise AdjustmentError(_l("An item did not belong to this survey. Nothing was saved; reload the page."))
     for survey in db.session.execute(select(Survey).join(Activity, Activity.id == Survey.activity_id)
                                      .where(Activity.course_id == course.id, Survey.instrument == instrument)).scalars():
-        if all(item["id"] in hidden for item in survey.items):
+        if all(item.id in hidden for item in survey.items):
             raise AdjustmentError(_l("Every survey needs at least one question left."))
     cleaned = {}
     for item_id, by_lang in texts.items():
@@ -396,7 +397,7 @@ def adjust(trainer: User, cohort: Cohort, instrument: str, hidden: list[str], te
             wording = " ".join((typed or "").split())
             if len(wording) > 500:
                 raise AdjustmentError(_l("A question has at most 500 characters."))
-            if wording and wording != items[item_id]["text"].get(lang):
+            if wording and wording != items[item_id].text.get(lang):
                 cleaned.setdefault(item_id, {})[lang] = wording
     row = adjustment_for(cohort, instrument)
     if row is None:

@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from courses.models import Activity
+from quizzes.surveys.items import SurveyItem
 from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse, SurveyTally, SurveyTallyState, answer_rows
 from training.extensions import db
 
@@ -63,7 +64,7 @@ class Instrument:
 
     def signature(self) -> str:
         """Changes whenever the surveys' items do (a knowledge item's right answer, say)."""
-        shape = [VERSION] + sorted([s.id, s.phase, s.items] for s in self.surveys.values())
+        shape = [VERSION] + sorted([s.id, s.phase, s.items_json] for s in self.surveys.values())
         return hashlib.sha256(json.dumps(shape, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def later(self) -> list[Survey]:
@@ -80,9 +81,9 @@ def instrument(course_id: int, name: str) -> Instrument:
 # Counting one submission
 
 
-def _paired_items(pre: Survey, later: Survey) -> list[dict]:
-    later_ids = {i["id"] for i in later.items}
-    return [i for i in pre.items if i["type"] in PAIRED and i["id"] in later_ids]
+def _paired_items(pre: Survey, later: Survey) -> list[SurveyItem]:
+    later_ids = {i.id for i in later.items}
+    return [i for i in pre.items if i.type in PAIRED and i.id in later_ids]
 
 
 def _first_values(response: SurveyResponse) -> dict[str, int]:
@@ -106,13 +107,13 @@ def _pair_deltas(out: dict, pre: Survey, later: Survey, before: SurveyResponse, 
     add("matched")
     items = _paired_items(pre, later)
     for item in items:
-        a, b = a_values.get(item["id"]), b_values.get(item["id"])
+        a, b = a_values.get(item.id), b_values.get(item.id)
         if a is not None or b is not None:
-            add("pair", item=item["id"], a=-1 if a is None else a, b=-1 if b is None else b)
-    knowledge = [i for i in items if i["type"] == "knowledge"]
+            add("pair", item=item.id, a=-1 if a is None else a, b=-1 if b is None else b)
+    knowledge = [i for i in items if i.type == "knowledge"]
     if knowledge:
-        right_a = sum(a_values.get(i["id"]) == i["answer"] for i in knowledge)
-        right_b = sum(b_values.get(i["id"]) == i["answer"] for i in knowledge)
+        right_a = sum(a_values.get(i.id) == i.answer for i in knowledge)
+        right_b = sum(b_values.get(i.id) == i.answer for i in knowledge)
         add("score", a=right_a, b=right_b)
         add("group", sum_a=right_a, sum_b=right_b, profession=before.profession or "", region=before.region or "")
 
@@ -133,12 +134,12 @@ def deltas(found: Instrument, response: SurveyResponse, partners: Iterable[Surve
         if row["value"] is not None:
             add("answer", row["item"], row["value"])
     first = _first_values(response)
-    asked = {i["id"] for i in survey.items}
+    asked = {i.id for i in survey.items}
     for item in survey.items:
-        if item["type"] == "retro" and item.get("of") in asked:
-            then, now = first.get(item["id"]), first.get(item["of"])
+        if item.type == "retro" and item.of in asked:
+            then, now = first.get(item.id), first.get(item.of)
             if then is not None and now is not None:
-                add("retro", item["id"], then, now)
+                add("retro", item.id, then, now)
     by_survey = {p.survey_id: p for p in partners}
     if survey.phase == "pre":
         for later in found.later():
@@ -258,17 +259,17 @@ def rebuild(found: Instrument) -> None:
         put(survey_id, "answer", n, cohort_a=c, item=item, a=value)
     then, now = aliased(SurveyAnswer), aliased(SurveyAnswer)
     for survey in found.surveys.values():
-        asked = {i["id"] for i in survey.items}
+        asked = {i.id for i in survey.items}
         for item in survey.items:
-            if item["type"] != "retro" or item.get("of") not in asked:
+            if item.type != "retro" or item.of not in asked:
                 continue
             for c, a, b, n in db.session.execute(select(cohort, then.value, now.value, func.count()).join(
-                    then, and_(then.response_id == R.id, then.item == item["id"], then.position == 0,
+                    then, and_(then.response_id == R.id, then.item == item.id, then.position == 0,
                                then.value.is_not(None))).join(
-                    now, and_(now.response_id == R.id, now.item == item["of"], now.position == 0,
+                    now, and_(now.response_id == R.id, now.item == item.of, now.position == 0,
                               now.value.is_not(None))).where(
                     R.survey_id == survey.id, R.state == "submitted").group_by(cohort, then.value, now.value)):
-                put(survey.id, "retro", n, cohort_a=c, item=item["id"], a=a, b=b)
+                put(survey.id, "retro", n, cohort_a=c, item=item.id, a=a, b=b)
     if "pre" in found.surveys:
         for later in found.later():
             _rebuild_pairs(put, found.surveys["pre"], later)
@@ -291,7 +292,7 @@ def _rebuild_pairs(put, pre: Survey, later: Survey) -> None:
 
     for a_cohort, b_cohort, n in db.session.execute(matched(select(ca, cb, func.count())).group_by(ca, cb)):
         put(pre.id, "matched", n, later.id, a_cohort, b_cohort)
-    items = [i["id"] for i in _paired_items(pre, later)]
+    items = [i.id for i in _paired_items(pre, later)]
     if not items:
         return
     before, after = aliased(SurveyAnswer), aliased(SurveyAnswer)
@@ -309,10 +310,10 @@ def _rebuild_pairs(put, pre: Survey, later: Survey) -> None:
         put(pre.id, "pair", n, later.id, a_cohort, b_cohort, item, a, b)
     for a_cohort, b_cohort, item, b, n in db.session.execute(only_after):
         put(pre.id, "pair", n, later.id, a_cohort, b_cohort, item, None, b)
-    knowledge = [i for i in _paired_items(pre, later) if i["type"] == "knowledge"]
+    knowledge = [i for i in _paired_items(pre, later) if i.type == "knowledge"]
     if not knowledge:
         return
-    right = or_(*[and_(SurveyAnswer.item == i["id"], SurveyAnswer.value == i["answer"]) for i in knowledge])
+    right = or_(*[and_(SurveyAnswer.item == i.id, SurveyAnswer.value == i.answer) for i in knowledge])
 
     def scores(survey_id):
         r = aliased(SurveyResponse)
@@ -320,7 +321,7 @@ def _rebuild_pairs(put, pre: Survey, later: Survey) -> None:
                       func.coalesce(r.profession, "").label("profession"), func.coalesce(r.region, "").label("region"),
                       func.coalesce(func.sum(case((right, 1), else_=0)), 0).label("score")).select_from(r).outerjoin(
             SurveyAnswer, and_(SurveyAnswer.response_id == r.id, SurveyAnswer.position == 0,
-                               SurveyAnswer.item.in_([i["id"] for i in knowledge]))).where(
+                               SurveyAnswer.item.in_([i.id for i in knowledge]))).where(
             r.survey_id == survey_id, r.state == "submitted").group_by(
             r.respondent_key, r.cohort_id, r.profession, r.region).subquery()
 

@@ -1,6 +1,8 @@
 """Survey pages: answering (saved as given, submitted once) and the trainer's results."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -11,6 +13,7 @@ from courses.models import Course, localized
 from courses.views import open_activity
 from quizzes.surveys import invitations, results, services, workshop_report
 from quizzes.surveys.forms import SurveyInviteForm
+from quizzes.surveys.items import SurveyItem
 from training import audit, timezones
 from training.accounts import PROFESSION_LABELS
 from training.cohorts import Cohort, can_manage
@@ -29,19 +32,35 @@ bp.add_app_template_filter(results.rounded, "half_up")
 bp.add_app_template_filter(results.percent, "percent")
 
 
-def items_for_display(ctx, response, locale):
+@dataclass(frozen=True)
+class ShownItem:
+    """An item as the survey form shows it (surveys/_items.html): in her language, with her answer."""
+
+    item: SurveyItem
+    label: str
+    choice_labels: list[str]
+    scale_labels: tuple[str, ...] | None  # None: the points are shown as numbers
+    value: object = None  # her answer as stored, None if none
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    @property
+    def type(self) -> str:
+        return self.item.type
+
+    @property
+    def points(self) -> int | None:
+        return self.item.points
+
+
+def items_for_display(ctx, response, locale) -> list[ShownItem]:
     answers = (response.answers if response else {}) or {}
-    shown = []
-    for item in ctx.items:
-        labels = item.get("labels", {}).get(locale) or next(iter(item.get("labels", {}).values()), None)
-        shown.append({
-            **item,
-            "label": localized(item["text"], locale),
-            "choice_labels": [localized(c, locale) for c in item.get("choices", [])],
-            "scale_labels": labels,
-            "value": answers.get(item["id"]),
-        })
-    return shown
+    return [ShownItem(item=item, label=localized(item.text, locale),
+                      choice_labels=[localized(c, locale) for c in item.choices],
+                      scale_labels=item.scale_labels(locale), value=answers.get(item.id))
+            for item in ctx.items]
 
 
 def post_answers(ctx, save, submit, here: str, done: str, thanks: str, submitted: bool):
@@ -200,8 +219,8 @@ def adjust(cohort_id: int, activity: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        hidden = [item["id"] for item in items if not request.form.get(f"ask-{item['id']}")]
-        texts = {item["id"]: {lang: request.form.get(f"text-{item['id']}-{lang}", "") for lang in course.languages}
+        hidden = [item.id for item in items if not request.form.get(f"ask-{item.id}")]
+        texts = {item.id: {lang: request.form.get(f"text-{item.id}-{lang}", "") for lang in course.languages}
                  for item in items}
         try:
             services.adjust(current_user, cohort, instrument, hidden, texts, today)
@@ -214,9 +233,9 @@ def adjust(cohort_id: int, activity: str):
         return redirect(url_for("cohorts.show", cohort_id=cohort_id))
     current = services.adjustment_for(cohort, instrument)
     shown = services.adjusted_items(items, current)
-    texts = {item["id"]: item["text"] for item in shown}
+    texts = {item.id: item.text for item in shown}
     return render_template("surveys/adjust.html", cohort=cohort, course=course, instrument=instrument, items=items,
-                           asked={item["id"] for item in shown}, texts=texts, form=form,
+                           asked={item.id for item in shown}, texts=texts, form=form,
                            editable=cohort.starts_on > today)
 
 

@@ -33,6 +33,7 @@ from quizzes.surveys.cards.services import (
     find,
     submit_entered,
 )
+from quizzes.surveys.items import CHOICE_TYPES, SCALE_TYPES, SurveyItem
 from training.accounts import User
 from training.cohorts import Cohort, require_manager
 from training.db import utcnow
@@ -51,20 +52,20 @@ class EntryError(CardError):
 # What the paper shows and what a typed digit means
 
 
-def boxes(item: dict) -> list[str]:
+def boxes(item: SurveyItem) -> list[str]:
     """The numbers printed beside an item's boxes: 1.. for choices, the scale's points."""
-    if item["type"] in ("knowledge", "single", "multiple"):
-        return [str(n) for n in range(1, len(item["choices"]) + 1)]
-    if item["type"] in ("likert", "self", "retro"):
-        return [str(n) for n in range(1, item["points"] + 1)]
+    if item.type in CHOICE_TYPES:
+        return [str(n) for n in range(1, len(item.choices) + 1)]
+    if item.type in SCALE_TYPES:
+        return [str(n) for n in range(1, item.points + 1)]
     return []
 
 
-def read_typed(item: dict, typed: str) -> str | list[str]:
+def read_typed(item: SurveyItem, typed: str) -> str | list[str]:
     """The value the survey pages post for what was typed for an item (``""``: not answered);
     ValueError when it is not a box of the item."""
     text = (typed or "").strip().translate({0xFF10 + i: ord("0") + i for i in range(10)})
-    kind = item["type"]
+    kind = item.type
     if kind == "text":
         return text[: surveys.TEXT_MAX]
     if not text:
@@ -80,15 +81,15 @@ def read_typed(item: dict, typed: str) -> str | list[str]:
     return str(int(text) - 1) if kind in ("knowledge", "single") else text
 
 
-def typed_answers(items: list[dict], form) -> tuple[dict, dict]:
+def typed_answers(items: tuple[SurveyItem, ...], form) -> tuple[dict, dict]:
     """(answers as the survey pages post them, {item id: message} for what could not be read)."""
     raw, problems = {}, {}
     for item in items:
-        typed = form.get(f"i-{item['id']}", "")[:2000]
+        typed = form.get(f"i-{item.id}", "")[:2000]
         try:
-            raw[item["id"]] = read_typed(item, typed)
+            raw[item.id] = read_typed(item, typed)
         except ValueError:
-            problems[item["id"]] = str(_l("Type one of the numbers by its boxes: %(boxes)s.",
+            problems[item.id] = str(_l("Type one of the numbers by its boxes: %(boxes)s.",
                                           boxes=", ".join(boxes(item))))
     return raw, problems
 
@@ -218,8 +219,8 @@ def disagreements(cohort: Cohort, ctx: CardSurvey) -> list[Disagreement]:
         if len(entries) < 2:
             continue
         first, second = entries[0].answers, entries[1].answers
-        differences = [(item, first.get(item["id"]), second.get(item["id"])) for item in ctx.items
-                       if first.get(item["id"]) != second.get(item["id"])]
+        differences = [(item, first.get(item.id), second.get(item.id)) for item in ctx.items
+                       if first.get(item.id) != second.get(item.id)]
         out.append(Disagreement(key, entries[0].serial, ctx.survey.id, differences))
     return sorted(out, key=lambda d: d.serial)
 
@@ -246,12 +247,12 @@ def resolve(trainer: User, cohort: Cohort, activity_slug: str, serial: int, chos
     first, second = entries[0].answers, entries[1].answers
     decided = dict(first)
     for item in ctx.items:
-        if first.get(item["id"]) == second.get(item["id"]):
+        if first.get(item.id) == second.get(item.id):
             continue
-        which = chosen.get(item["id"])
+        which = chosen.get(item.id)
         if which not in ("first", "second"):
             raise EntryError(_l("Choose one entry for every answer that differs."))
-        decided[item["id"]] = (first if which == "first" else second).get(item["id"])
+        decided[item.id] = (first if which == "first" else second).get(item.id)
     raw = {item_id: _as_posted(value) for item_id, value in decided.items()}
     submit_entered(card, ctx, raw)
     db.session.execute(delete(PaperEntry).where(PaperEntry.entry_key == key))
@@ -265,13 +266,13 @@ def _as_posted(value):
     return str(value)
 
 
-def shown_value(item: dict, value) -> str:
+def shown_value(item: SurveyItem, value) -> str:
     """A stored answer as the box number(s) on the paper, for the disagreement list."""
     if value is None or value == []:
         return "—"
-    if item["type"] in ("knowledge", "single"):
+    if item.type in ("knowledge", "single"):
         return str(value + 1)
-    if item["type"] == "multiple":
+    if item.type == "multiple":
         return " ".join(str(v + 1) for v in value)
     return str(value)
 

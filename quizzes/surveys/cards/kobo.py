@@ -36,6 +36,7 @@ from quizzes.surveys import services as surveys
 from quizzes.surveys.cards import codes
 from quizzes.surveys.cards.models import ImportedSubmission
 from quizzes.surveys.cards.services import CardError, CardSurvey, card_survey, find, submit_entered
+from quizzes.surveys.items import CHOICE_TYPES, SurveyItem
 from quizzes.surveys.models import Survey
 from training.cohorts import Cohort
 from training.db import utcnow
@@ -91,7 +92,7 @@ def xlsform(cohort: Cohort, ctx: CardSurvey, languages: list[str]) -> bytes:
     from pyxform.xls2xform import convert
 
     languages = [lang for lang in languages if lang in LANGUAGE_NAMES] or ["en"]
-    names = {item["id"]: field_name(item["id"]) for item in ctx.items}
+    names = {item.id: field_name(item.id) for item in ctx.items}
     if len(set(names.values())) != len(names):
         raise CardError(_l("Two questions of this survey have ids that differ only by a hyphen; rename one."))
 
@@ -117,21 +118,21 @@ def xlsform(cohort: Cohort, ctx: CardSurvey, languages: list[str]) -> bytes:
         *both(lambda _lang: _l("That number is not right. Check each digit against the card.")), ""])
     default_scale = {5: ["1", "2", "3", "4", "5"], 7: ["1", "2", "3", "4", "5", "6", "7"]}
     for item in ctx.items:
-        name = names[item["id"]]
-        kind = item["type"]
-        text = [localized(item["text"], lang) for lang in languages]
+        name = names[item.id]
+        kind = item.type
+        text = [localized(item.text, lang) for lang in languages]
         if kind == "text":
             survey_rows.append(["text", name, *text, *blank_text, "", "", *blank_text, ""])
             continue
-        if kind in ("knowledge", "single", "multiple"):
-            values = [(str(i), [localized(choice, lang) for lang in languages]) for i, choice in enumerate(item["choices"])]
+        if kind in CHOICE_TYPES:
+            values = [(str(i), [localized(choice, lang) for lang in languages]) for i, choice in enumerate(item.choices)]
         else:
             values = []
-            for point in range(1, item["points"] + 1):
+            for point in range(1, item.points + 1):
                 per_language = []
                 for lang in languages:
-                    scale = item.get("labels", {}).get(lang) or next(iter(item.get("labels", {}).values()), None)
-                    per_language.append((scale or default_scale[item["points"]])[point - 1])
+                    scale = item.scale_labels(lang)
+                    per_language.append((scale or default_scale[item.points])[point - 1])
                 values.append((str(point), per_language))
         list_name = f"l_{name}"
         question = "select_multiple" if kind == "multiple" else "select_one"
@@ -234,24 +235,24 @@ def _submission_id(row: dict) -> str | None:
     return None
 
 
-def _answers(items: list[dict], row: dict) -> dict:
+def _answers(items: tuple[SurveyItem, ...], row: dict) -> dict:
     """The row's answers in the form the survey pages post; SurveyError naming the first
     question whose answer is not one it can have."""
     raw = {}
     for item in items:
-        value = _column(row, field_name(item["id"]))
+        value = _column(row, field_name(item.id))
         if value is None:
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(int(value)) if float(value).is_integer() else str(value)
         if not isinstance(value, str):
             value = "" if value is None else str(value)
-        raw[item["id"]] = value.split() if item["type"] == "multiple" else value.strip()
+        raw[item.id] = value.split() if item.type == "multiple" else value.strip()
         try:
-            surveys.clean_answer(item, raw[item["id"]])
+            surveys.clean_answer(item, raw[item.id])
         except ValueError:
             raise surveys.SurveyError(_l("The answer to “%(question)s” is not one it can have: %(value)s",
-                                         question=field_name(item["id"]), value=str(value)[:40])) from None
+                                         question=field_name(item.id), value=str(value)[:40])) from None
     return raw
 
 

@@ -25,6 +25,7 @@ from courses.models import Activity, Course, localized
 from quizzes.surveys import services as surveys
 from quizzes.surveys.cards import codes
 from quizzes.surveys.cards.models import CardSurveys, RespondentCard
+from quizzes.surveys.items import SurveyItem
 from quizzes.surveys.models import PHASES, Survey, SurveyResponse
 from training.cohorts import Cohort, require_manager
 from training.db import utcnow
@@ -205,7 +206,7 @@ class CardSurvey:
     course: Course
     survey: Survey
     activity: ShownActivity
-    items: list[dict]
+    items: tuple[SurveyItem, ...]
     is_open: bool
     response: SurveyResponse | None
 

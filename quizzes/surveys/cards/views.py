@@ -6,6 +6,9 @@ answers, and "Forget this card" (or closing the browser) drops it.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
 from flask import (
     Blueprint,
     Response,
@@ -30,6 +33,7 @@ from quizzes.surveys import services as surveys_services
 from quizzes.surveys.cards import codes, entry, services
 from quizzes.surveys.cards import kobo as kobo_forms
 from quizzes.surveys.cards.forms import CardNumberForm, ImportForm, MakeCardsForm, VoidCardForm
+from quizzes.surveys.items import CHOICE_TYPES, SurveyItem
 from quizzes.surveys.models import PHASES
 from quizzes.surveys.views import items_for_display, post_answers
 from training import audit, qr
@@ -279,9 +283,8 @@ def paper_pdf(cohort_id: int, activity: str):
         abort(404)
     with force_locale(lang):
         html = render_template("cards/paper_pdf.html", ctx=ctx, lang=lang, cards=_printed_numbers(printed),
-                               items=[{**item, "label": localized(item["text"], lang),
-                                       "boxes": entry.boxes(item), "shown": _box_labels(item, lang)}
-                                      for item in ctx.items])
+                               items=[PaperItem(item, localized(item.text, lang), entry.boxes(item),
+                                                _box_labels(item, lang)) for item in ctx.items])
     audit.record(current_user, "export.paper_forms", f"cohort {cohort.id} ({cohort.name})", request.remote_addr,
                  survey=activity, forms=len(printed))
     db.session.commit()
@@ -293,19 +296,36 @@ def _printed_numbers(cards: list[tuple[int, str]]) -> list[dict]:
     return [{"serial": serial, "number": codes.grouped(number)} for serial, number in cards]
 
 
-def _box_labels(item: dict, lang: str) -> list[str]:
-    if item["type"] in ("knowledge", "single", "multiple"):
-        return [localized(choice, lang) for choice in item["choices"]]
-    labels = item.get("labels", {}).get(lang) or next(iter(item.get("labels", {}).values()), None)
-    return labels or ["" for _ in range(item.get("points", 0))]
+@dataclass(frozen=True)
+class PaperItem:
+    """An item as the paper questionnaire prints it and the entry page types it back: its wording
+    in one language, the numbers by its boxes and, on paper, what each box stands for."""
+
+    item: SurveyItem
+    label: str
+    boxes: list[str]
+    shown: Sequence[str] = ()
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    @property
+    def type(self) -> str:
+        return self.item.type
+
+
+def _box_labels(item: SurveyItem, lang: str) -> Sequence[str]:
+    if item.type in CHOICE_TYPES:
+        return [localized(choice, lang) for choice in item.choices]
+    return item.scale_labels(lang) or ["" for _ in range(item.points or 0)]
 
 
 def _entry_page(cohort: Cohort, ctx, error=None, values=None, status: int = 200):
     waiting, disagreeing = entry.waiting_counts(cohort, ctx.survey.id)
     return render_template(
         "cards/entry.html", cohort=cohort, ctx=ctx, form=ConfirmForm(), error=error, values=values or {},
-        items=[{**item, "label": localized(item["text"], current_language()), "boxes": entry.boxes(item)}
-               for item in ctx.items],
+        items=[PaperItem(item, localized(item.text, current_language()), entry.boxes(item)) for item in ctx.items],
         double=entry.double_entry(cohort.id), waiting=waiting, disagreeing=disagreeing,
         disagreements=entry.disagreements(cohort, ctx), shown_value=entry.shown_value, batch=entry.SYNC_BATCH,
         languages=db.session.get(Course, cohort.course_id).languages), status
@@ -425,13 +445,13 @@ def sync(cohort_id: int, activity: str):
 def _tablet_page(cohort: Cohort, ctx, error=None, card_value: str = "", answers: dict | None = None,
                  status: int = 200):
     shown = items_for_display(ctx, None, current_language())
-    for item in shown:  # what she chose stays chosen when the page comes back with a message
-        value = (answers or {}).get(item["id"])
+    for index, row in enumerate(shown):  # what she chose stays chosen when the page comes back with a message
+        value = (answers or {}).get(row.id)
         if value not in (None, "", []):
             try:
-                item["value"] = surveys_services.clean_answer(item, value)
+                shown[index] = replace(row, value=surveys_services.clean_answer(row.item, value))
             except ValueError:
-                item["value"] = None
+                shown[index] = replace(row, value=None)
     return render_template("cards/tablet.html", cohort=cohort, ctx=ctx, items=shown, form=ConfirmForm(),
                            error=error, card_value=card_value, kiosk=True, batch=entry.SYNC_BATCH), status
 

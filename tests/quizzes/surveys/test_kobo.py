@@ -109,7 +109,7 @@ def test_a_bilingual_survey_becomes_a_valid_xlsform(app, rights_cohort):
     assert card[0] == "text" and card[header.index("required")] == "yes"
     assert card[header.index("label::Chinese (zh)")]  # the card's question is asked in Chinese too
     names = [r[1] for r in rows[1:]]
-    assert [n for n in names if n.startswith("q_")] == [kobo.field_name(i["id"]) for i in ctx.items]
+    assert [n for n in names if n.startswith("q_")] == [kobo.field_name(i.id) for i in ctx.items]
     # pyxform, the converter KoboToolbox and ODK use, reads it; the XForm checks the number.
     xform = convert(xlsform=io.BytesIO(data), file_type=".xlsx", warnings=[]).xform
     assert 'nodeset="/' in xform and "selected-at(" in xform and 'required="true()"' in xform

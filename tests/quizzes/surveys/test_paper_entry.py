@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from quizzes.surveys.cards import entry, services
 from quizzes.surveys.cards.models import PaperEntry
+from quizzes.surveys.items import SurveyItem
 from quizzes.surveys.models import SurveyResponse
 from tests.conftest import csrf_token, login
 from tests.quizzes.surveys.test_cards import coach_of
@@ -14,9 +15,9 @@ from tests.quizzes.surveys.test_survey_results import _pdf_text
 from training.audit import AuditEntry
 from training.extensions import db
 
-KNOWLEDGE = {"id": "year", "type": "knowledge", "choices": [{"en": "2015"}, {"en": "2016"}], "answer": 1}
-SCALE = {"id": "confidence", "type": "self", "points": 5}
-MANY = {"id": "where", "type": "multiple", "choices": [{"en": "a"}, {"en": "b"}, {"en": "c"}]}
+KNOWLEDGE = SurveyItem(id="year", type="knowledge", text={}, choices=({"en": "2015"}, {"en": "2016"}), answer=1)
+SCALE = SurveyItem(id="confidence", type="self", text={}, points=5)
+MANY = SurveyItem(id="where", type="multiple", text={}, choices=({"en": "a"}, {"en": "b"}, {"en": "c"}))
 
 
 def test_digits_typed_are_read_as_the_numbered_boxes():
@@ -90,7 +91,7 @@ def test_double_entry_counts_agreeing_forms_and_waits_for_a_decision_on_the_othe
     ctx = next(c for c in services.cohort_surveys(cohort, cohort_course(cohort), "en") if c.activity.slug == "pre")
     assert entry.waiting_counts(cohort, ctx.survey.id) == (0, 1)
     [d] = entry.disagreements(cohort, ctx)
-    assert d.serial == 2 and [(item["id"], a, b) for item, a, b in d.differences] == [("confidence", 4, 2)]
+    assert d.serial == 2 and [(item.id, a, b) for item, a, b in d.differences] == [("confidence", 4, 2)]
     with pytest.raises(entry.EntryError, match="every answer"):
         entry.resolve(first, cohort, "pre", 2, {}, "en")
     entry.resolve(first, cohort, "pre", 2, {"confidence": "second"}, "en")

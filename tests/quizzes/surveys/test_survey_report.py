@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from quizzes.surveys import results
+from quizzes.surveys.items import SurveyItem
 from tests.conftest import login
 from tests.quizzes.surveys.test_survey_results import PLAN, _pdf_text, answer, join
 from training.csv_export import csv_cell
@@ -101,8 +102,8 @@ def test_page_csv_and_pdf_name_effects_show_mean_change_and_keep_suppressed_grou
 def test_a_reversed_item_counts_answers_on_the_scale_as_asked_and_says_it_is_reversed(app):
     from quizzes.surveys import stats as st
 
-    item = {"id": "private", "type": "likert", "points": 5, "reversed": True,
-            "text": {"en": "Violence at home is a private family matter"}}
+    item = SurveyItem(id="private", type="likert", points=5, reversed=True,
+                      text={"en": "Violence at home is a private family matter"})
     # Two people answered 5 ("agree") before and 1 after: scored 1 -> 5, an improvement.
     result = results._scale_result(item, st.Counted({(1, 5): 2}), "Wilcoxon", "rank-biserial correlation", "en")
     assert result.reversed and result.pre == 1 and result.post == 5

@@ -1,6 +1,7 @@
 """The survey tallies: what submissions add one by one equals what a rebuild counts in SQL, and
 the tallies put themselves right after deletions, changed surveys and deleted cohorts."""
 import random
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -70,14 +71,14 @@ def _random_answers(rng, ctx):
     for item in ctx.items:
         if rng.random() < 0.15:
             continue  # left blank
-        if item["type"] in ("knowledge", "single"):
-            answers[item["id"]] = str(rng.randrange(len(item["choices"])))
-        elif item["type"] == "multiple":
-            answers[item["id"]] = [str(i) for i in range(len(item["choices"])) if rng.random() < 0.5]
-        elif item["type"] == "text":
-            answers[item["id"]] = rng.choice(["", "Useful.", "More cases, please."])
+        if item.type in ("knowledge", "single"):
+            answers[item.id] = str(rng.randrange(len(item.choices)))
+        elif item.type == "multiple":
+            answers[item.id] = [str(i) for i in range(len(item.choices)) if rng.random() < 0.5]
+        elif item.type == "text":
+            answers[item.id] = rng.choice(["", "Useful.", "More cases, please."])
         else:
-            answers[item["id"]] = str(rng.randint(1, item["points"]))
+            answers[item.id] = str(rng.randint(1, item.points))
     return answers
 
 
@@ -192,7 +193,8 @@ def test_a_purge_a_deleted_cohort_and_a_changed_survey_bring_a_rebuild(world):
     assert tallies.read(found, "post", [groups[0].id]).responses  # the other cohort still counted
     # A re-synced survey with another right answer is counted again.
     pre = found.surveys["pre"]
-    pre.items = [{**i, "answer": 2} if i["id"] == "year" else i for i in pre.items]
+    pre.items_json = [(replace(i, answer=2) if i.id == "year" else i).to_json() for i in pre.items]
+    assert next(i for i in pre.items if i.id == "year").answer == 2  # made again from the new JSON
     db.session.commit()
     counted = _snapshot(found)
     assert tallies.ensure_current(tallies.instrument(course.id, "instrument")) is True

@@ -29,8 +29,10 @@ def ctx(user, phase):
 
 
 def test_each_phase_asks_its_items(course, mei):
-    assert [i["id"] for i in ctx(mei, "pre").survey.items] == ["year", "confidence"]
-    assert [i["id"] for i in ctx(mei, "post").survey.items] == ["year", "confidence", "confidence-before", "increased", "comment"]
+    assert [i.id for i in ctx(mei, "pre").survey.items] == ["year", "confidence"]
+    assert [i.id for i in ctx(mei, "post").survey.items] == ["year", "confidence", "confidence-before", "increased", "comment"]
+    survey = ctx(mei, "post").survey  # read back typed, the items are stored again exactly as the sync stored them
+    assert [i.to_json() for i in survey.items] == survey.items_json
 
 
 def test_answers_are_stored_under_a_pseudonym_that_matches_pre_and_post(app, course, mei, make_user):
@@ -142,9 +144,9 @@ def test_a_trainer_adjusts_the_survey_for_a_cohort_before_it_starts(app, client,
     cohorts.join_cohort(other, started.invite_code, date.today())
     enrol(other, course.id, started.id)
     db.session.commit()
-    assert [i["id"] for i in ctx(learner, "pre").items] == ["year"]
-    assert ctx(learner, "pre").items[0]["text"]["en"] == "In which year did the law take effect?"
-    assert [i["id"] for i in ctx(other, "pre").items] == ["year", "confidence"]
+    assert [i.id for i in ctx(learner, "pre").items] == ["year"]
+    assert ctx(learner, "pre").items[0].text["en"] == "In which year did the law take effect?"
+    assert [i.id for i in ctx(other, "pre").items] == ["year", "confidence"]
     with pytest.raises(services.SurveyError):
         services.save(ctx(learner, "pre"), learner, {"confidence": "3"})  # not asked in her cohort
 
