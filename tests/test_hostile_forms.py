@@ -61,6 +61,10 @@ UNSHOWN = {
     # Shown only where the site sends email (not set up in the world), or reached from an email.
     "messages.forgot_password": ("anonymous", "/forgot-password", {"email": "mei@example.org"}, None),
     "messages.resend_verification": ("participant", "/account/messages/verify", {}, None),
+    # Shown only for a course with a stored version, or with drafts (none in the world).
+    "studio.edit": ("admin", "/studio/test-course/edit/course.yaml", {"text": "x", "base": "0", "save": "y"}, None),
+    "studio.discard": ("admin", "/studio/test-course/discard/course.yaml", {}, None),
+    "studio.publish_drafts": ("admin", "/studio/test-course/publish", {}, None),
     # Shown only beside an author of a course (the world's course has none).
     "studio.remove_author": ("admin", "/studio/test-course/authors/1/remove", {}, None),
     # Shown only once an invitation is planned (none in the world).

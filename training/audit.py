@@ -37,6 +37,7 @@ ACTIONS = {
     "survey.invite": _l("Invited a cohort to a survey"),
     "course.publish": _l("Published a course version in the Studio"),
     "course.author_grant": _l("Made someone an author of a course"),
+    "course.adopt": _l("Moved a course from files to the Studio"),
     "course.author_revoke": _l("Removed an author of a course"),
     "cards.make": _l("Made respondent cards for a cohort"),
     "cards.void": _l("Voided a respondent card"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.db import UTCDateTime, utcnow
@@ -25,7 +25,8 @@ class PackageVersion(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     # What changed since the version before: {"added": [...], "changed": [...], "removed": [...]}
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
-    # How it came: "upload" (the Studio), "import" (`flask courses import`), "sync" (files).
+    # How it came: "upload" (a ZIP in the Studio), "studio" (drafts edited in the Studio),
+    # "import" (`flask courses import`), "sync" (files).
     source: Mapped[str] = mapped_column(String(16))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -39,3 +40,17 @@ class CourseAuthor(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StudioDraft(db.Model):
+    """A file of a course's package as an author is editing it, not yet published. Every author
+    of the course sees it. A save names the text it started from (its hash); one started from an
+    older text than the draft's is refused, so a second author's save never overwrites the first."""
+
+    __tablename__ = "studio_drafts"
+
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)  # inside the package: lessons/01-x.md
+    text: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,17 +8,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from courses.models import Course, localized
-from courses.studio import packages
+from courses.studio import drafts, packages
 from training import audit
 from training.accounts import HANDLE_MAX, User
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
-from training.refusals import Refusal
+from training.refusals import Refusal, refuse
 from training.roles import trainer_required
 
 bp = Blueprint("studio", __name__, template_folder="templates")
@@ -29,6 +29,13 @@ class PublishForm(FlaskForm):
                         render_kw={"accept": ".zip,application/zip"})
     force = BooleanField(_l("Replace a course managed from files (admins)"))
     submit = SubmitField(_l("Check and publish"))
+
+
+class EditForm(FlaskForm):
+    text = TextAreaField(_l("Text"), render_kw={"rows": 24, "spellcheck": "true"})
+    base = HiddenField()
+    preview = SubmitField(_l("Preview"))
+    save = SubmitField(_l("Save draft"))
 
 
 class AuthorForm(FlaskForm):
@@ -143,3 +150,128 @@ def remove_author(slug: str, user_id: int):
     db.session.commit()
     flash(_("Removed from the authors."), "success")
     return redirect(url_for("studio.course", slug=slug))
+
+
+# --- Editing files: drafts, preview, publishing the drafts ------------------------------------------
+
+def _problem_links(slug: str, problems: list[str]) -> list[tuple[str, str | None]]:
+    """Each problem with the edit page of the file it names (``slug/path:line: message``)."""
+    out = []
+    for problem in problems:
+        head = problem.split(":", 1)[0]
+        path = head[len(slug) + 1:] if head.startswith(slug + "/") else None
+        out.append((problem, url_for("studio.edit", slug=slug, path=path) if path and drafts._editable(path) else None))
+    return out
+
+
+@bp.get("/studio/<slug>/files")
+@trainer_required
+def files(slug: str):
+    course = _course(slug)
+    listed = drafts.files(course)
+    return render_template("studio/files.html", course=course, title=localized(course.titles, current_language()),
+                           files=listed, missing=drafts.translations_missing(course, listed),
+                           confirm=ConfirmForm(), problems=[])
+
+
+@bp.route("/studio/<slug>/edit/<path:path>", methods=["GET", "POST"])
+@trainer_required
+def edit(slug: str, path: str):
+    """Edit one text file of the package: preview (a lesson, through the published lessons'
+    renderer), save as a draft, or discard the draft."""
+    from training.markdown import render_markdown
+
+    course = _course(slug)
+    try:
+        text, drafted = drafts.current_text(course, path)
+    except LookupError:
+        abort(404)
+    form = EditForm()
+    preview, saved_text, status = None, None, 200
+    if request.method == "GET":
+        form.text.data, form.base.data = text, drafts.text_hash(text)
+    elif not form.validate_on_submit():
+        abort(400)
+    elif form.save.data:
+        try:
+            drafts.save(current_user, course, path, form.text.data or "", form.base.data or "")
+        except drafts.Conflict as conflict:
+            db.session.rollback()
+            form.text.errors.append(str(conflict.message))
+            saved_text, status = conflict.saved, 409
+            form.base.data = drafts.text_hash(conflict.saved)  # saving again means: I have merged
+        except Refusal as refusal:
+            db.session.rollback()
+            form.text.errors.append(str(refusal.message))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Draft saved. Publish the drafts when they are ready."), "success")
+            return redirect(url_for("studio.edit", slug=slug, path=path))
+    elif path.endswith(".md"):
+        from courses.sync import asset_prefix
+
+        preview = render_markdown(form.text.data or "", asset_prefix(slug))
+    return render_template("studio/edit.html", course=course, path=path, form=form, drafted=drafted,
+                           preview=preview, saved_text=saved_text, confirm=ConfirmForm()), status
+
+
+@bp.post("/studio/<slug>/discard/<path:path>")
+@trainer_required
+def discard(slug: str, path: str):
+    course = _course(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        drafts.discard(current_user, course, path)
+    except Refusal as refusal:
+        return refuse(refusal, url_for("studio.files", slug=slug))
+    db.session.commit()
+    flash(_("The draft is discarded."), "success")
+    return redirect(url_for("studio.files", slug=slug))
+
+
+@bp.post("/studio/<slug>/publish")
+@trainer_required
+def publish_drafts(slug: str):
+    import tempfile
+    from pathlib import Path
+
+    course = _course(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with tempfile.TemporaryDirectory(prefix="amicus-drafts-") as tmp:
+            row, _report = drafts.publish(current_user, course, Path(tmp))
+    except packages.PackageRefusal as refusal:
+        db.session.rollback()
+        listed = drafts.files(course)
+        return render_template("studio/files.html", course=course, title=localized(course.titles, current_language()),
+                               files=listed, missing=drafts.translations_missing(course, listed), confirm=ConfirmForm(),
+                               problems=_problem_links(slug, refusal.problems), message=str(refusal.message)), 422
+    except Refusal as refusal:
+        return refuse(refusal, url_for("studio.files", slug=slug))
+    audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number,
+                 added=len(row.changes.get("added", [])), changed=len(row.changes.get("changed", [])),
+                 removed=len(row.changes.get("removed", [])))
+    db.session.commit()
+    flash(_("Published “%(slug)s” as version %(number)d.", slug=row.slug, number=row.number), "success")
+    return redirect(url_for("studio.course", slug=slug))
+
+
+@bp.post("/studio/<slug>/adopt")
+@trainer_required
+def adopt(slug: str):
+    course = _course(slug)
+    if not current_user.is_admin:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        drafts.adopt(current_user, course)
+    except Refusal as refusal:
+        return refuse(refusal, url_for("studio.course", slug=slug))
+    audit.record(current_user, "course.adopt", course.slug, request.remote_addr)
+    db.session.commit()
+    flash(_("“%(slug)s” is managed in the Studio now: `courses sync` leaves it alone.", slug=slug), "success")
+    return redirect(url_for("studio.files", slug=slug))

@@ -51,8 +51,27 @@ def test_a_trainer_publishes_a_course_from_a_zip(page_factory, live_server, tmp_
     assert zipfile.ZipFile(download.value.path()).namelist()[0].startswith("studio-e2e/")
     assert scan(page) == []
     screenshot(page, "studio-course")
+
+    # Edit a lesson in the browser: preview, save a draft, publish it as version 2.
+    page.get_by_role("link", name="Edit the course's files").click()
+    page.get_by_role("link", name="lessons/001-lesson.md").click()
+    editor = page.get_by_label("Text", exact=True)
+    editor.fill("# Protection orders, revised\n\nA **court** may order the respondent to stay away.\n")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview strong")).to_have_text("court")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Draft saved. Publish the drafts when they are ready.")).to_be_visible()
+    expect(page.get_by_text("A draft: not published yet.")).to_be_visible()
+    page.get_by_role("link", name="Files").click()
+    expect(page.locator("tr", has_text="lessons/001-lesson.md")).to_contain_text("Draft")
+    assert scan(page) == []
+    page.get_by_role("button", name="Check and publish the drafts").click()
+    expect(page.get_by_text("Published “studio-e2e” as version 2.")).to_be_visible()
+    expect(page.locator("table tbody tr")).to_have_count(2)
     page.get_by_role("link", name="Open the course").click()
     expect(page).to_have_url(live_server.url + "/courses/studio-e2e")
+    page.get_by_role("link", name="Protection orders, revised").click()
+    expect(page.locator("main strong", has_text="court")).to_be_visible()
 
     choose_chinese(page)
     page.goto("/studio")

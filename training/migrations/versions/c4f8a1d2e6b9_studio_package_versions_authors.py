@@ -1,4 +1,4 @@
-"""studio: package versions, course authors, and how a course is managed
+"""studio: package versions, course authors, drafts, and how a course is managed
 
 Revision ID: c4f8a1d2e6b9
 Revises: 9b3d5e7f1a24
@@ -44,9 +44,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_course_authors_user_id'), ['user_id'], unique=False)
     with op.batch_alter_table('courses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('managed', sa.String(length=8), server_default='files', nullable=False))
+    op.create_table('studio_drafts',
+    sa.Column('slug', sa.String(length=64), nullable=False),
+    sa.Column('path', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_studio_drafts_updated_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('slug', 'path', name=op.f('pk_studio_drafts'))
+    )
 
 
 def downgrade():
+    op.drop_table('studio_drafts')
     with op.batch_alter_table('courses', schema=None) as batch_op:
         batch_op.drop_column('managed')
     with op.batch_alter_table('course_authors', schema=None) as batch_op:

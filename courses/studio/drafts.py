@@ -1,0 +1,171 @@
+"""Editing a course's files in the browser: drafts over the newest version, published together.
+
+An author opens a text file of the package (a lesson in each language, a quiz's GIFT, a survey's
+instrument, course.yaml, a case's documents), changes it and saves a draft; the other authors see
+the draft. "Publish the drafts" applies every draft to the newest version's files and publishes
+the result through ``packages.publish``: the same checks as `courses sync`, all or nothing, each
+problem reported on the file and line it concerns. Two authors saving the same file: the second
+save, made from the text before the first, is refused and shows both texts; nothing is lost.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from courses.models import Course
+from courses.studio import packages
+from courses.studio.models import StudioDraft
+from training.accounts import User
+from training.db import utcnow
+from training.extensions import db
+from training.refusals import Refusal
+
+#: The package's text files an author edits here; images and other assets come with a ZIP.
+EDITABLE = (".md", ".gift", ".yaml", ".yml", ".txt")
+TEXT_MAX = 256 * 1024  # characters in one file
+_LANG_SUFFIX = re.compile(r"^(?P<stem>.+?)\.(?P<lang>[a-z]{2}(?:-[A-Za-z]+)?)\.(?P<ext>md|gift)$")
+
+
+class Conflict(Refusal):
+    """Her save started from an older text than the draft now saved (another author's)."""
+
+    def __init__(self, message, saved: str):
+        super().__init__(message, "text")
+        self.saved = saved
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    path: str
+    lang: str | None  # a translation's language ("zh" in lessons/01-x.zh.md), else None
+    stem: str  # the path without its language: lessons/01-x.md for both
+    draft: bool
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _require(user: User, course: Course) -> None:
+    if not packages.may_author(user, course):
+        raise PermissionError(f"not an author of {course.slug}")
+    if course.managed != "studio":
+        raise Refusal(_l("This course is managed from files: an admin moves it to the Studio first."))
+
+
+def _version_files(slug: str) -> dict[str, bytes]:
+    row = packages.latest(slug)
+    if row is None:
+        return {}
+    with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
+        return {info.filename.split("/", 1)[1]: zipped.read(info) for info in zipped.infolist()
+                if not info.is_dir() and "/" in info.filename}
+
+
+def _editable(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return bool(parts) and ".." not in parts and not path.startswith("/") and path.endswith(EDITABLE) \
+        and not parts[0] == "assets"
+
+
+def files(course: Course) -> list[PackageFile]:
+    """The package's editable files (the newest version's, and new ones only a draft holds)."""
+    drafted = set(db.session.execute(select(StudioDraft.path).where(StudioDraft.slug == course.slug)).scalars())
+    paths = sorted({p for p in _version_files(course.slug) if _editable(p)} | drafted)
+    out = []
+    for path in paths:
+        match = _LANG_SUFFIX.match(path)
+        lang = match["lang"] if match and match["lang"] in course.languages[1:] else None
+        stem = f"{match['stem']}.{match['ext']}" if lang else path
+        out.append(PackageFile(path=path, lang=lang, stem=stem, draft=path in drafted))
+    return out
+
+
+def translations_missing(course: Course, listed: list[PackageFile]) -> dict[str, list[str]]:
+    """Lessons (and quizzes) whose translation file is missing: stem -> the languages lacking."""
+    present = {(f.stem, f.lang) for f in listed}
+    out: dict[str, list[str]] = {}
+    for f in listed:
+        if f.lang is None and f.path.startswith(("lessons/", "quizzes/")) and f.path.endswith((".md", ".gift")):
+            lacking = [lang for lang in course.languages[1:] if (f.stem, lang) not in present]
+            if lacking:
+                out[f.path] = lacking
+    return out
+
+
+def current_text(course: Course, path: str) -> tuple[str, bool]:
+    """(the text she edits: the draft, else the newest version's; whether it is a draft)."""
+    if not _editable(path):
+        raise LookupError(path)
+    draft = db.session.get(StudioDraft, (course.slug, path))
+    if draft is not None:
+        return draft.text, True
+    data = _version_files(course.slug).get(path)
+    if data is None:
+        raise LookupError(path)
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        raise LookupError(path) from None
+
+
+def save(user: User, course: Course, path: str, text: str, base: str) -> StudioDraft:
+    """Save her text as the file's draft, if it started from the text now current (``base``:
+    its hash); else raise Conflict with the text now saved."""
+    _require(user, course)
+    text = (text or "").replace("\r\n", "\n")
+    if len(text) > TEXT_MAX:
+        raise Refusal(_l("A file may have at most %(max)d characters.", max=TEXT_MAX), "text")
+    current, _drafted = current_text(course, path)
+    if text_hash(current) != base:
+        raise Conflict(_l("Someone saved this file after you opened it. Your text is below, beside the one "
+                          "now saved: copy what you need into it and save again."), current)
+    row = db.session.get(StudioDraft, (course.slug, path))
+    if row is None:
+        row = StudioDraft(slug=course.slug, path=path, text=text)
+        db.session.add(row)
+    row.text, row.updated_by_id, row.updated_at = text, user.id, utcnow()
+    return row
+
+
+def discard(user: User, course: Course, path: str) -> None:
+    _require(user, course)
+    db.session.execute(delete(StudioDraft).where(StudioDraft.slug == course.slug, StudioDraft.path == path))
+
+
+def publish(user: User, course: Course, folder: Path):
+    """Apply every draft to the newest version's files in ``folder`` (a temporary folder of the
+    caller's) and publish that; with no problem, the drafts are done and deleted."""
+    _require(user, course)
+    drafts = list(db.session.execute(select(StudioDraft).where(StudioDraft.slug == course.slug)).scalars())
+    if not drafts:
+        raise Refusal(_l("There is no draft to publish."))
+    root = folder / course.slug
+    for path, data in _version_files(course.slug).items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    for draft in drafts:
+        target = root / draft.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(draft.text, encoding="utf-8")
+    row, report = packages.publish(user, root, "studio")
+    db.session.execute(delete(StudioDraft).where(StudioDraft.slug == course.slug))
+    return row, report
+
+
+def adopt(admin: User, course: Course) -> None:
+    """Move a course managed from files to the Studio (an admin's choice): from now on `courses
+    sync` leaves it alone unless forced, and its authors edit it here."""
+    if not admin.is_admin:
+        raise PermissionError("only admins move a course to the Studio")
+    if packages.latest(course.slug) is None:
+        raise Refusal(_l("No version of “%(slug)s” is stored.", slug=course.slug))
+    course.managed = "studio"

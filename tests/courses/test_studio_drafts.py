@@ -1,0 +1,141 @@
+"""Editing a course in the Studio (courses/studio/drafts.py): drafts of its files, a preview
+through the published lessons' renderer, publishing all drafts as one checked version, and two
+authors saving the same file (the second save refused, both texts shown, nothing lost)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from courses.models import Course, LessonContent
+from courses.studio import drafts, packages
+from courses.studio.models import StudioDraft
+from tests.conftest import login, write_course
+from training.extensions import db
+
+
+def _base(page: str) -> str:
+    found = re.search(r'name="base" type="hidden" value="([0-9a-f]{64})"', page) or \
+        re.search(r'id="base" name="base" type="hidden" value="([0-9a-f]{64})"', page)
+    assert found, page[:2000]
+    return found.group(1)
+
+
+@pytest.fixture
+def studio(app, make_user, tmp_path):
+    """A bilingual course published in the Studio by tess; tom is a second author."""
+    make_user("tess", role="trainer")
+    make_user("tom", role="trainer")
+    make_user("other", role="trainer")
+    root = make_user("root", role="admin")
+    folder = write_course(tmp_path / "src", slug="draft-course", modules=1, lessons=2, languages=("en", "zh"))
+    (folder / "lessons" / "002-lesson.zh.md").unlink()  # one translation missing
+    assert app.test_cli_runner().invoke(args=["courses", "import", str(folder)]).exit_code == 0
+    course = db.session.execute(select(Course).where(Course.slug == "draft-course")).scalar_one()
+    packages.grant(root, course, "tess")
+    packages.grant(root, course, "tom")
+    db.session.commit()
+    return course
+
+
+def _client(app, handle):
+    client = app.test_client()
+    login(client, handle)
+    return client
+
+
+def test_an_author_edits_a_lesson_previews_it_and_publishes_the_draft(app, studio):
+    tess = _client(app, "tess")
+    listing = tess.get("/studio/draft-course/files").get_data(as_text=True)
+    assert "lessons/001-lesson.md" in listing and "lessons/001-lesson.zh.md" in listing
+    assert "No translation yet: zh" in listing  # 002 has no Chinese file
+
+    page = tess.get("/studio/draft-course/edit/lessons/001-lesson.md").get_data(as_text=True)
+    base = _base(page)
+    text = "# Lesson one, revised\n\nA *new* paragraph.\n\n<script>alert(1)</script>\n"
+    preview = tess.post("/studio/draft-course/edit/lessons/001-lesson.md",
+                        data={"text": text, "base": base, "preview": "Preview"}).get_data(as_text=True)
+    assert "<em>new</em>" in preview and "<script>alert(1)</script>" not in preview  # the same sanitiser
+    assert db.session.execute(select(func.count()).select_from(StudioDraft)).scalar_one() == 0  # a preview saves nothing
+
+    saved = tess.post("/studio/draft-course/edit/lessons/001-lesson.md",
+                      data={"text": text, "base": base, "save": "Save draft"})
+    assert saved.status_code == 302
+    assert "A draft: not published yet." in tess.get("/studio/draft-course/edit/lessons/001-lesson.md").get_data(as_text=True)
+    # Participants see nothing of it yet.
+    assert "A new paragraph" not in " ".join(db.session.execute(select(LessonContent.html)).scalars())
+
+    published = tess.post("/studio/draft-course/publish")
+    assert published.status_code == 302
+    db.session.expire_all()
+    course = db.session.get(Course, studio.id)
+    assert course.version == 2 and packages.latest("draft-course").source == "studio"
+    assert packages.latest("draft-course").changes["changed"] == ["lessons/001-lesson.md"]
+    assert any("A <em>new</em> paragraph." in html for html in db.session.execute(select(LessonContent.html)).scalars())
+    assert db.session.execute(select(func.count()).select_from(StudioDraft)).scalar_one() == 0
+
+
+def test_a_draft_that_breaks_the_course_is_reported_on_its_file_and_nothing_is_published(app, studio):
+    tess = _client(app, "tess")
+    page = tess.get("/studio/draft-course/edit/course.yaml").get_data(as_text=True)
+    text, _ = drafts.current_text(studio, "course.yaml")
+    broken = text.replace("track: lawyers", "track: pilots")
+    assert tess.post("/studio/draft-course/edit/course.yaml", data={
+        "text": broken, "base": _base(page), "save": "Save draft"}).status_code == 302
+    refused = tess.post("/studio/draft-course/publish")
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "draft-course/course.yaml" in body and "Edit this file" in body
+    db.session.expire_all()
+    assert db.session.get(Course, studio.id).version == 1 and packages.latest("draft-course").number == 1
+    assert db.session.get(StudioDraft, ("draft-course", "course.yaml")).text == broken  # the draft is kept
+    assert tess.post("/studio/draft-course/discard/course.yaml").status_code == 302
+    assert db.session.get(StudioDraft, ("draft-course", "course.yaml")) is None
+
+
+def test_two_authors_save_the_same_file_the_second_is_refused_and_sees_both(app, studio):
+    tess, tom = _client(app, "tess"), _client(app, "tom")
+    path = "/studio/draft-course/edit/lessons/001-lesson.md"
+    base_tess = _base(tess.get(path).get_data(as_text=True))
+    base_tom = _base(tom.get(path).get_data(as_text=True))
+    assert tess.post(path, data={"text": "# One\n\nTess's words.\n", "base": base_tess, "save": "y"}).status_code == 302
+    clash = tom.post(path, data={"text": "# One\n\nTom's words.\n", "base": base_tom, "save": "y"})
+    body = clash.get_data(as_text=True)
+    assert clash.status_code == 409 and "Someone saved this file after you opened it." in body
+    assert "Tom&#39;s words." in body and "Tess&#39;s words." in body  # his text kept, hers beside it
+    assert db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.md")).text == "# One\n\nTess's words.\n"
+    # Saving again from the page he was shown (he has seen hers) goes through.
+    merged_base = _base(body)
+    assert tom.post(path, data={"text": "# One\n\nBoth.\n", "base": merged_base, "save": "y"}).status_code == 302
+
+
+def test_who_may_edit(app, studio, make_user):
+    make_user("mei")
+    for handle, status in (("other", 403), ("mei", 403), ("root", 200), ("tess", 200)):
+        assert _client(app, handle).get("/studio/draft-course/files").status_code == status, handle
+    other = _client(app, "other")
+    assert other.post("/studio/draft-course/edit/lessons/001-lesson.md",
+                      data={"text": "x", "base": "0" * 64, "save": "y"}).status_code == 403
+    assert other.post("/studio/draft-course/publish").status_code == 403
+    tess = _client(app, "tess")
+    assert tess.get("/studio/draft-course/edit/../../etc/passwd").status_code == 404
+    assert tess.get("/studio/draft-course/edit/assets/none.png").status_code == 404
+    assert tess.get("/studio/draft-course/edit/lessons/nothing.md").status_code == 404
+    assert tess.post("/studio/draft-course/publish", follow_redirects=True).status_code == 200  # no drafts: told
+    assert tess.post("/studio/draft-course/adopt").status_code == 403  # admins only
+
+
+def test_a_course_from_files_is_edited_only_after_an_admin_moves_it(app, make_user, tmp_path):
+    make_user("root", role="admin")
+    folder = write_course(tmp_path / "src", slug="lib-course", modules=1, lessons=1)
+    assert app.test_cli_runner().invoke(args=["courses", "sync", str(folder)]).exit_code == 0
+    root = _client(app, "root")
+    path = "/studio/lib-course/edit/lessons/001-lesson.md"
+    base = _base(root.get(path).get_data(as_text=True))
+    refused = root.post(path, data={"text": "# T\n\nx\n", "base": base, "save": "y"})
+    assert refused.status_code == 422 and "managed from files" in refused.get_data(as_text=True)
+    assert root.post("/studio/lib-course/adopt").status_code == 302
+    assert db.session.execute(select(Course.managed).where(Course.slug == "lib-course")).scalar_one() == "studio"
+    assert root.post(path, data={"text": "# T\n\nx\n", "base": base, "save": "y"}).status_code == 302
+    sync = app.test_cli_runner().invoke(args=["courses", "sync", str(folder)])
+    assert sync.exit_code != 0 and "managed in the Studio" in sync.output
