@@ -47,6 +47,7 @@ class PackageFile:
     lang: str | None  # a translation's language ("zh" in lessons/01-x.zh.md), else None
     stem: str  # the path without its language: lessons/01-x.md for both
     draft: bool
+    binary: bool = False  # an image a Word import brought (a draft, not edited here)
 
 
 def text_hash(text: str) -> str:
@@ -77,14 +78,15 @@ def _editable(path: str) -> bool:
 
 def files(course: Course) -> list[PackageFile]:
     """The package's editable files (the newest version's, and new ones only a draft holds)."""
-    drafted = set(db.session.execute(select(StudioDraft.path).where(StudioDraft.slug == course.slug)).scalars())
-    paths = sorted({p for p in _version_files(course.slug) if _editable(p)} | drafted)
+    drafted = dict(db.session.execute(select(StudioDraft.path, StudioDraft.data.is_not(None))
+                                      .where(StudioDraft.slug == course.slug)).all())
+    paths = sorted({p for p in _version_files(course.slug) if _editable(p)} | set(drafted))
     out = []
     for path in paths:
         match = _LANG_SUFFIX.match(path)
         lang = match["lang"] if match and match["lang"] in course.languages[1:] else None
         stem = f"{match['stem']}.{match['ext']}" if lang else path
-        out.append(PackageFile(path=path, lang=lang, stem=stem, draft=path in drafted))
+        out.append(PackageFile(path=path, lang=lang, stem=stem, draft=path in drafted, binary=bool(drafted.get(path))))
     return out
 
 
@@ -105,7 +107,7 @@ def current_text(course: Course, path: str) -> tuple[str, bool]:
     if not _editable(path):
         raise LookupError(path)
     draft = db.session.get(StudioDraft, (course.slug, path))
-    if draft is not None:
+    if draft is not None and draft.data is None:
         return draft.text, True
     data = _version_files(course.slug).get(path)
     if data is None:
@@ -155,7 +157,10 @@ def publish(user: User, course: Course, folder: Path):
     for draft in drafts:
         target = root / draft.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(draft.text, encoding="utf-8")
+        if draft.data is not None:
+            target.write_bytes(draft.data)
+        else:
+            target.write_text(draft.text, encoding="utf-8")
     row, report = packages.publish(user, root, "studio")
     db.session.execute(delete(StudioDraft).where(StudioDraft.slug == course.slug))
     return row, report
@@ -169,3 +174,36 @@ def adopt(admin: User, course: Course) -> None:
     if packages.latest(course.slug) is None:
         raise Refusal(_l("No version of “%(slug)s” is stored.", slug=course.slug))
     course.managed = "studio"
+
+
+_LESSON_STEM = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def import_word(user: User, course: Course, stem: str, lang: str, docx: bytes) -> tuple[str, list[str], list[str]]:
+    """A chapter of a Word handbook as the draft of a lesson file in ``lang`` (lessons/<stem>.md
+    in the course's first language, lessons/<stem>.<lang>.md in another), its images as asset
+    drafts. Returns (the lesson's path, the images' paths, notes on what was left out)."""
+    from courses.studio import word
+
+    _require(user, course)
+    stem = (stem or "").strip()
+    if not _LESSON_STEM.match(stem) or len(stem) > 64:
+        raise Refusal(_l("Name the lesson file with lowercase letters, digits and hyphens, e.g. 03-evidence."), "lesson")
+    if lang not in course.languages:
+        raise Refusal(_l("Choose one of the course's languages."), "language")
+    path = f"lessons/{stem}.md" if lang == course.languages[0] else f"lessons/{stem}.{lang}.md"
+    try:
+        markdown, images, notes = word.to_markdown(docx, f"{stem}-{lang}")
+    except word.WordError:
+        raise Refusal(_l("This is not a Word document (.docx) that can be read."), "document") from None
+    text = word.lesson_text(markdown, stem.replace("-", " "))
+    if len(text) > TEXT_MAX:
+        raise Refusal(_l("A file may have at most %(max)d characters.", max=TEXT_MAX), "document")
+    for draft_path, content in [(path, None), *images.items()]:
+        row = db.session.get(StudioDraft, (course.slug, draft_path))
+        if row is None:
+            row = StudioDraft(slug=course.slug, path=draft_path, text="")
+            db.session.add(row)
+        row.text, row.data = (text, None) if content is None else ("", content)
+        row.updated_by_id, row.updated_at = user.id, utcnow()
+    return path, sorted(images), notes

@@ -52,5 +52,6 @@ class StudioDraft(db.Model):
     slug: Mapped[str] = mapped_column(String(64), primary_key=True)
     path: Mapped[str] = mapped_column(String(200), primary_key=True)  # inside the package: lessons/01-x.md
     text: Mapped[str] = mapped_column(Text)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # an image (from a Word import); text is ""
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from courses.models import Course, localized
+from courses.services import language_name
 from courses.studio import drafts, packages
 from training import audit
 from training.accounts import HANDLE_MAX, User
@@ -36,6 +38,15 @@ class EditForm(FlaskForm):
     base = HiddenField()
     preview = SubmitField(_l("Preview"))
     save = SubmitField(_l("Save draft"))
+
+
+class WordForm(FlaskForm):
+    document = FileField(_l("Word document (.docx)"), validators=[FileRequired()],
+                         render_kw={"accept": ".docx,application/vnd.openxmlformats-officedocument.wordprocessingml.document"})
+    lesson = StringField(_l("Lesson file name"), validators=[DataRequired(), Length(max=64)],
+                         description=_l("An existing lesson's name replaces its text in that language; a new name makes a new lesson file (then list it in course.yaml)."))
+    language = SelectField(_l("Language of the document"), choices=[])
+    submit = SubmitField(_l("Import as a draft"))
 
 
 class AuthorForm(FlaskForm):
@@ -164,14 +175,50 @@ def _problem_links(slug: str, problems: list[str]) -> list[tuple[str, str | None
     return out
 
 
+def _word_form(course: Course) -> WordForm:
+    form = WordForm()
+    form.language.choices = [(lang, language_name(lang)) for lang in course.languages]
+    return form
+
+
+def _files_page(course: Course, status: int = 200, problems=(), message: str = "", word_form: WordForm | None = None):
+    listed = drafts.files(course)
+    return render_template("studio/files.html", course=course, title=localized(course.titles, current_language()),
+                           files=listed, missing=drafts.translations_missing(course, listed), confirm=ConfirmForm(),
+                           problems=list(problems), message=message,
+                           word=word_form or _word_form(course)), status
+
+
 @bp.get("/studio/<slug>/files")
 @trainer_required
 def files(slug: str):
+    return _files_page(_course(slug))
+
+
+@bp.post("/studio/<slug>/word")
+@trainer_required
+def import_word(slug: str):
+    """A chapter of a Word handbook as a lesson's draft in one language, its images with it."""
     course = _course(slug)
-    listed = drafts.files(course)
-    return render_template("studio/files.html", course=course, title=localized(course.titles, current_language()),
-                           files=listed, missing=drafts.translations_missing(course, listed),
-                           confirm=ConfirmForm(), problems=[])
+    form = _word_form(course)
+    if not form.validate_on_submit():
+        return _files_page(course, 422, word_form=form)
+    try:
+        path, images, notes = drafts.import_word(current_user, course, form.lesson.data, form.language.data,
+                                                 form.document.data.read())
+    except Refusal as refusal:
+        db.session.rollback()
+        getattr(form, refusal.field if refusal.field in form else "document").errors.append(str(refusal.message))
+        return _files_page(course, 422, word_form=form)
+    db.session.commit()
+    flash(ngettext("Imported as a draft of %(path)s, with %(num)d image. Check it, then publish the drafts.",
+                   "Imported as a draft of %(path)s, with %(num)d images. Check it, then publish the drafts.",
+                   len(images), path=path), "success")
+    if notes:
+        flash(ngettext("%(num)d part of the document could not be converted: check the draft against it.",
+                       "%(num)d parts of the document could not be converted: check the draft against it.",
+                       len(notes)), "error")
+    return redirect(url_for("studio.edit", slug=slug, path=path))
 
 
 @bp.route("/studio/<slug>/edit/<path:path>", methods=["GET", "POST"])
@@ -245,10 +292,7 @@ def publish_drafts(slug: str):
             row, _report = drafts.publish(current_user, course, Path(tmp))
     except packages.PackageRefusal as refusal:
         db.session.rollback()
-        listed = drafts.files(course)
-        return render_template("studio/files.html", course=course, title=localized(course.titles, current_language()),
-                               files=listed, missing=drafts.translations_missing(course, listed), confirm=ConfirmForm(),
-                               problems=_problem_links(slug, refusal.problems), message=str(refusal.message)), 422
+        return _files_page(course, 422, _problem_links(slug, refusal.problems), str(refusal.message))
     except Refusal as refusal:
         return refuse(refusal, url_for("studio.files", slug=slug))
     audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number,

@@ -139,3 +139,95 @@ def test_a_course_from_files_is_edited_only_after_an_admin_moves_it(app, make_us
     assert root.post(path, data={"text": "# T\n\nx\n", "base": base, "save": "y"}).status_code == 302
     sync = app.test_cli_runner().invoke(args=["courses", "sync", str(folder)])
     assert sync.exit_code != 0 and "managed in the Studio" in sync.output
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), (120, 40, 140)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
+
+
+def _docx(title: str, paragraph: str) -> bytes:
+    """A real Word document (python-docx): a heading, a paragraph with bold, a list, a table, an image."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    para = document.add_paragraph(paragraph + " ")
+    para.add_run("Evidence").bold = True
+    document.add_heading("What to collect", level=2)
+    for item in ("Medical records", "Messages"):
+        document.add_paragraph(item, style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    for (r, c), text in {(0, 0): "Order", (0, 1): "Days", (1, 0): "Personal safety", (1, 1): "3"}.items():
+        table.cell(r, c).text = text
+    document.add_picture(io.BytesIO(PNG))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_word_chapter_becomes_a_lesson_in_each_language_with_its_image(app, studio):
+    import io
+
+    tess = _client(app, "tess")
+    imported = tess.post("/studio/draft-course/word", content_type="multipart/form-data", data={
+        "document": (io.BytesIO(_docx("Collecting evidence", "Courts accept many kinds of proof.")), "chapter.docx"),
+        "lesson": "003-evidence", "language": "en"})
+    assert imported.status_code == 302 and imported.headers["Location"].endswith("/edit/lessons/003-evidence.md")
+    lesson = db.session.get(StudioDraft, ("draft-course", "lessons/003-evidence.md")).text
+    assert lesson.startswith("# Collecting evidence\n")
+    assert "**Evidence**" in lesson and "## What to collect" in lesson and "- Medical records" in lesson
+    assert "| Order | Days |\n| --- | --- |\n| Personal safety | 3 |" in lesson
+    assert "![](assets/003-evidence-en-1.png)" in lesson
+    assert db.session.get(StudioDraft, ("draft-course", "assets/003-evidence-en-1.png")).data == PNG
+    zh = tess.post("/studio/draft-course/word", content_type="multipart/form-data", data={
+        "document": (io.BytesIO(_docx("收集证据", "法院接受多种证据。")), "第三章.docx"),
+        "lesson": "003-evidence", "language": "zh"})
+    assert zh.status_code == 302
+    assert db.session.get(StudioDraft, ("draft-course", "lessons/003-evidence.zh.md")).text.startswith("# 收集证据\n")
+
+    # List it in course.yaml, publish: the new lesson, in both languages, with its image.
+    path = "/studio/draft-course/edit/course.yaml"
+    yaml, _ = drafts.current_text(studio, "course.yaml")
+    yaml = yaml.replace("      - lesson: 001-lesson\n", "      - lesson: 001-lesson\n      - lesson: 003-evidence\n")
+    assert tess.post(path, data={"text": yaml, "base": _base(tess.get(path).get_data(as_text=True)),
+                                 "save": "y"}).status_code == 302
+    published = tess.post("/studio/draft-course/publish")
+    assert published.status_code == 302, published.get_data(as_text=True)[-3000:]
+    html = tess.get("/courses/draft-course/lessons/003-evidence").get_data(as_text=True)
+    assert "<strong>Evidence</strong>" in html and "<table>" in html and "/courses/draft-course/assets/003-evidence-en-1.png" in html
+    assert tess.get("/courses/draft-course/assets/003-evidence-en-1.png").data == PNG
+
+
+def test_what_is_not_a_word_document_is_refused(app, studio):
+    import io
+
+    tess = _client(app, "tess")
+    for data, lesson in ((b"plain text", "003-x"), (b"PK\x03\x04broken", "003-x"), (_docx("T", "x"), "Bad Name!")):
+        page = tess.post("/studio/draft-course/word", content_type="multipart/form-data", data={
+            "document": (io.BytesIO(data), "x.docx"), "lesson": lesson, "language": "en"})
+        assert page.status_code == 422
+    assert db.session.execute(select(func.count()).select_from(StudioDraft)).scalar_one() == 0
+
+
+def test_footnotes_become_markdown_footnotes():
+    from courses.studio.word import html_to_markdown
+
+    html = ('<p>Orders last six months<sup><a href="#footnote-1" id="footnote-ref-1">[1]</a></sup>.</p>'
+            '<ol><li id="footnote-1"><p>Anti-Domestic Violence Law, art. 30. <a href="#footnote-ref-1">↑</a></p></li></ol>')
+    text = html_to_markdown(html)
+    assert "Orders last six months[^1]." in text and "[^1]: Anti-Domestic Violence Law, art. 30." in text
+    from training.markdown import render_markdown
+
+    rendered = render_markdown("# T\n\n" + text)
+    assert "<sup" in rendered and "Anti-Domestic Violence Law" in rendered and "↑" not in text

@@ -2,6 +2,7 @@
 its version and downloads it; a package with a problem is listed and nothing is published; the
 pages in Chinese pass axe."""
 import io
+import re
 import zipfile
 
 from playwright.sync_api import expect
@@ -65,6 +66,23 @@ def test_a_trainer_publishes_a_course_from_a_zip(page_factory, live_server, tmp_
     page.get_by_role("link", name="Files").click()
     expect(page.locator("tr", has_text="lessons/001-lesson.md")).to_contain_text("Draft")
     assert scan(page) == []
+    # A chapter from Word, as a new lesson's Chinese... and English text: drafts to check.
+    from tests.courses.test_studio_drafts import _docx
+
+    page.get_by_label("Word document (.docx)").set_input_files({
+        "name": "chapter.docx", "mimeType": "application/octet-stream",
+        "buffer": _docx("Collecting evidence", "Courts accept many kinds of proof.")})
+    page.get_by_label("Lesson file name").fill("003-evidence")
+    page.get_by_label("Language of the document").select_option("en")
+    page.get_by_role("button", name="Import as a draft").click()
+    expect(page.get_by_text("Imported as a draft of lessons/003-evidence.md, with 1 image.")).to_be_visible()
+    expect(page.get_by_label("Text", exact=True)).to_have_value(re.compile(r"^# Collecting evidence\n"))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview table")).to_be_visible()
+    page.get_by_role("link", name="Files").click()
+    page.locator("tr", has_text="lessons/003-evidence.md").get_by_role("button", name="Discard").click()
+    page.locator("tr", has_text="assets/003-evidence-en-1.png").get_by_role("button", name="Discard").click()
+    expect(page.get_by_text("The draft is discarded.")).to_be_visible()
     page.get_by_role("button", name="Check and publish the drafts").click()
     expect(page.get_by_text("Published “studio-e2e” as version 2.")).to_be_visible()
     expect(page.locator("table tbody tr")).to_have_count(2)

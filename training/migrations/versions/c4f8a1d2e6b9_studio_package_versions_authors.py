@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('slug', sa.String(length=64), nullable=False),
     sa.Column('path', sa.String(length=200), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_studio_drafts_updated_by_id_users'), ondelete='SET NULL'),
