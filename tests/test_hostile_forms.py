@@ -65,6 +65,7 @@ UNSHOWN = {
     "studio.edit": ("admin", "/studio/test-course/edit/course.yaml", {"text": "x", "base": "0", "save": "y"}, None),
     "studio.import_word": ("admin", "/studio/test-course/word", {"lesson": "003-x", "language": "en"},
                            ("document", "chapter.docx", b"not a document")),
+    "studio.restore": ("admin", "/studio/test-course/versions/1/restore", {}, None),
     "studio.discard": ("admin", "/studio/test-course/discard/course.yaml", {}, None),
     "studio.publish_drafts": ("admin", "/studio/test-course/publish", {}, None),
     # Shown only beside an author of a course (the world's course has none).

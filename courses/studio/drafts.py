@@ -61,8 +61,8 @@ def _require(user: User, course: Course) -> None:
         raise Refusal(_l("This course is managed from files: an admin moves it to the Studio first."))
 
 
-def _version_files(slug: str) -> dict[str, bytes]:
-    row = packages.latest(slug)
+def _version_files(slug: str, number: int | None = None) -> dict[str, bytes]:
+    row = packages.latest(slug) if number is None else packages.version(slug, number)
     if row is None:
         return {}
     with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
@@ -207,3 +207,54 @@ def import_word(user: User, course: Course, stem: str, lang: str, docx: bytes) -
         row.text, row.data = (text, None) if content is None else ("", content)
         row.updated_by_id, row.updated_at = user.id, utcnow()
     return path, sorted(images), notes
+
+
+def compare(course: Course, old: int, new: int) -> list[tuple[str, str]]:
+    """What changed from version ``old`` to ``new``: (path, a unified diff of its text, or a line
+    saying a binary file was added, removed or changed), in path order."""
+    import difflib
+
+    if packages.version(course.slug, old) is None or packages.version(course.slug, new) is None:
+        raise LookupError((old, new))
+    before, after = _version_files(course.slug, old), _version_files(course.slug, new)
+    out = []
+    for path in sorted(set(before) | set(after)):
+        a, b = before.get(path), after.get(path)
+        if a == b:
+            continue
+        try:
+            a_text = "" if a is None else a.decode("utf-8")
+            b_text = "" if b is None else b.decode("utf-8")
+        except UnicodeDecodeError:
+            out.append((path, "added" if a is None else "removed" if b is None else "changed"))
+            continue
+        diff = difflib.unified_diff(a_text.splitlines(), b_text.splitlines(), f"v{old}/{path}", f"v{new}/{path}",
+                                    lineterm="", n=2)
+        out.append((path, "\n".join(diff)))
+    return out
+
+
+def restore(user: User, course: Course, number: int) -> int:
+    """Version ``number``'s files, where they differ from the newest version's, as drafts: publishing
+    them makes that version's content the newest again (a file it lacks is not removed: listed in
+    course.yaml or not, the reader ignores an unlisted lesson). Returns how many drafts."""
+    _require(user, course)
+    old = _version_files(course.slug, number)
+    if not old:
+        raise LookupError(number)
+    newest = _version_files(course.slug)
+    count = 0
+    for path, data in old.items():
+        if newest.get(path) == data:
+            continue
+        row = db.session.get(StudioDraft, (course.slug, path))
+        if row is None:
+            row = StudioDraft(slug=course.slug, path=path, text="")
+            db.session.add(row)
+        if _editable(path):
+            row.text, row.data = data.decode("utf-8", errors="replace"), None
+        else:
+            row.text, row.data = "", data
+        row.updated_by_id, row.updated_at = user.id, utcnow()
+        count += 1
+    return count

@@ -20,6 +20,7 @@ from training.accounts import HANDLE_MAX, User
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
+from training.params import whole_number
 from training.refusals import Refusal, refuse
 from training.roles import trainer_required
 
@@ -318,4 +319,40 @@ def adopt(slug: str):
     audit.record(current_user, "course.adopt", course.slug, request.remote_addr)
     db.session.commit()
     flash(_("“%(slug)s” is managed in the Studio now: `courses sync` leaves it alone.", slug=slug), "success")
+    return redirect(url_for("studio.files", slug=slug))
+
+
+@bp.get("/studio/<slug>/compare")
+@trainer_required
+def compare(slug: str):
+    """Two versions side by side: each file that changed, as a unified diff."""
+    course = _course(slug)
+    rows = packages.versions(slug)
+    newest = rows[0].number if rows else 0
+    old = whole_number(request.args, "from", default=max(newest - 1, 1))
+    new = whole_number(request.args, "to", default=newest)
+    try:
+        changes = drafts.compare(course, old, new)
+    except LookupError:
+        abort(404)
+    return render_template("studio/compare.html", course=course, title=localized(course.titles, current_language()),
+                           rows=rows, old=old, new=new, changes=changes)
+
+
+@bp.post("/studio/<slug>/versions/<int:number>/restore")
+@trainer_required
+def restore(slug: str, number: int):
+    course = _course(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        count = drafts.restore(current_user, course, number)
+    except LookupError:
+        abort(404)
+    except Refusal as refusal:
+        return refuse(refusal, url_for("studio.course", slug=slug))
+    db.session.commit()
+    flash(ngettext("Version %(number)d is restored as %(num)d draft: publish it to make that version the newest.",
+                   "Version %(number)d is restored as %(num)d drafts: publish them to make that version the newest.",
+                   count, number=number), "success")
     return redirect(url_for("studio.files", slug=slug))

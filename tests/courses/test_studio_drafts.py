@@ -231,3 +231,27 @@ def test_footnotes_become_markdown_footnotes():
 
     rendered = render_markdown("# T\n\n" + text)
     assert "<sup" in rendered and "Anti-Domestic Violence Law" in rendered and "↑" not in text
+
+
+def test_two_versions_compared_and_an_old_one_restored_as_drafts(app, studio):
+    tess = _client(app, "tess")
+    path = "/studio/draft-course/edit/lessons/001-lesson.md"
+    original, _ = drafts.current_text(studio, "lessons/001-lesson.md")
+    assert tess.post(path, data={"text": "# Lesson one\n\nRewritten entirely.\n",
+                                 "base": _base(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
+    assert tess.post("/studio/draft-course/publish").status_code == 302
+    page = tess.get("/studio/draft-course/compare?from=1&to=2").get_data(as_text=True)
+    assert "lessons/001-lesson.md" in page and "<ins>+Rewritten entirely.</ins>" in page
+    assert "course.yaml" not in page.split("<h1>")[1].split("</h1>")[0]
+    assert tess.get("/studio/draft-course/compare?from=1&to=9").status_code == 404
+    assert tess.get("/studio/draft-course/compare?from=x").status_code == 400
+
+    restored = tess.post("/studio/draft-course/versions/1/restore")
+    assert restored.status_code == 302
+    assert db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.md")).text == original
+    assert tess.post("/studio/draft-course/publish").status_code == 302
+    db.session.expire_all()
+    assert packages.latest("draft-course").number == 3
+    assert drafts.current_text(db.session.get(Course, studio.id), "lessons/001-lesson.md")[0] == original
+    assert tess.post("/studio/draft-course/versions/99/restore").status_code == 404
+    assert _client(app, "other").post("/studio/draft-course/versions/1/restore").status_code == 403

@@ -86,6 +86,10 @@ def test_a_trainer_publishes_a_course_from_a_zip(page_factory, live_server, tmp_
     page.get_by_role("button", name="Check and publish the drafts").click()
     expect(page.get_by_text("Published “studio-e2e” as version 2.")).to_be_visible()
     expect(page.locator("table tbody tr")).to_have_count(2)
+    page.get_by_role("link", name="Compare versions").click()
+    expect(page.locator(".diff ins", has_text="court")).to_be_visible()
+    assert scan(page) == []
+    page.go_back()
     page.get_by_role("link", name="Open the course").click()
     expect(page).to_have_url(live_server.url + "/courses/studio-e2e")
     page.get_by_role("link", name="Protection orders, revised").click()
