@@ -2,6 +2,8 @@
 each course's versions (download any of them), and its authors (granted by an admin)."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +15,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Length
 
 from courses.models import Course, localized
-from courses.services import language_name
+from courses.services import TRACK_NAMES, language_name
 from courses.studio import drafts, packages
 from training import audit
 from training.accounts import HANDLE_MAX, User
@@ -32,6 +34,19 @@ class PublishForm(FlaskForm):
                         render_kw={"accept": ".zip,application/zip"})
     force = BooleanField(_l("Replace a course managed from files (admins)"))
     submit = SubmitField(_l("Check and publish"))
+
+
+class NewCourseForm(FlaskForm):
+    slug = StringField(_l("Short name for the address"), validators=[DataRequired(), Length(max=64)],
+                       description=_l("Lowercase letters, digits and hyphens, e.g. safety-planning: the course's address "
+                                      "and the name of its package. It cannot change later."))
+    title_en = StringField(_l("Title in English"), validators=[DataRequired(), Length(max=200)])
+    title_zh = StringField(_l("Title in Chinese (optional: leave empty for an English-only course)"),
+                           validators=[Length(max=200)])
+    summary_en = TextAreaField(_l("Summary in English (optional)"), validators=[Length(max=1000)], render_kw={"rows": 3})
+    summary_zh = TextAreaField(_l("Summary in Chinese (optional)"), validators=[Length(max=1000)], render_kw={"rows": 3})
+    track = SelectField(_l("Who it is for"), choices=[])
+    submit = SubmitField(_l("Create the course"))
 
 
 class EditForm(FlaskForm):
@@ -62,13 +77,19 @@ def _course(slug: str) -> Course:
     return course
 
 
-def _index(form: PublishForm, problems: list[str], status: int = 200):
+def _new_course_form() -> NewCourseForm:
+    form = NewCourseForm()
+    form.track.choices = [(code, str(label)) for code, label in TRACK_NAMES.items()]
+    return form
+
+
+def _index(form: PublishForm, problems: list[str], status: int = 200, new: NewCourseForm | None = None):
     courses = packages.authored_by(current_user)
     newest = {course.slug: packages.latest(course.slug) for course in courses}
     lang = current_language()
     titles = {course.slug: localized(course.titles, lang) for course in courses}
     return render_template("studio/index.html", courses=courses, newest=newest, titles=titles, form=form,
-                           problems=problems), status
+                           problems=problems, new=new or _new_course_form()), status
 
 
 @bp.get("/studio")
@@ -355,4 +376,45 @@ def restore(slug: str, number: int):
     flash(ngettext("Version %(number)d is restored as %(num)d draft: publish it to make that version the newest.",
                    "Version %(number)d is restored as %(num)d drafts: publish them to make that version the newest.",
                    count, number=number), "success")
+    return redirect(url_for("studio.files", slug=slug))
+
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@bp.post("/studio/new")
+@trainer_required
+def new_course():
+    """A new course from nothing (courses/studio/skeleton.py), published as version 1: she is
+    its author and edits it from there."""
+    import tempfile
+    from pathlib import Path
+
+    from courses.studio import skeleton
+
+    form = _new_course_form()
+    if not form.validate_on_submit():
+        return _index(PublishForm(formdata=None), [], 422, new=form)
+    slug = form.slug.data.strip()
+    if not _SLUG.match(slug):
+        form.slug.errors.append(_("Use lowercase letters, digits and hyphens, e.g. safety-planning."))
+        return _index(PublishForm(formdata=None), [], 422, new=form)
+    if db.session.execute(db.select(Course.id).where(Course.slug == slug)).first() is not None:
+        form.slug.errors.append(_("There is a course with this name already: choose another."))
+        return _index(PublishForm(formdata=None), [], 422, new=form)
+    titles = {"en": form.title_en.data.strip(), "zh": (form.title_zh.data or "").strip()}
+    summaries = {"en": (form.summary_en.data or "").strip(), "zh": (form.summary_zh.data or "").strip()}
+    try:
+        with tempfile.TemporaryDirectory(prefix="amicus-new-") as tmp:
+            root = Path(tmp) / slug
+            root.mkdir()
+            skeleton.write(root, titles, summaries, form.track.data)
+            row, _report = packages.publish(current_user, root, "studio")
+    except packages.PackageRefusal as refusal:
+        db.session.rollback()
+        form.slug.errors.append(str(refusal.message))
+        return _index(PublishForm(formdata=None), refusal.problems, 422, new=form)
+    audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number, created=True)
+    db.session.commit()
+    flash(_("“%(title)s” is created. Write its lesson, quiz and surveys, then publish.", title=titles["en"]), "success")
     return redirect(url_for("studio.files", slug=slug))

@@ -185,3 +185,31 @@ def test_publishing_over_a_course_managed_from_files_needs_an_admin_and_force(ap
     assert refused.status_code == 422 and "is managed from files" in refused.get_data(as_text=True)
     assert _upload(root, _zip(folder), force=True).status_code == 302
     assert _versions("files-course") == [(1, "sync"), (2, "upload")]
+
+
+def test_a_trainer_creates_a_course_from_nothing(app, make_user):
+    make_user("tess", role="trainer")
+    make_user("mei")
+    tess = app.test_client()
+    login(tess, "tess")
+    data = {"slug": "safety-planning", "title_en": "Safety planning", "title_zh": "安全计划", "track": "ngos"}
+    for bad, message in (({"slug": "Safety Planning!"}, "Use lowercase letters"), ({"title_en": ""}, "This field is required"),
+                         ({"track": "pilots"}, "Not a valid choice")):
+        page = tess.post("/studio/new", data={**data, **bad})
+        assert page.status_code == 422 and message in page.get_data(as_text=True), bad
+    assert db.session.execute(select(func.count(Course.id))).scalar_one() == 0
+    created = tess.post("/studio/new", data=data)
+    assert created.status_code == 302 and created.headers["Location"].endswith("/studio/safety-planning/files")
+    course = db.session.execute(select(Course).where(Course.slug == "safety-planning")).scalar_one()
+    assert course.languages == ["en", "zh"] and course.titles == {"en": "Safety planning", "zh": "安全计划"}
+    assert course.managed == "studio" and course.track == "ngos" and _versions("safety-planning") == [(1, "studio")]
+    assert db.session.get(CourseAuthor, (course.id, db.session.execute(select(CourseAuthor.user_id)).scalar_one()))
+    files = tess.get("/studio/safety-planning/files").get_data(as_text=True)
+    for path in ("course.yaml", "lessons/01-introduction.md", "lessons/01-introduction.zh.md", "quizzes/01-check.gift",
+                 "quizzes/01-check.zh.gift", "surveys/safety-planning.yaml"):
+        assert path in files, path
+    again = tess.post("/studio/new", data=data)
+    assert again.status_code == 422 and "There is a course with this name already" in again.get_data(as_text=True)
+    mei = app.test_client()
+    login(mei, "mei")
+    assert mei.post("/studio/new", data={**data, "slug": "other"}).status_code == 403

@@ -100,3 +100,65 @@ def test_a_trainer_publishes_a_course_from_a_zip(page_factory, live_server, tmp_
     expect(page.get_by_role("heading", name="课程工作室", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Course studio-e2e")).to_be_visible()
     assert scan(page) == []
+
+
+def test_an_author_creates_a_course_from_nothing_and_a_participant_completes_it(page_factory, live_server):
+    """Issue #19's journey: an author creates a bilingual course in the browser (a lesson, a quiz, a
+    pre/post survey, a certificate), writes its lesson, publishes; a participant completes it and
+    gets the certificate; the author edits the lesson and publishes again; her progress stays."""
+    accounts.create_user("maker-tess", PASSWORD, role="trainer").locale = "en"
+    accounts.create_user("maker-mei", PASSWORD).locale = "en"
+    db.session.commit()
+
+    author = page_factory()
+    log_in(author, "maker-tess")
+    author.goto("/studio")
+    author.get_by_label("Short name for the address").fill("safety-planning")
+    author.get_by_label("Title in English").fill("Safety planning with survivors")
+    author.get_by_label("Title in Chinese (optional: leave empty for an English-only course)").fill("与幸存者一起制定安全计划")
+    author.get_by_label("Who it is for").select_option("ngos")
+    author.get_by_role("button", name="Create the course").click()
+    expect(author.get_by_text("“Safety planning with survivors” is created.")).to_be_visible()
+    for path, text in (("lessons/01-introduction.md", "# Why plan\n\nA plan names **safe places** and people to call.\n"),
+                       ("lessons/01-introduction.zh.md", "# 为什么要做计划\n\n计划里写明**安全的地方**和可以求助的人。\n")):
+        author.get_by_role("link", name=path, exact=True).click()
+        author.get_by_label("Text", exact=True).fill(text)
+        author.get_by_role("button", name="Save draft").click()
+        expect(author.get_by_text("Draft saved.")).to_be_visible()
+        author.get_by_role("link", name="Files").click()
+    author.get_by_role("button", name="Check and publish the drafts").click()
+    expect(author.get_by_text("Published “safety-planning” as version 2.")).to_be_visible()
+
+    mei = page_factory()
+    log_in(mei, "maker-mei")
+    mei.goto("/courses/safety-planning")
+    mei.get_by_role("button", name="Enrol in this course").click()
+    mei.goto("/courses/safety-planning/lessons/01-introduction")
+    expect(mei.locator("main strong", has_text="safe places")).to_be_visible()
+    mei.get_by_role("button", name="Mark as complete").click()
+    mei.goto("/courses/safety-planning/quizzes/01-check")
+    mei.get_by_role("button", name="Start the quiz").click()
+    mei.get_by_label("The right answer").check()
+    mei.get_by_role("button", name="Submit and finish").click()
+    expect(mei.get_by_text("Score: 100")).to_be_visible()
+    mei.goto("/courses/safety-planning")
+    expect(mei.get_by_role("progressbar")).to_have_accessible_name("2 of 4 done (50%)")  # the surveys are voluntary
+    mei.get_by_role("link", name="Get your certificate").click()
+    mei.get_by_label("The name to print on your certificate").fill("Chen Mei")
+    mei.get_by_label("I have checked the spelling").check()
+    mei.get_by_role("button", name="Make my certificate").click()
+    expect(mei.get_by_text("Your certificate is ready")).to_be_visible()
+
+    # The author rewrites the lesson and publishes again: the participant's progress stays.
+    author.goto("/studio/safety-planning/edit/lessons/01-introduction.md")
+    author.get_by_label("Text", exact=True).fill("# Why plan\n\nA plan names **safe places**, people to call and a bag to keep ready.\n")
+    author.get_by_role("button", name="Save draft").click()
+    author.get_by_role("link", name="Files").click()
+    author.get_by_role("button", name="Check and publish the drafts").click()
+    expect(author.get_by_text("Published “safety-planning” as version 3.")).to_be_visible()
+    mei.goto("/courses/safety-planning/lessons/01-introduction")
+    expect(mei.get_by_text("a bag to keep ready")).to_be_visible()
+    mei.goto("/courses/safety-planning")
+    expect(mei.get_by_role("progressbar")).to_have_accessible_name("2 of 4 done (50%)")
+    mei.goto("/courses/safety-planning/certificate")
+    expect(mei.get_by_role("link", name="Download the certificate (PDF)")).to_be_visible()
