@@ -85,6 +85,7 @@ bench: install
 	@$(PY) bench/bench_offline_course.py gbv-litigation en
 	@$(PY) bench/bench_handbook.py gbv-litigation both epub trainer
 	@$(PY) bench/bench_messages.py
+	@$(PY) bench/bench_studio.py
 
 # 300 people checking in to one session within a minute: gunicorn, PostgreSQL and Redis (local).
 bench-check-in: install

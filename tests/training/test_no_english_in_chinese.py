@@ -20,8 +20,9 @@ ALLOWED = {"Amicus", "GIFT", "PDF", "CSV", "Moodle", "ZIP", "JSON", "QR", "Open"
            "KoboToolbox", "ODK", "Collect", "Central", "XLSForm", "XML",
            # The EPUB format of e-books, and a free reader app for it.
            "EPUB", "KOReader"}
-# Codes the pages show as they are: invite-code and certificate-number examples.
-CODES = {"ABCD", "AB", "CDEF"}
+# Codes the pages show as they are: invite-code and certificate-number examples, and the example
+# of a course's short name in its address (the Studio), which is lowercase Latin letters by rule.
+CODES = {"ABCD", "AB", "CDEF", "safety", "planning"}
 SKIP = re.compile(r"<(script|style|textarea)\b.*?</\1>|<pre\b.*?</pre>|<code\b.*?</code>", re.S)
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
