@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from training.accounts import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
 
@@ -69,6 +70,11 @@ class Certificate(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The certificate this one replaces (an admin re-issued after revoking).
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))
+
+    # The accounts the admins' pages show (docs/architecture.md, "Relationships"): for reading,
+    # loaded with the certificate when a query asks; None once the account is deleted.
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="raise_on_sql", viewonly=True)
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id], lazy="raise_on_sql", viewonly=True)
 
     def status(self, now: datetime) -> str:
         if self.revoked_at is not None:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from certificates.models import Certificate, CertificateSettings, CohortCompletionRule
 from certificates.names import InvalidName, clean_name
@@ -310,8 +311,9 @@ def reissue(admin: User, cert: Certificate) -> Certificate:
 
 
 def search(query: str | None):
-    """Certificates for the admin list, newest first, filtered by code, handle or printed name."""
-    stmt = (select(Certificate).outerjoin(User, User.id == Certificate.user_id)
+    """Certificates for the admin list, newest first, filtered by code, handle or printed name,
+    each with its holder's account (``Certificate.user``, read from the join the filter uses)."""
+    stmt = (select(Certificate).outerjoin(Certificate.user).options(contains_eager(Certificate.user))
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
     text = (query or "").strip()[:100]
     if text:

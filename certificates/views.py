@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from certificates import badges, batch, services
 from certificates.forms import NameForm, RevokeForm, VerifyForm
@@ -17,7 +18,6 @@ from courses import services as course_services
 from courses.cohorts.views import _managed_cohort
 from courses.models import Activity, Course, localized
 from training import audit, jobs, timezones
-from training.accounts import User
 from training.cohorts import Cohort
 from training.db import utcnow
 from training.extensions import db, limiter
@@ -153,14 +153,17 @@ def admin_list():
     query = request.args.get("q", "")
     page = db.paginate(services.search(query), page=page_number(request.args), per_page=50,
                        error_out=False)
-    ids = {c.user_id for c in page.items if c.user_id}
-    handles = dict(db.session.execute(select(User.id, User.handle).where(User.id.in_(ids))).all()) if ids else {}
-    return render_template("certificates/admin_list.html", page=page, q=query, now=utcnow(), handles=handles,
+    return render_template("certificates/admin_list.html", page=page, q=query, now=utcnow(),
                            display_code=services.display_code, locale=current_language())
 
 
 def _admin_certificate(cert_id: int) -> Certificate:
-    return db.get_or_404(Certificate, cert_id)
+    """The certificate with its holder's and its revoker's accounts, in one query (again after a
+    rollback, which expires it)."""
+    cert = db.session.get(Certificate, cert_id, options=[joinedload(Certificate.user), joinedload(Certificate.revoked_by)])
+    if cert is None:
+        abort(404)
+    return cert
 
 
 @bp.get("/admin/certificates/<int:cert_id>")
@@ -171,10 +174,9 @@ def admin_show(cert_id: int):
 
 
 def _admin_page(cert: Certificate, form: RevokeForm, status: int = 200):
-    holder = db.session.get(User, cert.user_id) if cert.user_id else None
-    revoker = db.session.get(User, cert.revoked_by_id) if cert.revoked_by_id else None
+    """``cert`` as ``_admin_certificate`` loads it."""
     replacement = db.session.execute(select(Certificate).where(Certificate.replaces_id == cert.id)).scalar_one_or_none()
-    return render_template("certificates/admin_show.html", cert=cert, holder=holder, revoker=revoker,
+    return render_template("certificates/admin_show.html", cert=cert, holder=cert.user, revoker=cert.revoked_by,
                            replacement=replacement, form=form, confirm=ConfirmForm(), now=utcnow(),
                            code=services.display_code(cert.code), url=verify_url(cert.code),
                            title=localized(cert.course_titles, current_language())), status
@@ -192,7 +194,7 @@ def admin_revoke(cert_id: int):
     except services.CertificateError as error:
         db.session.rollback()
         form.reason.errors = [*form.reason.errors, str(error.message)]
-        return _admin_page(cert, form, 400)
+        return _admin_page(_admin_certificate(cert_id), form, 400)
     audit.record(current_user, "certificate.revoke", f"certificate {cert.id} ({cert.code})", request.remote_addr)
     db.session.commit()
     flash(_("The certificate is revoked. Its verification page now says so."), "success")

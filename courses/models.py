@@ -33,9 +33,11 @@ class Course(db.Model):
     # in the database: courses/studio/); publishing the other way is refused unless forced.
     managed: Mapped[str] = mapped_column(String(8), default="files", server_default="files")
 
+    # For reading only, loaded when a query asks (docs/architecture.md, "Relationships"): the
+    # sync writes and deletes modules through their own ids, the database's CASCADE removes a
+    # course's.
     modules: Mapped[list[Module]] = relationship(
-        back_populates="course", order_by="Module.position", cascade="all, delete-orphan",
-        passive_deletes=True,
+        back_populates="course", order_by="Module.position", lazy="raise_on_sql", viewonly=True,
     )
 
 
@@ -52,7 +54,7 @@ class Module(db.Model):
     # Locked until the module before it is complete.
     requires_previous: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    course: Mapped[Course] = relationship(back_populates="modules")
+    course: Mapped[Course] = relationship(back_populates="modules", lazy="raise_on_sql", viewonly=True)
 
 
 class Activity(db.Model):
@@ -69,6 +71,9 @@ class Activity(db.Model):
     position: Mapped[int] = mapped_column(Integer)  # order within the whole course
     titles: Mapped[dict] = mapped_column(JSON)
     content_warnings: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # Read by a quiz's pages (with ``Quiz.activity``): ``joinedload`` where asked for, never lazily.
+    course: Mapped[Course] = relationship(lazy="raise_on_sql", viewonly=True)
 
 
 class LessonContent(db.Model):

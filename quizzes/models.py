@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from courses.models import Activity
+from training.accounts import User
 from training.db import UTCDateTime, utcnow
 from training.extensions import db
 
@@ -31,6 +33,11 @@ class Quiz(db.Model):
     # When set, the quiz asks the course's bank questions of this category (imported by trainers)
     # instead of questions of its own.
     bank_category: Mapped[str | None] = mapped_column(String(200))
+
+    # For reading, loaded only when asked for (``joinedload``; docs/architecture.md,
+    # "Relationships"): the quiz's pages read its activity and, through ``Activity.course``, the
+    # course in the query that finds the quiz.
+    activity: Mapped[Activity] = relationship(lazy="raise_on_sql", viewonly=True)
 
 
 class QuizQuestion(db.Model):
@@ -94,6 +101,9 @@ class QuizAttempt(db.Model):
     score: Mapped[float | None] = mapped_column(Float)  # percent, when every answer is marked
     needs_marking: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # Whose attempt: read with the attempts by a cohort's results and by marking (``joinedload``).
+    user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
+
 
 class QuizResponse(db.Model):
     """One answer in an attempt, saved as it is given."""
@@ -110,3 +120,6 @@ class QuizResponse(db.Model):
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     marker_comment: Mapped[str | None] = mapped_column(Text)
+
+    # The attempt an answer belongs to, read with it by marking (``joinedload``).
+    attempt: Mapped[QuizAttempt] = relationship(lazy="raise_on_sql", viewonly=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 
 from courses.models import Activity, Course, localized
 from quizzes import stats
@@ -12,7 +13,7 @@ from quizzes.models import Quiz, QuizAttempt, QuizQuestion, QuizResponse
 from quizzes.questions import Question
 from quizzes.services import quiz_grade
 from training.accounts import User
-from training.cohorts import Cohort, participants, require_manager
+from training.cohorts import Cohort, CohortMember, require_manager
 from training.extensions import db
 
 
@@ -63,16 +64,20 @@ def cohort_results(trainer: User, cohort: Cohort, activity_slug: str, locale: st
     A fixed number of queries whatever the cohort's size.
     """
     require_manager(trainer, cohort)
-    course = db.session.get(Course, cohort.course_id)
     row = db.session.execute(select(Activity, Quiz).join(Quiz, Quiz.activity_id == Activity.id).where(
-        Activity.course_id == course.id, Activity.slug == activity_slug, Activity.kind == "quiz")).first()
+        Activity.course_id == cohort.course_id, Activity.slug == activity_slug, Activity.kind == "quiz")
+        .options(joinedload(Activity.course))).first()
     if row is None:
         return None
     activity, quiz = row
-    people = {p.id: p for p in participants(cohort)}
-    attempts = list(db.session.execute(select(QuizAttempt).where(
-        QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id.in_(list(people)), QuizAttempt.state == "finished")
-        .order_by(QuizAttempt.user_id, QuizAttempt.number)).scalars()) if people else []
+    course = activity.course
+    participant_count = db.session.execute(select(func.count(CohortMember.id)).where(
+        CohortMember.cohort_id == cohort.id, CohortMember.role == "participant")).scalar_one()
+    # The participants' finished attempts, each with its account (QuizAttempt.user).
+    attempts = list(db.session.execute(select(QuizAttempt).join(CohortMember, and_(
+        CohortMember.user_id == QuizAttempt.user_id, CohortMember.cohort_id == cohort.id,
+        CohortMember.role == "participant")).where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.state == "finished")
+        .order_by(QuizAttempt.user_id, QuizAttempt.number).options(joinedload(QuizAttempt.user))).scalars())
     by_person: dict[int, list[QuizAttempt]] = {}
     for a in attempts:
         by_person.setdefault(a.user_id, []).append(a)
@@ -107,9 +112,9 @@ def cohort_results(trainer: User, cohort: Cohort, activity_slug: str, locale: st
         ))
     return QuizResults(
         cohort=cohort, course=course, activity=activity, quiz=quiz, title=localized(activity.titles, locale),
-        participants=len(people), summary=stats.summary(grades, quiz.pass_mark), histogram=stats.histogram(grades),
+        participants=participant_count, summary=stats.summary(grades, quiz.pass_mark), histogram=stats.histogram(grades),
         questions=results, question_ids=[q.id for q in order],
-        attempts=[(people[a.user_id], a, fractions[a.id]) for a in attempts],
+        attempts=[(a.user, a, fractions[a.id]) for a in attempts],
     )
 
 

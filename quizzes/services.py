@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from courses import services as course_services
 from courses.models import Activity, Course, localized
@@ -62,6 +62,13 @@ def load_quiz(course: Course, outline: course_services.Outline, activity: course
     """The quiz kind's context for its pages (``quizzes.kind.Quiz.load``)."""
     quiz = db.session.execute(select(Quiz).where(Quiz.activity_id == activity.id)).scalar_one()
     return QuizContext(course=course, outline=outline, activity=activity, quiz=quiz)
+
+
+def quiz_with_course(quiz_id: int) -> Quiz:
+    """The quiz with its activity and the activity's course (``Quiz.activity``,
+    ``Activity.course``), in one query."""
+    return db.session.execute(select(Quiz).where(Quiz.id == quiz_id)
+                              .options(joinedload(Quiz.activity).joinedload(Activity.course))).scalar_one()
 
 
 def attempts_of(quiz: Quiz, user: User) -> list[QuizAttempt]:
@@ -454,10 +461,11 @@ def marking_queue(trainer: User, locale: str) -> list[MarkingItem]:
 
 def marking_target(trainer: User, response_id: int) -> tuple[QuizResponse, QuizAttempt]:
     """The response and its attempt if ``trainer`` may mark it; LookupError or NotAllowed otherwise."""
-    response = db.session.get(QuizResponse, response_id)
+    response = db.session.execute(select(QuizResponse).where(QuizResponse.id == response_id).options(
+        joinedload(QuizResponse.attempt).joinedload(QuizAttempt.user))).scalar_one_or_none()
     if response is None:
         raise LookupError(response_id)
-    attempt = db.session.get(QuizAttempt, response.attempt_id)
+    attempt = response.attempt
     if not trainer.is_trainer or not (trainer.is_admin or _trainer_covers(trainer, attempt.user_id, attempt.quiz_id)):
         raise NotAllowed(_l("You do not mark this participant's answers."))
     return response, attempt
@@ -476,11 +484,10 @@ def mark_response(trainer: User, response_id: int, fraction: float, comment: str
     response.marked_by_id = trainer.id
     response.marked_at = utcnow()
     _score(attempt, _questions_of(attempt), responses_of(attempt))
-    participant = db.session.get(User, attempt.user_id)
-    _record_completion(attempt.quiz_id, participant)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    activity = db.session.get(Activity, quiz.activity_id)
-    course = db.session.get(Course, activity.course_id)
+    participant = attempt.user
+    quiz = quiz_with_course(attempt.quiz_id)
+    activity, course = quiz.activity, quiz.activity.course
+    _record_completion(quiz.id, participant)
     messages.notify([participant.id], "essay_marked", f"/courses/{course.slug}/quizzes/{activity.slug}",
                     activity=localized(activity.titles, participant.locale or "en"))
     return attempt

@@ -62,10 +62,10 @@ def _own_attempt(attempt_id: int) -> QuizAttempt:
         abort(404)
 
 
-def _where(attempt: QuizAttempt) -> tuple[Course, Activity]:
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    activity = db.session.get(Activity, quiz.activity_id)
-    return db.session.get(Course, activity.course_id), activity
+def _where(attempt: QuizAttempt) -> tuple[Quiz, Activity, Course]:
+    """The attempt's quiz, its activity and its course, in one query."""
+    quiz = services.quiz_with_course(attempt.quiz_id)
+    return quiz, quiz.activity, quiz.activity.course
 
 
 @bp.get("/quizzes/attempts/<int:attempt_id>")
@@ -77,7 +77,7 @@ def attempt(attempt_id: int):
         flash(_("The time for this attempt ran out; it was submitted with the answers saved."), "info")
     if attempt.state != "in_progress":
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
-    course, activity = _where(attempt)
+    _quiz, activity, course = _where(attempt)
     return render_template("quizzes/attempt.html", attempt=attempt, course=course,
                            title=localized(activity.titles, current_language()),
                            questions=services.shown_questions(attempt, lang=current_language()), form=ConfirmForm(),
@@ -126,7 +126,7 @@ def submit(attempt_id: int):
                 if empty:
                     fields = services.answer_fields(attempt)
                     db.session.commit()
-                    course, activity = _where(attempt)
+                    _quiz, activity, course = _where(attempt)
                     return render_template("quizzes/confirm.html", attempt=attempt, course=course,
                                            title=localized(activity.titles, current_language()),
                                            unanswered=empty, fields=fields, form=ConfirmForm())
@@ -150,8 +150,7 @@ def review(attempt_id: int):
         if attempt.user_id == current_user.id:
             return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
         abort(404)
-    course, activity = _where(attempt)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
+    quiz, activity, course = _where(attempt)
     is_owner = attempt.user_id == current_user.id
     show = {  # trainers see everything; participants what the quiz allows
         "score": quiz.show_score or not is_owner,

@@ -119,7 +119,8 @@ def test_admins_revoke_with_a_reason_and_the_page_says_so(app, client, course, m
     cert = named_certificate(client, "Mei Li")
     admin = app.test_client()
     login(admin, "admin")
-    assert cert.code[:4] in admin.get("/admin/certificates?q=mei").get_data(as_text=True)
+    listed = admin.get("/admin/certificates?q=mei").get_data(as_text=True)
+    assert cert.code[:4] in listed and "<td>mei</td>" in listed  # the holder's handle (Certificate.user)
     # A live certificate is not re-issued: refused, said at the top of its page, nothing made.
     refused = admin.post(f"/admin/certificates/{cert.id}/reissue")
     assert refused.status_code == 302 and refused.headers["Location"] == f"/admin/certificates/{cert.id}#messages"
@@ -132,6 +133,11 @@ def test_admins_revoke_with_a_reason_and_the_page_says_so(app, client, course, m
     assert "Revoked certificate" in page and "Completed by someone else" not in page
     assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "certificate.revoke")).scalar_one() == 1
+    # Revoking it again is refused with its page (shown after the rollback), which still names the
+    # holder and the admin who revoked it.
+    again = admin.post(f"/admin/certificates/{cert.id}/revoke", data={"reason": "Twice"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400 and "<dd>mei</dd>" in page and "(admin)</dd>" in page
     assert client.get("/courses/test-course/certificate.pdf").status_code == 404
     assert "was revoked" in client.get("/courses/test-course/certificate").get_data(as_text=True)
     admin.post(f"/admin/certificates/{cert.id}/reissue")
