@@ -189,7 +189,7 @@ def score_speaker(state: RunState, user: User, team: CaseTeam, speaker_id: int, 
 def hearing_open(state: RunState) -> bool:
     """The hearing opens with its stage (case.yaml `hearing: stage:`, by default the last stage)."""
     hearing = state.settings.hearing
-    return bool(hearing) and hearing["stage"] in state.open_stages
+    return bool(hearing) and hearing.stage in state.open_stages
 
 
 # --- peer review ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import yaml
 from sqlalchemy import delete, select
 
 from courses.cases.models import ROLES, SIDES, CaseDocument, CaseExercise
-from courses.cases.settings import CaseSettings, Criterion, Rubric, StageSpec
+from courses.cases.settings import CaseSettings, Criterion, Hearing, Rubric, StageSpec, Weights
 from courses.package import (
     LESSON_MAX_BYTES,
     SLUG_RE,
@@ -153,8 +153,8 @@ class _CaseReader:
             stages.append(StageSpec(slug=slug, titles=self.text(entry, "title", True), opens=opens))
         return stages
 
-    def weights(self, has_oral: bool) -> dict:
-        default = {"written": 50.0, "oral": 50.0} if has_oral else {"written": 100.0, "oral": 0.0}
+    def weights(self, has_oral: bool) -> Weights:
+        default = Weights(50.0, 50.0) if has_oral else Weights(100.0, 0.0)
         raw = self.doc.get("weights")
         if raw is None:
             return default
@@ -162,15 +162,15 @@ class _CaseReader:
                 isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in raw.values()):
             self.error(self.doc, "weights", "'weights' is {written: N, oral: N} with numbers of 0 or more")
             return default
-        weights = {"written": float(raw.get("written", 0)), "oral": float(raw.get("oral", 0))}
-        if weights["oral"] and not has_oral:
+        weights = Weights(written=float(raw.get("written", 0)), oral=float(raw.get("oral", 0)))
+        if weights.oral and not has_oral:
             self.error(self.doc, "weights", "'weights' gives the oral hearing a weight, but there is no 'oral_rubric'")
-        if weights["written"] + weights["oral"] <= 0:
+        if weights.written + weights.oral <= 0:
             self.error(self.doc, "weights", "'weights' must not all be 0")
             return default
         return weights
 
-    def hearing(self, has_oral: bool, stages: list[StageSpec]) -> dict | None:
+    def hearing(self, has_oral: bool, stages: list[StageSpec]) -> Hearing | None:
         """The hearing: the stage it opens with (default: the last) and the clerk's timer."""
         raw = self.doc.get("hearing", _Map())
         if "hearing" in self.doc and not has_oral:
@@ -185,8 +185,8 @@ class _CaseReader:
         if stage not in {s.slug for s in stages}:
             self.error(raw, "stage", "'stage' names the stage with which the hearing opens")
             stage = stages[-1].slug
-        return {"stage": stage, "speaker_minutes": self.number(raw, "speaker_minutes", 1, 120, 10),
-                "rebuttal_minutes": self.number(raw, "rebuttal_minutes", 0, 60, 0)}
+        return Hearing(stage=stage, speaker_minutes=self.number(raw, "speaker_minutes", 1, 120, 10),
+                       rebuttal_minutes=self.number(raw, "rebuttal_minutes", 0, 60, 0))
 
     def rubric(self, key: str, banded_allowed: bool) -> Rubric | None:
         raw = self.doc.get(key)

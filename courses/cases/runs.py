@@ -323,7 +323,7 @@ def missing_scores(state: RunState) -> list[str]:
         CaseTeamMember.run_id == state.run.id)).all())
     bench = judges(state.run)
     stages = ["written"]
-    if state.settings.oral_rubric and state.settings.weights.get("oral"):  # as scoring.team_result
+    if state.settings.oral_rubric and state.settings.weights.oral:  # as scoring.team_result
         stages.append("oral")
     out = []
     for team in submitted:

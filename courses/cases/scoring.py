@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from courses.cases.settings import Rubric
+from courses.cases.settings import Rubric, Weights
 
 BAND_LOW, BAND_HIGH = 50, 100
 # The bands of a 50-100 total, as moot courts use them (../shared/domain.md).
@@ -77,7 +77,7 @@ class TeamResult:
     rank: int | None = None
 
 
-def team_result(weights: dict, written_scores: list[tuple[float, dict]], oral_scores: list[float],
+def team_result(weights: Weights, written_scores: list[tuple[float, dict]], oral_scores: list[float],
                 penalty: float, has_oral: bool) -> TeamResult:
     """A team's result from its judges' written scores (percent, marks), oral scores and penalty.
 
@@ -96,7 +96,7 @@ def team_result(weights: dict, written_scores: list[tuple[float, dict]], oral_sc
     if written is None:
         return result
     after_penalty = max(0.0, written - penalty)
-    w_written, w_oral = weights["written"], weights["oral"] if has_oral else 0.0
+    w_written, w_oral = weights.written, weights.oral if has_oral else 0.0
     if w_oral and oral is None:
         return result
     result.final = (after_penalty * w_written + (oral or 0.0) * w_oral) / (w_written + w_oral)

@@ -1,10 +1,27 @@
 """A case exercise's settings as typed values: what courses.cases.package reads from case.yaml
 and CaseExercise stores as JSON (``CaseExercise.settings`` gives them back as ``CaseSettings``),
-with its stages and rubrics. The weights and the hearing stay small plain mappings.
+with its stages, rubrics, weights and hearing.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the written and the oral scores make the final one (any scale: they are normalised)."""
+
+    written: float = 100.0
+    oral: float = 0.0
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """The oral hearing: the stage it opens with, and the clerk's timer."""
+
+    stage: str
+    speaker_minutes: int = 10
+    rebuttal_minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,23 +74,25 @@ class CaseSettings:
     summaries: dict[str, str] = field(default_factory=dict)
     team_size: int = 2
     pass_mark: float = 60.0
-    weights: dict[str, float] = field(default_factory=lambda: {"written": 100.0, "oral": 0.0})
+    weights: Weights = field(default_factory=Weights)
     stages: tuple[StageSpec, ...] = ()
     due_days: int = 7
     max_words: int | None = None
     written_rubric: Rubric | None = None
     oral_rubric: Rubric | None = None
-    hearing: dict | None = None  # {"stage", "speaker_minutes", "rebuttal_minutes"}: the clerk's timer
+    hearing: Hearing | None = None
     peer_review: bool = False
 
     @classmethod
     def from_json(cls, data: dict) -> CaseSettings:
         """The settings as stored (keys missing from older rows take the defaults)."""
-        typed = ("stages", "written_rubric", "oral_rubric")
+        typed = ("stages", "written_rubric", "oral_rubric", "weights", "hearing")
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data and name not in typed}
         return cls(**known, stages=tuple(StageSpec(**stage) for stage in data.get("stages", ())),
                    written_rubric=Rubric.from_json(data.get("written_rubric")),
-                   oral_rubric=Rubric.from_json(data.get("oral_rubric")))
+                   oral_rubric=Rubric.from_json(data.get("oral_rubric")),
+                   weights=Weights(**data["weights"]) if data.get("weights") else Weights(),
+                   hearing=Hearing(**data["hearing"]) if data.get("hearing") else None)
 
     def to_json(self) -> dict:
         stored = asdict(self)  # nested dataclasses become mappings, tuples stay tuples (JSON lists)

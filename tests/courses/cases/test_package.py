@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from courses.cases.settings import Hearing, Weights
 from courses.package import read_packages
 from tests.conftest import write_course
 from tests.courses.cases.helpers import CASE_YAML, case_files
@@ -25,10 +26,10 @@ def test_a_valid_case_is_read_with_its_stages_rubrics_and_documents(tmp_path):
     s = case.settings
     assert [st.opens for st in s.stages] == ["start", "trainer", "trainer"]
     assert s.team_size == 2 and s.pass_mark == 60 and s.max_words == 50 and s.due_days == 7
-    assert s.weights == {"written": 60.0, "oral": 40.0}
+    assert s.weights == Weights(written=60.0, oral=40.0)
     assert s.written_rubric.kind == "criteria"
     assert [c.weight for c in s.written_rubric.criteria] == [3.0, 1.0]
-    assert s.hearing == {"stage": "hearing", "speaker_minutes": 10, "rebuttal_minutes": 3}
+    assert s.hearing == Hearing(stage="hearing", speaker_minutes=10, rebuttal_minutes=3)
     docs = {d["slug"]: d for d in case.documents}
     assert docs["police"]["roles"] == ["applicant", "respondent", "judge", "observer"]
     assert docs["memo"]["roles"] == ["judge"] and docs["intake"]["titles"] == {"en": "Intake notes"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from courses.cases import scoring
-from courses.cases.settings import Rubric
+from courses.cases.settings import Rubric, Weights
 
 CRITERIA = Rubric.from_json({"kind": "criteria", "criteria": [
     {"slug": "law", "weight": 3.0, "levels": ["a", "b", "c", "d", "e"]},
@@ -13,7 +13,7 @@ CRITERIA = Rubric.from_json({"kind": "criteria", "criteria": [
 BANDED = Rubric.from_json({"kind": "banded", "criteria": [{"slug": "argument", "weight": 2.0},
                                                           {"slug": "form", "weight": 1.0}]})
 TOTAL = Rubric(kind="banded")
-WEIGHTS = {"written": 60.0, "oral": 40.0}
+WEIGHTS = Weights(written=60.0, oral=40.0)
 
 
 def test_criteria_are_the_weighted_mean_of_level_over_levels():
@@ -55,12 +55,12 @@ def test_judges_are_averaged_and_the_penalty_comes_off_the_written_score():
 
 def test_no_final_score_until_the_hearing_is_scored_and_written_alone_without_a_hearing():
     assert scoring.team_result(WEIGHTS, [(80.0, {})], [], 0.0, True).final is None
-    assert scoring.team_result({"written": 100.0, "oral": 0.0}, [(80.0, {})], [], 10.0, False).final == 70
+    assert scoring.team_result(Weights(100.0, 0.0), [(80.0, {})], [], 10.0, False).final == 70
     assert scoring.team_result(WEIGHTS, [], [90.0], 0.0, True).final is None
 
 
 def test_a_penalty_never_takes_the_score_below_zero():
-    assert scoring.team_result({"written": 100.0, "oral": 0.0}, [(20.0, {})], [], 50.0, False).final == 0
+    assert scoring.team_result(Weights(100.0, 0.0), [(20.0, {})], [], 50.0, False).final == 0
 
 
 def test_equal_scores_share_a_rank():
