@@ -198,6 +198,7 @@ MATRIX = {
     "studio.compare": ("GET", "/studio/test-course/compare", expect(LOGIN, 403, 403, 403, 403, 404)),
     "studio.restore": ("POST", "/studio/test-course/versions/1/restore", expect(LOGIN, 403, 403, 403, 403, 302)),
     "studio.new_course": ("POST", "/studio/new", expect(LOGIN, 403, 403, 422, 422, 422)),
+    "studio.upload_image": ("POST", "/studio/test-course/images", expect(LOGIN, 403, 403, 403, 403, 422)),
     "studio.adopt": ("POST", "/studio/test-course/adopt", expect(LOGIN, 403, 403, 403, 403, 302)),
     "studio.remove_author": ("POST", "/studio/test-course/authors/999/remove", expect(LOGIN, 403, 403, 403, 403, 302)),
     "surveys.invite": ("GET", "/cohorts/{cohort_id}/surveys/invite", expect(LOGIN, 403, 403, 403, 200, 200)),

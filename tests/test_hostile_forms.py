@@ -66,6 +66,7 @@ UNSHOWN = {
     "studio.import_word": ("admin", "/studio/test-course/word", {"lesson": "003-x", "language": "en"},
                            ("document", "chapter.docx", b"not a document")),
     "studio.restore": ("admin", "/studio/test-course/versions/1/restore", {}, None),
+    "studio.upload_image": ("admin", "/studio/test-course/images", {}, ("image", "map.png", b"not an image")),
     "studio.discard": ("admin", "/studio/test-course/discard/course.yaml", {}, None),
     "studio.publish_drafts": ("admin", "/studio/test-course/publish", {}, None),
     # Shown only beside an author of a course (the world's course has none).

@@ -258,3 +258,32 @@ def restore(user: User, course: Course, number: int) -> int:
         row.updated_by_id, row.updated_at = user.id, utcnow()
         count += 1
     return count
+
+
+_IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\.(png|jpe?g|gif|webp)$")
+_IMAGE_MAGIC = {"png": (b"\x89PNG\r\n\x1a\n",), "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",),
+                "gif": (b"GIF87a", b"GIF89a"), "webp": (b"RIFF",)}
+
+
+def upload_image(user: User, course: Course, filename: str, data: bytes) -> str:
+    """An image for the lessons, as the draft of ``assets/<name>``: PNG, JPEG, GIF or WebP by its
+    content, at most the package's asset size. Returns its path, for ``![...](assets/<name>)``."""
+    from courses.package import ASSET_MAX_BYTES
+
+    _require(user, course)
+    name = PurePosixPath((filename or "").replace("\\", "/")).name.lower().replace(" ", "-")
+    match = _IMAGE_NAME.match(name)
+    if not match:
+        raise Refusal(_l("Name the image with lowercase letters, digits and hyphens, ending .png, .jpg, .gif or .webp."),
+                      "image")
+    if len(data) > ASSET_MAX_BYTES:
+        raise Refusal(_l("An image may be at most %(mb)d MB.", mb=ASSET_MAX_BYTES // (1024 * 1024)), "image")
+    if not any(data.startswith(magic) for magic in _IMAGE_MAGIC[match.group(1)]):
+        raise Refusal(_l("This file is not the image its name says."), "image")
+    path = f"assets/{name}"
+    row = db.session.get(StudioDraft, (course.slug, path))
+    if row is None:
+        row = StudioDraft(slug=course.slug, path=path, text="")
+        db.session.add(row)
+    row.text, row.data, row.updated_by_id, row.updated_at = "", data, user.id, utcnow()
+    return path

@@ -65,6 +65,12 @@ class WordForm(FlaskForm):
     submit = SubmitField(_l("Import as a draft"))
 
 
+class ImageForm(FlaskForm):
+    image = FileField(_l("Image (PNG, JPEG, GIF or WebP)"), validators=[FileRequired()],
+                      render_kw={"accept": ".png,.jpg,.jpeg,.gif,.webp"})
+    submit = SubmitField(_l("Add the image"))
+
+
 class AuthorForm(FlaskForm):
     handle = StringField(_l("Handle of a trainer"), validators=[DataRequired(), Length(max=HANDLE_MAX)])
     submit = SubmitField(_l("Make author"))
@@ -203,12 +209,13 @@ def _word_form(course: Course) -> WordForm:
     return form
 
 
-def _files_page(course: Course, status: int = 200, problems=(), message: str = "", word_form: WordForm | None = None):
+def _files_page(course: Course, status: int = 200, problems=(), message: str = "", word_form: WordForm | None = None,
+                image_form: ImageForm | None = None):
     listed = drafts.files(course)
     return render_template("studio/files.html", course=course, title=localized(course.titles, current_language()),
                            files=listed, missing=drafts.translations_missing(course, listed), confirm=ConfirmForm(),
-                           problems=list(problems), message=message,
-                           word=word_form or _word_form(course)), status
+                           problems=list(problems), message=message, word=word_form or _word_form(course),
+                           image=image_form or ImageForm()), status
 
 
 @bp.get("/studio/<slug>/files")
@@ -417,4 +424,23 @@ def new_course():
     audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number, created=True)
     db.session.commit()
     flash(_("“%(title)s” is created. Write its lesson, quiz and surveys, then publish.", title=titles["en"]), "success")
+    return redirect(url_for("studio.files", slug=slug))
+
+
+@bp.post("/studio/<slug>/images")
+@trainer_required
+def upload_image(slug: str):
+    """An image for the lessons, as a draft of the package's assets/."""
+    course = _course(slug)
+    form = ImageForm()
+    if not form.validate_on_submit():
+        return _files_page(course, 422, image_form=form)
+    try:
+        path = drafts.upload_image(current_user, course, form.image.data.filename, form.image.data.read())
+    except Refusal as refusal:
+        db.session.rollback()
+        form.image.errors.append(str(refusal.message))
+        return _files_page(course, 422, image_form=form)
+    db.session.commit()
+    flash(_("Added as a draft. Show it in a lesson with: ![a short description](%(path)s)", path=path), "success")
     return redirect(url_for("studio.files", slug=slug))

@@ -255,3 +255,24 @@ def test_two_versions_compared_and_an_old_one_restored_as_drafts(app, studio):
     assert drafts.current_text(db.session.get(Course, studio.id), "lessons/001-lesson.md")[0] == original
     assert tess.post("/studio/draft-course/versions/99/restore").status_code == 404
     assert _client(app, "other").post("/studio/draft-course/versions/1/restore").status_code == 403
+
+
+def test_an_image_is_added_as_a_draft_and_published_with_the_lesson(app, studio):
+    import io
+
+    tess = _client(app, "tess")
+    bad = [(PNG, "Photo 1!.png", "Name the image"), (b"GIF89a" + b"x" * 10, "chart.png", "not the image its name says"),
+           (b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024), "big.png", "at most 2 MB")]
+    for data, name, message in bad:
+        page = tess.post("/studio/draft-course/images", content_type="multipart/form-data",
+                         data={"image": (io.BytesIO(data), name)})
+        assert page.status_code == 422 and message in page.get_data(as_text=True), name
+    added = tess.post("/studio/draft-course/images", content_type="multipart/form-data",
+                      data={"image": (io.BytesIO(PNG), "court-map.png")}, follow_redirects=True)
+    assert "![a short description](assets/court-map.png)" in added.get_data(as_text=True)
+    assert db.session.get(StudioDraft, ("draft-course", "assets/court-map.png")).data == PNG
+    path = "/studio/draft-course/edit/lessons/001-lesson.md"
+    assert tess.post(path, data={"text": "# Lesson one\n\n![The court](assets/court-map.png)\n",
+                                 "base": _base(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
+    assert tess.post("/studio/draft-course/publish").status_code == 302
+    assert tess.get("/courses/draft-course/assets/court-map.png").data == PNG
