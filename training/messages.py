@@ -728,17 +728,18 @@ def _send_digests(now: datetime) -> int:
         taken = _take(rows, "digested")
         if not taken:
             continue
-        notifications = [db.session.get(Notification, r.notification_id) for r in rows
-                         if r.id in taken and r.notification_id]
+        notifications = [n for n in (db.session.get(Notification, r.notification_id) for r in rows
+                                     if r.id in taken and r.notification_id) if n is not None]
+        # One update: the digest is that update (a detailed text can say what it is).
         row = Delivery(user_id=user_id, event="digest", channel=channel, status="queued",
-                       notification_id=notifications[0].id if len(taken) == 1 and notifications and notifications[0] else None)
+                       notification_id=notifications[0].id if len(taken) == 1 and notifications else None)
         db.session.add(row)
         db.session.flush()
         if channel == "sms":
             kind, text, params = _compose_sms(row, user, pref, None, count=len(taken))
             _send(row, partial(sms.send, pref.sms_number, kind, text, params))
         else:
-            message = _compose_digest(user, pref, [n for n in notifications if n is not None], len(taken))
+            message = _compose_digest(user, pref, notifications, len(taken))
             _send(row, partial(mail.send, message))
             if row.status == "bounced":
                 _bounced(user)

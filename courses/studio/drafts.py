@@ -70,7 +70,7 @@ def _version_files(slug: str, number: int | None = None) -> dict[str, bytes]:
                 if not info.is_dir() and "/" in info.filename}
 
 
-def _editable(path: str) -> bool:
+def editable(path: str) -> bool:
     parts = PurePosixPath(path).parts
     return bool(parts) and ".." not in parts and not path.startswith("/") and path.endswith(EDITABLE) \
         and not parts[0] == "assets"
@@ -80,7 +80,7 @@ def files(course: Course) -> list[PackageFile]:
     """The package's editable files (the newest version's, and new ones only a draft holds)."""
     drafted = dict(db.session.execute(select(StudioDraft.path, StudioDraft.data.is_not(None))
                                       .where(StudioDraft.slug == course.slug)).all())
-    paths = sorted({p for p in _version_files(course.slug) if _editable(p)} | set(drafted))
+    paths = sorted({p for p in _version_files(course.slug) if editable(p)} | set(drafted))
     out = []
     for path in paths:
         match = _LANG_SUFFIX.match(path)
@@ -104,17 +104,18 @@ def translations_missing(course: Course, listed: list[PackageFile]) -> dict[str,
 
 def current_text(course: Course, path: str) -> tuple[str, bool]:
     """(the text she edits: the draft, else the newest version's; whether it is a draft)."""
-    if not _editable(path):
+    if not editable(path):
         raise LookupError(path)
     draft = db.session.get(StudioDraft, (course.slug, path))
     if draft is not None and draft.data is None:
         return draft.text, True
-    data = _version_files(course.slug).get(path)
-    if data is None:
+    row = packages.latest(course.slug)
+    if row is None:
         raise LookupError(path)
     try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
+        with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
+            return zipped.read(f"{course.slug}/{path}").decode("utf-8"), False
+    except (KeyError, UnicodeDecodeError):
         raise LookupError(path) from None
 
 
@@ -251,7 +252,7 @@ def restore(user: User, course: Course, number: int) -> int:
         if row is None:
             row = StudioDraft(slug=course.slug, path=path, text="")
             db.session.add(row)
-        if _editable(path):
+        if editable(path):
             row.text, row.data = data.decode("utf-8", errors="replace"), None
         else:
             row.text, row.data = "", data

@@ -21,7 +21,8 @@ class PackageVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per course
-    archive: Mapped[bytes] = mapped_column(LargeBinary)
+    # Loaded only when read (listing versions, or finding the newest, needs no package).
+    archive: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     # What changed since the version before: {"added": [...], "changed": [...], "removed": [...]}
     changes: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -93,6 +93,15 @@ def versions(slug: str) -> list[PackageVersion]:
                                    .order_by(PackageVersion.number.desc())).scalars())
 
 
+def newest_by_slug(slugs: list[str]) -> dict[str, PackageVersion]:
+    """Each course's newest version, in one query (without the packages themselves)."""
+    newest = select(PackageVersion.slug, func.max(PackageVersion.number).label("number")).where(
+        PackageVersion.slug.in_(slugs)).group_by(PackageVersion.slug).subquery()
+    rows = db.session.execute(select(PackageVersion).join(newest, (PackageVersion.slug == newest.c.slug)
+                                                          & (PackageVersion.number == newest.c.number))).scalars()
+    return {row.slug: row for row in rows}
+
+
 def latest(slug: str) -> PackageVersion | None:
     return db.session.execute(select(PackageVersion).where(PackageVersion.slug == slug)
                               .order_by(PackageVersion.number.desc()).limit(1)).scalar_one_or_none()

@@ -76,6 +76,14 @@ class AuthorForm(FlaskForm):
     submit = SubmitField(_l("Make author"))
 
 
+def _published(row) -> None:
+    """Audit a publication (what changed, counted), commit it, and say so."""
+    audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number,
+                 **{kind: len(row.changes.get(kind, [])) for kind in ("added", "changed", "removed")})
+    db.session.commit()
+    flash(_("Published “%(slug)s” as version %(number)d.", slug=row.slug, number=row.number), "success")
+
+
 def _course(slug: str) -> Course:
     course = db.one_or_404(db.select(Course).where(Course.slug == slug))
     if not packages.may_author(current_user, course):
@@ -91,7 +99,7 @@ def _new_course_form() -> NewCourseForm:
 
 def _index(form: PublishForm, problems: list[str], status: int = 200, new: NewCourseForm | None = None):
     courses = packages.authored_by(current_user)
-    newest = {course.slug: packages.latest(course.slug) for course in courses}
+    newest = packages.newest_by_slug([course.slug for course in courses])
     lang = current_language()
     titles = {course.slug: localized(course.titles, lang) for course in courses}
     return render_template("studio/index.html", courses=courses, newest=newest, titles=titles, form=form,
@@ -122,11 +130,7 @@ def publish():
     except PermissionError:
         db.session.rollback()
         abort(403)
-    audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number,
-                 added=len(row.changes.get("added", [])), changed=len(row.changes.get("changed", [])),
-                 removed=len(row.changes.get("removed", [])))
-    db.session.commit()
-    flash(_("Published “%(slug)s” as version %(number)d.", slug=row.slug, number=row.number), "success")
+    _published(row)
     return redirect(url_for("studio.course", slug=row.slug))
 
 
@@ -199,7 +203,7 @@ def _problem_links(slug: str, problems: list[str]) -> list[tuple[str, str | None
     for problem in problems:
         head = problem.split(":", 1)[0]
         path = head[len(slug) + 1:] if head.startswith(slug + "/") else None
-        out.append((problem, url_for("studio.edit", slug=slug, path=path) if path and drafts._editable(path) else None))
+        out.append((problem, url_for("studio.edit", slug=slug, path=path) if path and drafts.editable(path) else None))
     return out
 
 
@@ -324,11 +328,7 @@ def publish_drafts(slug: str):
         return _files_page(course, 422, _problem_links(slug, refusal.problems), str(refusal.message))
     except Refusal as refusal:
         return refuse(refusal, url_for("studio.files", slug=slug))
-    audit.record(current_user, "course.publish", row.slug, request.remote_addr, version=row.number,
-                 added=len(row.changes.get("added", [])), changed=len(row.changes.get("changed", [])),
-                 removed=len(row.changes.get("removed", [])))
-    db.session.commit()
-    flash(_("Published “%(slug)s” as version %(number)d.", slug=row.slug, number=row.number), "success")
+    _published(row)
     return redirect(url_for("studio.course", slug=slug))
 
 

@@ -9,7 +9,6 @@ only if they are PNG, JPEG or GIF by their content, as the package's other asset
 """
 from __future__ import annotations
 
-import html
 import io
 import re
 import zipfile
@@ -78,4 +77,4 @@ def lesson_text(markdown: str, title: str) -> str:
     first = markdown.lstrip().split("\n", 1)[0]
     if first.startswith("# "):
         return markdown.lstrip()
-    return f"# {html.unescape(title).strip() or 'Untitled'}\n\n{markdown.lstrip()}"
+    return f"# {title.strip() or 'Untitled'}\n\n{markdown.lstrip()}"

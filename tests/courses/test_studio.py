@@ -14,6 +14,7 @@ from courses.models import Course
 from courses.studio import packages
 from courses.studio.models import CourseAuthor, PackageVersion
 from tests.conftest import login, write_course
+from training.accounts import find_user
 from training.audit import AuditEntry
 from training.extensions import db
 
@@ -129,8 +130,9 @@ def test_a_trainer_publishes_a_new_course_and_only_its_authors_publish_again(app
     page = tess.get("/studio/studio-course").get_data(as_text=True)
     assert "Published “studio-course” as version 1." in page and "tess" in page
     course = db.session.execute(select(Course).where(Course.slug == "studio-course")).scalar_one()
-    assert db.session.get(CourseAuthor, (course.id, db.session.execute(
-        select(CourseAuthor.user_id)).scalar_one())) is not None
+    # She created it, so she (and only she) is its author.
+    assert db.session.execute(select(CourseAuthor.user_id).where(CourseAuthor.course_id == course.id)).scalars().all() \
+        == [find_user("tess").id]
     assert tess.get("/courses/studio-course").status_code == 200  # in the catalogue
     zipped = tess.get("/studio/studio-course/versions/1.zip")
     assert zipped.status_code == 200 and zipped.data == packages.latest("studio-course").archive
@@ -157,6 +159,7 @@ def test_a_trainer_publishes_a_new_course_and_only_its_authors_publish_again(app
     lesson.write_text(lesson.read_text() + "\nRevised.\n")
     assert _upload(tom, _zip(folder)).status_code == 302
     assert _versions("studio-course") == [(1, "upload"), (2, "upload")]
+    assert "<td>2 · " in tess.get("/studio").get_data(as_text=True)  # her list shows the newest version
     # A trainer may not grant authorship.
     assert tess.post("/studio/studio-course/authors", data={"handle": "mei"}).status_code == 403
 
@@ -203,7 +206,8 @@ def test_a_trainer_creates_a_course_from_nothing(app, make_user):
     course = db.session.execute(select(Course).where(Course.slug == "safety-planning")).scalar_one()
     assert course.languages == ["en", "zh"] and course.titles == {"en": "Safety planning", "zh": "安全计划"}
     assert course.managed == "studio" and course.track == "ngos" and _versions("safety-planning") == [(1, "studio")]
-    assert db.session.get(CourseAuthor, (course.id, db.session.execute(select(CourseAuthor.user_id)).scalar_one()))
+    assert db.session.execute(select(CourseAuthor.user_id).where(CourseAuthor.course_id == course.id)).scalars().all() \
+        == [find_user("tess").id]
     files = tess.get("/studio/safety-planning/files").get_data(as_text=True)
     for path in ("course.yaml", "lessons/01-introduction.md", "lessons/01-introduction.zh.md", "quizzes/01-check.gift",
                  "quizzes/01-check.zh.gift", "surveys/safety-planning.yaml"):
