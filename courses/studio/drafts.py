@@ -90,6 +90,25 @@ def files(course: Course) -> list[PackageFile]:
     return out
 
 
+_LESSON_PATH = re.compile(r"^lessons/(?P<stem>[a-z0-9]+(?:-[a-z0-9]+)*)(?:\.(?P<lang>[a-z]{2}(?:-[A-Za-z]+)?))?\.md$")
+
+
+def lesson_stem(course: Course, path: str) -> str | None:
+    """The lesson's name if ``path`` is a lesson file in one of the course's languages
+    (lessons/01-x.md, lessons/01-x.zh.md: 01-x), else None."""
+    match = _LESSON_PATH.match(path)
+    if match is None or (match["lang"] is not None and match["lang"] not in course.languages[1:]):
+        return None
+    return match["stem"]
+
+
+def lesson_paths(course: Course, stem: str) -> dict[str, str]:
+    """language -> the path of the lesson's file in it: lessons/<stem>.md for the course's first
+    language, lessons/<stem>.<lang>.md for the others."""
+    first = course.languages[0]
+    return {lang: f"lessons/{stem}.md" if lang == first else f"lessons/{stem}.{lang}.md" for lang in course.languages}
+
+
 def translations_missing(course: Course, listed: list[PackageFile]) -> dict[str, list[str]]:
     """Lessons (and quizzes) whose translation file is missing: stem -> the languages lacking."""
     present = {(f.stem, f.lang) for f in listed}
@@ -102,8 +121,9 @@ def translations_missing(course: Course, listed: list[PackageFile]) -> dict[str,
     return out
 
 
-def current_text(course: Course, path: str) -> tuple[str, bool]:
-    """(the text she edits: the draft, else the newest version's; whether it is a draft)."""
+def current_text(course: Course, path: str, new: bool = False) -> tuple[str, bool]:
+    """(the text she edits: the draft, else the newest version's; whether it is a draft). A file
+    neither holds raises LookupError, or with ``new`` is an empty text: a file she creates."""
     if not editable(path):
         raise LookupError(path)
     draft = db.session.get(StudioDraft, (course.slug, path))
@@ -115,18 +135,23 @@ def current_text(course: Course, path: str) -> tuple[str, bool]:
     try:
         with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
             return zipped.read(f"{course.slug}/{path}").decode("utf-8"), False
-    except (KeyError, UnicodeDecodeError):
+    except KeyError:
+        if new:
+            return "", False
+        raise LookupError(path) from None
+    except UnicodeDecodeError:
         raise LookupError(path) from None
 
 
 def save(user: User, course: Course, path: str, text: str, base: str) -> StudioDraft:
     """Save her text as the file's draft, if it started from the text now current (``base``:
-    its hash); else raise Conflict with the text now saved."""
+    its hash; a new file's is the hash of the empty text); else raise Conflict with the text now
+    saved."""
     _require(user, course)
     text = (text or "").replace("\r\n", "\n")
     if len(text) > TEXT_MAX:
         raise Refusal(_l("A file may have at most %(max)d characters.", max=TEXT_MAX), "text")
-    current, _drafted = current_text(course, path)
+    current, _drafted = current_text(course, path, new=True)
     if text_hash(current) != base:
         raise Conflict(_l("Someone saved this file after you opened it. Your text is below, beside the one "
                           "now saved: copy what you need into it and save again."), current)
@@ -147,24 +172,52 @@ def publish(user: User, course: Course, folder: Path):
     """Apply every draft to the newest version's files in ``folder`` (a temporary folder of the
     caller's) and publish that; with no problem, the drafts are done and deleted."""
     _require(user, course)
-    drafts = list(db.session.execute(select(StudioDraft).where(StudioDraft.slug == course.slug)).scalars())
-    if not drafts:
+    if db.session.execute(select(StudioDraft.path).where(StudioDraft.slug == course.slug).limit(1)).first() is None:
         raise Refusal(_l("There is no draft to publish."))
+    root = assemble(course, folder)
+    row, report = packages.publish(user, root, "studio")
+    db.session.execute(delete(StudioDraft).where(StudioDraft.slug == course.slug))
+    return row, report
+
+
+def assemble(course: Course, folder: Path) -> Path:
+    """The package as publishing the drafts would make it: the newest version's files with every
+    draft applied, written to ``folder/<slug>``, which is returned."""
     root = folder / course.slug
     for path, data in _version_files(course.slug).items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    for draft in drafts:
+    for draft in db.session.execute(select(StudioDraft).where(StudioDraft.slug == course.slug)).scalars():
         target = root / draft.path
         target.parent.mkdir(parents=True, exist_ok=True)
         if draft.data is not None:
             target.write_bytes(draft.data)
         else:
             target.write_text(draft.text, encoding="utf-8")
-    row, report = packages.publish(user, root, "studio")
-    db.session.execute(delete(StudioDraft).where(StudioDraft.slug == course.slug))
-    return row, report
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def asset(course: Course, path: str) -> tuple[bytes, str] | None:
+    """An image of the package as the drafts make it (``assets/...``: the draft's, else the newest
+    version's) and its type, for the Studio's previews; None if there is none or it is no asset."""
+    from courses.package import ASSET_TYPES
+
+    kind = ASSET_TYPES.get(PurePosixPath(path).suffix.lower())
+    if kind is None or not path.startswith("assets/") or ".." in PurePosixPath(path).parts:
+        return None
+    draft = db.session.get(StudioDraft, (course.slug, path))
+    if draft is not None and draft.data is not None:
+        return draft.data, kind[0]
+    row = packages.latest(course.slug)
+    if row is None:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
+            return zipped.read(f"{course.slug}/{path}"), kind[0]
+    except KeyError:
+        return None
 
 
 def adopt(admin: User, course: Course) -> None:

@@ -56,6 +56,13 @@ class EditForm(FlaskForm):
     save = SubmitField(_l("Save draft"))
 
 
+class BothForm(FlaskForm):
+    """A lesson in every language of its course, side by side: the texts are the fields
+    ``text-<lang>`` and ``base-<lang>`` (the hash of the text she started from), one per language."""
+    preview = SubmitField(_l("Preview"))
+    save = SubmitField(_l("Save drafts"))
+
+
 class WordForm(FlaskForm):
     document = FileField(_l("Word document (.docx)"), validators=[FileRequired()],
                          render_kw={"accept": ".docx,application/vnd.openxmlformats-officedocument.wordprocessingml.document"})
@@ -207,6 +214,22 @@ def _problem_links(slug: str, problems: list[str]) -> list[tuple[str, str | None
     return out
 
 
+def _form_editors(course: Course, paths: list[str]) -> dict[str, tuple[str, str]]:
+    """path -> (the address of its form editor, what the link says), for the paths a kind edits
+    with a form (courses/studio/editors.py) and lessons in a course of two languages (both side by
+    side)."""
+    from courses.studio import editors
+
+    out = {}
+    for path in paths:
+        editor = editors.for_path(path)
+        if editor is not None:
+            out[path] = (url_for(editor.endpoint, slug=course.slug, path=path), str(editor.label))
+        elif len(course.languages) > 1 and (stem := drafts.lesson_stem(course, path)):
+            out[path] = (url_for("studio.lesson", slug=course.slug, stem=stem), _("Both languages side by side"))
+    return out
+
+
 def _word_form(course: Course) -> WordForm:
     form = WordForm()
     form.language.choices = [(lang, language_name(lang)) for lang in course.languages]
@@ -218,6 +241,7 @@ def _files_page(course: Course, status: int = 200, problems=(), message: str = "
     listed = drafts.files(course)
     return render_template("studio/files.html", course=course, title=localized(course.titles, current_language()),
                            files=listed, missing=drafts.translations_missing(course, listed), confirm=ConfirmForm(),
+                           forms=_form_editors(course, [f.path for f in listed]),
                            problems=list(problems), message=message, word=word_form or _word_form(course),
                            image=image_form or ImageForm()), status
 
@@ -289,11 +313,146 @@ def edit(slug: str, path: str):
             flash(_("Draft saved. Publish the drafts when they are ready."), "success")
             return redirect(url_for("studio.edit", slug=slug, path=path))
     elif path.endswith(".md"):
-        from courses.sync import asset_prefix
-
-        preview = render_markdown(form.text.data or "", asset_prefix(slug))
+        preview = render_markdown(form.text.data or "", _draft_assets(slug))
     return render_template("studio/edit.html", course=course, path=path, form=form, drafted=drafted,
-                           preview=preview, saved_text=saved_text, confirm=ConfirmForm()), status
+                           preview=preview, saved_text=saved_text, confirm=ConfirmForm(),
+                           form_editor=_form_editors(course, [path]).get(path)), status
+
+
+@bp.route("/studio/<slug>/lesson/<stem>", methods=["GET", "POST"])
+@trainer_required
+def lesson(slug: str, stem: str):
+    """A lesson's files in every language of the course, side by side: a missing translation is
+    an empty box, flagged; saving writes a draft of each text that changed, all or none."""
+    from courses.services import language_name
+    from training.markdown import render_markdown
+
+    course = _course(slug)
+    paths = drafts.lesson_paths(course, stem)
+    try:
+        texts = {lang: drafts.current_text(course, path, new=lang != course.languages[0]) for lang, path in paths.items()}
+    except LookupError:
+        abort(404)
+    form = BothForm()
+    columns = {lang: {"path": paths[lang], "text": text, "base": drafts.text_hash(text), "drafted": drafted,
+                      "missing": not text, "errors": [], "saved": None, "preview": None, "name": language_name(lang)}
+               for lang, (text, drafted) in texts.items()}
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if any(f"text-{lang}" not in request.form or f"base-{lang}" not in request.form for lang in columns):
+            abort(400)  # not this page's form: a text missing is not a text emptied
+        for lang, column in columns.items():
+            column["text"] = request.form[f"text-{lang}"].replace("\r\n", "\n")
+            column["base"] = request.form.get(f"base-{lang}", "")
+        if form.save.data:
+            changed = [lang for lang, (text, _drafted) in texts.items() if columns[lang]["text"] != text]
+            try:
+                for lang in changed:
+                    try:
+                        drafts.save(current_user, course, paths[lang], columns[lang]["text"], columns[lang]["base"])
+                    except Refusal as refusal:
+                        refusal.field = lang
+                        raise
+            except drafts.Conflict as conflict:
+                db.session.rollback()
+                column = columns[conflict.field]
+                column["errors"].append(str(conflict.message))
+                column["saved"], column["base"], status = conflict.saved, drafts.text_hash(conflict.saved), 409
+            except Refusal as refusal:
+                db.session.rollback()
+                columns[refusal.field]["errors"].append(str(refusal.message))
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("Drafts saved. Publish the drafts when they are ready.") if changed
+                      else _("Nothing changed."), "success")
+                return redirect(url_for("studio.lesson", slug=slug, stem=stem))
+        else:
+            for column in columns.values():
+                column["preview"] = render_markdown(column["text"], _draft_assets(slug))
+    return render_template("studio/lesson.html", course=course, stem=stem, form=form, columns=columns,
+                           title=localized(course.titles, current_language())), status
+
+
+def _draft_assets(slug: str) -> str:
+    """Where a preview's images come from: the package as the drafts make it (an image added as a
+    draft shows before it is published)."""
+    return url_for("studio.draft_asset", slug=slug, path="assets/x")[:-1]
+
+
+@bp.get("/studio/<slug>/draft/<path:path>")
+@trainer_required
+def draft_asset(slug: str, path: str):
+    found = drafts.asset(_course(slug), path)
+    if found is None:
+        abort(404)
+    response = Response(found[0], mimetype=found[1])
+    response.headers["Cache-Control"] = "private, no-store"
+    # An SVG opened on its own must not run anything (as the published assets).
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+def _assembled(course: Course):
+    """The course as publishing the drafts would make it: (its CourseSpec or None, the problems)."""
+    import tempfile
+    from pathlib import Path
+
+    from courses.package import read_package
+
+    with tempfile.TemporaryDirectory(prefix="amicus-preview-") as tmp:
+        root = drafts.assemble(course, Path(tmp))
+        spec, errors, _warnings = read_package(root, display_root=course.slug)
+    return spec, errors
+
+
+def _preview_lang(course: Course) -> str:
+    lang = request.args.get("lang") or current_language()
+    return lang if lang in course.languages else course.languages[0]
+
+
+@bp.get("/studio/<slug>/preview")
+@trainer_required
+def preview(slug: str):
+    """The whole course as a participant will see it once the drafts are published: its page,
+    modules and activities; each lesson opens (preview_lesson). Nothing is published or stored."""
+    from courses.services import language_name
+    from training import activities
+
+    course = _course(slug)
+    spec, errors = _assembled(course)
+    lang = _preview_lang(course)
+    labels = {kind.name: str(kind.label) for kind in activities.kinds()}
+    return render_template("studio/preview.html", course=course, spec=spec, lang=lang, labels=labels,
+                           problems=_problem_links(slug, errors), localized=localized,
+                           languages=[(code, language_name(code)) for code in course.languages],
+                           title=localized(course.titles, current_language())), 200
+
+
+@bp.get("/studio/<slug>/preview/<activity>")
+@trainer_required
+def preview_lesson(slug: str, activity: str):
+    from training.markdown import render_markdown
+
+    course = _course(slug)
+    spec, _errors = _assembled(course)
+    if spec is None:
+        return redirect(url_for("studio.preview", slug=slug))
+    lang = _preview_lang(course)
+    lessons = [(module, a) for module in spec.modules for a in module.activities if a.kind == "lesson"]
+    found = next((i for i, (_m, a) in enumerate(lessons) if a.slug == activity), None)
+    if found is None:
+        abort(404)
+    module, lesson_spec = lessons[found]
+    body = lesson_spec.bodies.get(lang)
+    shown = lang if body is not None else course.languages[0]
+    html = render_markdown(lesson_spec.bodies.get(shown, ""), _draft_assets(slug))
+    return render_template("studio/preview_lesson.html", course=course, spec=spec, module=module, lesson=lesson_spec,
+                           html=html, lang=lang, shown=shown, localized=localized,
+                           before=lessons[found - 1][1] if found else None,
+                           after=lessons[found + 1][1] if found + 1 < len(lessons) else None)
 
 
 @bp.post("/studio/<slug>/discard/<path:path>")

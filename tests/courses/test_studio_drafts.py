@@ -283,3 +283,85 @@ def test_an_image_is_added_as_a_draft_and_published_with_the_lesson(app, studio)
                                  "base": _base(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
     assert tess.post("/studio/draft-course/publish").status_code == 302
     assert tess.get("/courses/draft-course/assets/court-map.png").data == PNG
+
+
+def _bases(page: str) -> dict[str, str]:
+    return dict(re.findall(r'name="base-([a-z]{2})" value="([0-9a-f]{64})"', page))
+
+
+def test_a_lesson_in_both_languages_side_by_side_a_missing_translation_written_there(app, studio):
+    tess = _client(app, "tess")
+    listing = tess.get("/studio/draft-course/files").get_data(as_text=True)
+    assert "/studio/draft-course/lesson/002-lesson" in listing and "Both languages side by side" in listing
+    path = "/studio/draft-course/lesson/002-lesson"
+    page = tess.get(path).get_data(as_text=True)
+    assert "lessons/002-lesson.zh.md" in page and "No translation yet: write it here." in page
+    bases = _bases(page)
+    assert set(bases) == {"en", "zh"} and bases["zh"] == drafts.text_hash("")
+    english, _ = drafts.current_text(studio, "lessons/002-lesson.md")
+    data = {"text-en": english, "base-en": bases["en"], "text-zh": "# 第二课\n\n**新的**中文内容。\n", "base-zh": bases["zh"]}
+    preview = tess.post(path, data={**data, "preview": "y"}).get_data(as_text=True)
+    assert "<strong>新的</strong>" in preview and db.session.execute(select(func.count()).select_from(StudioDraft)).scalar_one() == 0
+    assert tess.post(path, data={**data, "save": "y"}).status_code == 302
+    # Only the text that changed became a draft.
+    assert [row.path for row in db.session.execute(select(StudioDraft)).scalars()] == ["lessons/002-lesson.zh.md"]
+    assert "No translation yet: zh" not in tess.get("/studio/draft-course/files").get_data(as_text=True)
+    assert tess.post("/studio/draft-course/publish").status_code == 302
+    assert any("<strong>新的</strong>" in html for html in db.session.execute(
+        select(LessonContent.html).where(LessonContent.lang == "zh")).scalars())
+
+
+def test_side_by_side_saves_both_or_neither_and_a_conflict_shows_the_text_saved(app, studio):
+    tess, tom = _client(app, "tess"), _client(app, "tom")
+    path = "/studio/draft-course/lesson/001-lesson"
+    bases = _bases(tess.get(path).get_data(as_text=True))
+    # Tom saves the Chinese file after Tess opened the page.
+    zh_path = "/studio/draft-course/edit/lessons/001-lesson.zh.md"
+    assert tom.post(zh_path, data={"text": "# 一\n\n汤姆的文字。\n", "base": _base(tom.get(zh_path).get_data(as_text=True)),
+                                   "save": "y"}).status_code == 302
+    clash = tess.post(path, data={"text-en": "# One\n\nTess's English.\n", "base-en": bases["en"],
+                                  "text-zh": "# 一\n\n苔丝的文字。\n", "base-zh": bases["zh"], "save": "y"})
+    body = clash.get_data(as_text=True)
+    assert clash.status_code == 409 and "Someone saved this file after you opened it." in body
+    assert "汤姆的文字" in body and "苔丝的文字" in body and "Tess&#39;s English." in body
+    # Neither of hers was saved: the English file is not a draft, the Chinese one is still Tom's.
+    assert db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.md")) is None
+    assert "汤姆" in db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.zh.md")).text
+    again = _bases(body)
+    assert tess.post(path, data={"text-en": "# One\n\nTess's English.\n", "base-en": again["en"],
+                                 "text-zh": "# 一\n\n两人的文字。\n", "base-zh": again["zh"], "save": "y"}).status_code == 302
+    assert "两人" in db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.zh.md")).text
+    assert tess.get("/studio/draft-course/lesson/no-such-lesson").status_code == 404
+    assert _client(app, "other").get(path).status_code == 403
+    assert tess.post(path, data={"text-en": "# Gone", "save": "y"}).status_code == 400  # a text missing: not emptied
+    assert "两人" in db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.zh.md")).text
+
+
+def test_the_whole_course_previewed_with_its_drafts_in_each_language(app, studio):
+    tess = _client(app, "tess")
+    path = "/studio/draft-course/edit/lessons/001-lesson.md"
+    assert tess.post("/studio/draft-course/images", content_type="multipart/form-data",
+                     data={"image": (__import__("io").BytesIO(PNG), "court-map.png")}).status_code == 302
+    assert tess.post(path, data={"text": "# A drafted title\n\n![The court](assets/court-map.png)\n",
+                                 "base": _base(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
+    page = tess.get("/studio/draft-course/preview?lang=en").get_data(as_text=True)
+    assert "A drafted title" in page and "Nothing here is published or counted." in page
+    assert "/studio/draft-course/preview/001-lesson" in page
+    lesson = tess.get("/studio/draft-course/preview/001-lesson?lang=en").get_data(as_text=True)
+    assert 'src="/studio/draft-course/draft/assets/court-map.png"' in lesson
+    assert tess.get("/studio/draft-course/draft/assets/court-map.png").data == PNG  # the draft image, unpublished
+    assert tess.get("/studio/draft-course/draft/course.yaml").status_code == 404  # images only
+    assert "Next lesson" in lesson
+    chinese = tess.get("/studio/draft-course/preview/002-lesson?lang=zh").get_data(as_text=True)
+    assert "This lesson has no translation yet" in chinese
+    # Participants see none of it; a draft that breaks the course shows its problems instead.
+    assert "A drafted title" not in " ".join(db.session.execute(select(LessonContent.html)).scalars())
+    yaml_path = "/studio/draft-course/edit/course.yaml"
+    text, _ = drafts.current_text(studio, "course.yaml")
+    tess.post(yaml_path, data={"text": text.replace("track: lawyers", "track: pilots"),
+                               "base": _base(tess.get(yaml_path).get_data(as_text=True)), "save": "y"})
+    broken = tess.get("/studio/draft-course/preview").get_data(as_text=True)
+    assert "fix them to see the preview" in broken and "draft-course/course.yaml" in broken
+    assert tess.get("/studio/draft-course/preview/001-lesson").status_code == 302
+    assert _client(app, "other").get("/studio/draft-course/preview").status_code == 403
+    assert tess.get("/studio/draft-course/preview/nope?lang=en").status_code == 302
