@@ -225,8 +225,9 @@ def render(course: Course, lang: str, paper: str, edition: str = "") -> tuple[by
     notes: list[str] = []
     shown = languages_of(lang, course)
     main = shown[0]
+    readable = _ReadableImages(course.id)
     with force_locale(main):
-        parts = chapters(course, lang, notes, edition)
+        parts = chapters(course, lang, notes, edition, image=readable.address)
         html = render_template(
             "courses/handbook_pdf.html", course=course, chapters=parts, paper=paper, lang=main, shown=shown,
             keyed=[entry for chapter in parts for entry in chapter.entries if entry.answers],
@@ -235,16 +236,48 @@ def render(course: Course, lang: str, paper: str, edition: str = "") -> tuple[by
             organisation=current_app.config["AMICUS_ORGANISATION"], notes=notes, made_on=utcnow(), edition=edition)
 
     def resolve(url: str):
-        if not url.startswith(ASSET_SCHEME):
-            return None
-        row = db.session.execute(select(CourseAsset).where(
-            CourseAsset.course_id == course.id, CourseAsset.path == url[len(ASSET_SCHEME):])).scalar_one_or_none()
-        return (row.data, row.mimetype) if row else None
+        return readable.found.get(url[len(ASSET_SCHEME):]) if url.startswith(ASSET_SCHEME) else None
 
     pdf = render_pdf(html, resolve=resolve)
     from pypdf import PdfReader  # only here: counting the pages
 
     return pdf, len(PdfReader(io.BytesIO(pdf)).pages), notes
+
+
+class _ReadableImages:
+    """The course's images the PDF can show: an asset of a type WeasyPrint draws whose content
+    reads as that image (checked once, with Pillow, which WeasyPrint draws them with). Any other
+    (a BMP, a file cut short) is left out with a note, not dropped without a word."""
+
+    TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"}
+
+    def __init__(self, course_id: int):
+        self.course_id = course_id
+        self.found: dict[str, tuple[bytes, str]] = {}
+        self.refused: set[str] = set()
+
+    def address(self, path: str) -> str | None:
+        if path not in self.found and path not in self.refused:
+            row = db.session.execute(select(CourseAsset.data, CourseAsset.mimetype).where(
+                CourseAsset.course_id == self.course_id, CourseAsset.path == path)).one_or_none()
+            if row is not None and row.mimetype in self.TYPES and _reads(row.data, row.mimetype):
+                self.found[path] = (row.data, row.mimetype)
+            else:
+                self.refused.add(path)
+        return ASSET_SCHEME + path if path in self.found else None
+
+
+def _reads(data: bytes, mimetype: str) -> bool:
+    if mimetype == "image/svg+xml":
+        return b"<svg" in data[:4096]
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+    return True
 
 
 def make(course: Course, lang: str, paper: str, edition: str = "") -> tuple[bytes, int | None, list[str]]:

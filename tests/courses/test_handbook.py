@@ -132,6 +132,34 @@ def test_what_cannot_be_included_is_said_and_the_rest_builds(app, make_course):
     assert "[A chart]" in text and "Not included" in text and "第2课的内容" in text.replace(" ", "")
 
 
+def test_an_arabic_and_khmer_title_a_long_table_and_an_unreadable_image_still_make_the_pdf(app, make_course):
+    from courses.models import CourseAsset
+
+    course = make_course(modules=1, lessons=2, languages=("en", "zh"))
+    second = db.session.execute(select(Activity.id).where(Activity.course_id == course.id)
+                                .order_by(Activity.position.desc()).limit(1)).scalar_one()
+    db.session.add(CourseAsset(course_id=course.id, path="assets/chart.bmp", mimetype="image/bmp", sha256="0" * 64,
+                               data=b"BM"))
+    row = db.session.execute(select(LessonContent).where(LessonContent.activity_id == second,
+                                                         LessonContent.lang == "en")).scalar_one()
+    row.html += ("<table><thead><tr><th>n</th><th>text</th></tr></thead><tbody>" + "".join(
+        f"<tr><td>row {n}</td><td>{'a long cell of the table ' * 4}</td></tr>" for n in range(300))
+                 + f'</tbody></table><p><img src="/courses/{course.slug}/assets/chart.bmp" alt="A broken chart"></p>')
+    course.titles = {"en": "حقوق المرأة · សិទ្ធិស្ត្រី", "zh": "妇女权利"}
+    db.session.commit()
+    from courses import structure
+
+    structure.clear()
+    with app.test_request_context():
+        pdf, pages, notes = handbooks.render(course, "both", "a5")
+    assert any("chart.bmp" in n for n in notes)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == pages and pages > 10  # the long table runs over pages, the book is whole
+    text = " ".join(_text(pdf).split())
+    assert "row 0" in text and "row 299" in text and "Not included" in text
+    assert "حقوق" in reader.metadata.title or "妇女权利" in reader.metadata.title
+
+
 def test_a_participant_makes_it_once_and_everyone_downloads_the_same(app, make_user):
     course = _library("know-your-rights")
     mei, lan = make_user("mei"), make_user("lan")
