@@ -110,7 +110,7 @@ def test_an_author_creates_a_course_from_nothing_and_a_participant_completes_it(
     accounts.create_user("maker-mei", PASSWORD).locale = "en"
     db.session.commit()
 
-    author = page_factory()
+    author = page_factory(bypass_csp=True)
     log_in(author, "maker-tess")
     author.goto("/studio")
     author.get_by_label("Short name for the address").fill("safety-planning")
@@ -119,13 +119,25 @@ def test_an_author_creates_a_course_from_nothing_and_a_participant_completes_it(
     author.get_by_label("Who it is for").select_option("ngos")
     author.get_by_role("button", name="Create the course").click()
     expect(author.get_by_text("“Safety planning with survivors” is created.")).to_be_visible()
-    for path, text in (("lessons/01-introduction.md", "# Why plan\n\nA plan names **safe places** and people to call.\n"),
-                       ("lessons/01-introduction.zh.md", "# 为什么要做计划\n\n计划里写明**安全的地方**和可以求助的人。\n")):
-        author.get_by_role("link", name=path, exact=True).click()
-        author.get_by_label("Text", exact=True).fill(text)
-        author.get_by_role("button", name="Save draft").click()
-        expect(author.get_by_text("Draft saved.")).to_be_visible()
-        author.get_by_role("link", name="Files").click()
+    # Both languages of the lesson side by side, previewed, saved together.
+    author.get_by_role("link", name="Both languages side by side").first.click()
+    author.get_by_label("English").fill("# Why plan\n\nA plan names **safe places** and people to call.\n")
+    author.get_by_label("中文").fill("# 为什么要做计划\n\n计划里写明**安全的地方**和可以求助的人。\n")
+    author.get_by_role("button", name="Preview").click()
+    expect(author.locator(".preview strong", has_text="安全的地方")).to_be_visible()
+    assert scan(author) == []
+    author.get_by_role("button", name="Save drafts").click()
+    expect(author.get_by_text("Drafts saved.")).to_be_visible()
+    author.get_by_role("link", name="Files").click()
+    # The whole course as a participant will see it, before anything is published.
+    author.get_by_role("link", name="Preview the course as participants will see it").click()
+    author.get_by_role("link", name="Why plan").click()
+    expect(author.locator(".lesson strong", has_text="safe places")).to_be_visible()
+    assert scan(author) == []
+    author.get_by_role("link", name="Safety planning with survivors").click()
+    author.get_by_role("link", name="中文").click()
+    expect(author.get_by_role("link", name="为什么要做计划")).to_be_visible()
+    author.goto("/studio/safety-planning/files")
     author.get_by_role("button", name="Check and publish the drafts").click()
     expect(author.get_by_text("Published “safety-planning” as version 2.")).to_be_visible()
 
