@@ -69,6 +69,7 @@ UNSHOWN = {
     "studio.upload_image": ("admin", "/studio/test-course/images", {}, ("image", "map.png", b"not an image")),
     "studio.discard": ("admin", "/studio/test-course/discard/course.yaml", {}, None),
     "studio.publish_drafts": ("admin", "/studio/test-course/publish", {}, None),
+    "studio.lesson": ("admin", "/studio/test-course/lesson/001-lesson", {"text-en": "x", "base-en": "0", "save": "y"}, None),
     # Shown only beside an author of a course (the world's course has none).
     "studio.remove_author": ("admin", "/studio/test-course/authors/1/remove", {}, None),
     # Shown only once an invitation is planned (none in the world).
