@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from training import activities
 
@@ -21,6 +22,12 @@ def register(app: Flask) -> None:
 
     messages.scheduled("surveys", invitations.due)  # invitations planned for a later day
     app.register_blueprint(views.bp)
+    from courses.studio import editors
+    from quizzes.surveys import studio
+
+    app.register_blueprint(studio.bp)
+    editors.register(editors.Editor(name="survey", endpoint="survey_studio.instrument",
+                                    label=_l("Edit as a survey form"), matches=editors.pattern(studio.PATH.pattern)))
     from quizzes.surveys.cards import views as card_views
 
     app.register_blueprint(card_views.bp)
