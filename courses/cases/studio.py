@@ -44,8 +44,6 @@ from courses.models import Course, localized
 from courses.package import SLUG_RE, _Loader, _Map, _Seq
 from courses.services import LANGUAGE_NAMES
 from courses.studio import drafts, editors, packages
-from courses.studio.models import StudioDraft
-from training.db import utcnow
 from training.extensions import db
 from training.i18n import current_language
 from training.refusals import Refusal
@@ -751,8 +749,7 @@ def edit(slug: str, path: str):
         return _render(course, path, case, form, data, drafted, 422, _put_errors(form, problems))
     try:
         drafts.save(current_user, course, path, generated, data.get("base") or "")
-        for new_path, new_text in new_files.items():
-            _create_draft(course, new_path, new_text)
+        drafts.start(current_user, course, new_files)
     except drafts.Conflict as conflict:
         db.session.rollback()
         return _conflict(course, path, case, form, data, drafted, conflict.saved, doc, languages)
@@ -781,18 +778,3 @@ def _conflict(course, path, case, form, data, drafted, saved: str, doc, language
                 "now saved is shown under it: saving again replaces that text with the form. To merge the two by "
                 "hand, use the text editor.")
     return _render(course, path, case, form, data, drafted, 409, saved_text=saved, message=message, mine=mine)
-
-
-def _create_draft(course: Course, path: str, text: str) -> None:
-    """A new file of the package as a draft (``drafts.save`` edits only files that exist). Left
-    alone if the file exists meanwhile, in the version or as a draft."""
-    try:
-        drafts.current_text(course, path)
-    except LookupError:
-        pass
-    else:
-        return
-    if db.session.get(StudioDraft, (course.slug, path)) is not None:
-        return
-    db.session.add(StudioDraft(slug=course.slug, path=path, text=text, updated_by_id=current_user.id,
-                               updated_at=utcnow()))

@@ -163,6 +163,27 @@ def save(user: User, course: Course, path: str, text: str, base: str) -> StudioD
     return row
 
 
+def start(user: User, course: Course, files: dict[str, str]) -> list[str]:
+    """New files of the package as drafts (a lesson's first text in each language, a new case
+    document): a path that exists already, published or drafted (an image too), is left as it is.
+    Returns the paths drafted."""
+    _require(user, course)
+    made = []
+    for path, text in files.items():
+        if not editable(path):
+            raise LookupError(path)
+        if len(text) > TEXT_MAX:
+            raise Refusal(_l("A file may have at most %(max)d characters.", max=TEXT_MAX))
+        if db.session.get(StudioDraft, (course.slug, path)) is not None:
+            continue
+        try:
+            current_text(course, path)
+        except LookupError:
+            db.session.add(StudioDraft(slug=course.slug, path=path, text=text, updated_by_id=user.id, updated_at=utcnow()))
+            made.append(path)
+    return made
+
+
 def discard(user: User, course: Course, path: str) -> None:
     _require(user, course)
     db.session.execute(delete(StudioDraft).where(StudioDraft.slug == course.slug, StudioDraft.path == path))

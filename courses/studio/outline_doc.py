@@ -18,9 +18,6 @@ import yaml
 from flask_babel import lazy_gettext as _l
 
 from courses.package import SLUG_RE, _Loader, _Map, _Seq, read_package
-from courses.studio import packages
-from courses.studio.models import StudioDraft
-from training.extensions import db
 from training.refusals import Refusal
 
 PATH = "course.yaml"
@@ -316,25 +313,8 @@ def starter_files(kind: str, name: str, titles: dict[str, str], languages: list[
 
 
 def start_files(user, course, files: dict[str, str]) -> list[str]:
-    """Drafts of the files that do not exist yet, neither published nor drafted (``drafts.save``
-    edits existing files only); a file that exists is left as it is. Returns the paths drafted."""
+    """Drafts of the files that do not exist yet (a file that exists is left as it is); returns
+    the paths drafted."""
     from courses.studio import drafts
-    from training.db import utcnow
 
-    if not packages.may_author(user, course):
-        raise PermissionError(f"not an author of {course.slug}")
-    if course.managed != "studio":
-        raise Refusal(_l("This course is managed from files: an admin moves it to the Studio first."))
-    made = []
-    for path, text in files.items():
-        try:
-            drafts.current_text(course, path)
-            continue
-        except LookupError:
-            pass
-        if db.session.get(StudioDraft, (course.slug, path)) is not None:
-            continue  # an image or other binary draft by that name: not ours to replace
-        db.session.add(StudioDraft(slug=course.slug, path=path, text=text, updated_by_id=user.id,
-                                   updated_at=utcnow()))
-        made.append(path)
-    return made
+    return drafts.start(user, course, files)
