@@ -11,15 +11,9 @@ from sqlalchemy import func, select
 from courses.models import Course, LessonContent
 from courses.studio import drafts, packages
 from courses.studio.models import StudioDraft
-from tests.conftest import login, write_course
+from tests.conftest import write_course
+from tests.studio_helpers import base_of, client_of, imported
 from training.extensions import db
-
-
-def _base(page: str) -> str:
-    found = re.search(r'name="base" type="hidden" value="([0-9a-f]{64})"', page) or \
-        re.search(r'id="base" name="base" type="hidden" value="([0-9a-f]{64})"', page)
-    assert found, page[:2000]
-    return found.group(1)
 
 
 @pytest.fixture
@@ -31,28 +25,17 @@ def studio(app, make_user, tmp_path):
     root = make_user("root", role="admin")
     folder = write_course(tmp_path / "src", slug="draft-course", modules=1, lessons=2, languages=("en", "zh"))
     (folder / "lessons" / "002-lesson.zh.md").unlink()  # one translation missing
-    assert app.test_cli_runner().invoke(args=["courses", "import", str(folder)]).exit_code == 0
-    course = db.session.execute(select(Course).where(Course.slug == "draft-course")).scalar_one()
-    packages.grant(root, course, "tess")
-    packages.grant(root, course, "tom")
-    db.session.commit()
-    return course
-
-
-def _client(app, handle):
-    client = app.test_client()
-    login(client, handle)
-    return client
+    return imported(app, folder, root, "tess", "tom")
 
 
 def test_an_author_edits_a_lesson_previews_it_and_publishes_the_draft(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     listing = tess.get("/studio/draft-course/files").get_data(as_text=True)
     assert "lessons/001-lesson.md" in listing and "lessons/001-lesson.zh.md" in listing
     assert "No translation yet: zh" in listing  # 002 has no Chinese file
 
     page = tess.get("/studio/draft-course/edit/lessons/001-lesson.md").get_data(as_text=True)
-    base = _base(page)
+    base = base_of(page)
     text = "# Lesson one, revised\n\nA *new* paragraph.\n\n<script>alert(1)</script>\n"
     preview = tess.post("/studio/draft-course/edit/lessons/001-lesson.md",
                         data={"text": text, "base": base, "preview": "Preview"}).get_data(as_text=True)
@@ -77,12 +60,12 @@ def test_an_author_edits_a_lesson_previews_it_and_publishes_the_draft(app, studi
 
 
 def test_a_draft_that_breaks_the_course_is_reported_on_its_file_and_nothing_is_published(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get("/studio/draft-course/edit/course.yaml").get_data(as_text=True)
     text, _ = drafts.current_text(studio, "course.yaml")
     broken = text.replace("track: lawyers", "track: pilots")
     assert tess.post("/studio/draft-course/edit/course.yaml", data={
-        "text": broken, "base": _base(page), "save": "Save draft"}).status_code == 302
+        "text": broken, "base": base_of(page), "save": "Save draft"}).status_code == 302
     refused = tess.post("/studio/draft-course/publish")
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "draft-course/course.yaml" in body and "Edit this file" in body
@@ -94,10 +77,10 @@ def test_a_draft_that_breaks_the_course_is_reported_on_its_file_and_nothing_is_p
 
 
 def test_two_authors_save_the_same_file_the_second_is_refused_and_sees_both(app, studio):
-    tess, tom = _client(app, "tess"), _client(app, "tom")
+    tess, tom = client_of(app, "tess"), client_of(app, "tom")
     path = "/studio/draft-course/edit/lessons/001-lesson.md"
-    base_tess = _base(tess.get(path).get_data(as_text=True))
-    base_tom = _base(tom.get(path).get_data(as_text=True))
+    base_tess = base_of(tess.get(path).get_data(as_text=True))
+    base_tom = base_of(tom.get(path).get_data(as_text=True))
     assert tess.post(path, data={"text": "# One\n\nTess's words.\n", "base": base_tess, "save": "y"}).status_code == 302
     clash = tom.post(path, data={"text": "# One\n\nTom's words.\n", "base": base_tom, "save": "y"})
     body = clash.get_data(as_text=True)
@@ -105,19 +88,19 @@ def test_two_authors_save_the_same_file_the_second_is_refused_and_sees_both(app,
     assert "Tom&#39;s words." in body and "Tess&#39;s words." in body  # his text kept, hers beside it
     assert db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.md")).text == "# One\n\nTess's words.\n"
     # Saving again from the page he was shown (he has seen hers) goes through.
-    merged_base = _base(body)
+    merged_base = base_of(body)
     assert tom.post(path, data={"text": "# One\n\nBoth.\n", "base": merged_base, "save": "y"}).status_code == 302
 
 
 def test_who_may_edit(app, studio, make_user):
     make_user("mei")
     for handle, status in (("other", 403), ("mei", 403), ("root", 200), ("tess", 200)):
-        assert _client(app, handle).get("/studio/draft-course/files").status_code == status, handle
-    other = _client(app, "other")
+        assert client_of(app, handle).get("/studio/draft-course/files").status_code == status, handle
+    other = client_of(app, "other")
     assert other.post("/studio/draft-course/edit/lessons/001-lesson.md",
                       data={"text": "x", "base": "0" * 64, "save": "y"}).status_code == 403
     assert other.post("/studio/draft-course/publish").status_code == 403
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     assert tess.get("/studio/draft-course/edit/../../etc/passwd").status_code == 404
     assert tess.get("/studio/draft-course/edit/assets/none.png").status_code == 404
     assert tess.get("/studio/draft-course/edit/lessons/nothing.md").status_code == 404
@@ -129,9 +112,9 @@ def test_a_course_from_files_is_edited_only_after_an_admin_moves_it(app, make_us
     make_user("root", role="admin")
     folder = write_course(tmp_path / "src", slug="lib-course", modules=1, lessons=1)
     assert app.test_cli_runner().invoke(args=["courses", "sync", str(folder)]).exit_code == 0
-    root = _client(app, "root")
+    root = client_of(app, "root")
     path = "/studio/lib-course/edit/lessons/001-lesson.md"
-    base = _base(root.get(path).get_data(as_text=True))
+    base = base_of(root.get(path).get_data(as_text=True))
     refused = root.post(path, data={"text": "# T\n\nx\n", "base": base, "save": "y"})
     assert refused.status_code == 422 and "managed from files" in refused.get_data(as_text=True)
     assert root.post("/studio/lib-course/adopt").status_code == 302
@@ -179,7 +162,7 @@ def _docx(title: str, paragraph: str) -> bytes:
 def test_a_word_chapter_becomes_a_lesson_in_each_language_with_its_image(app, studio):
     import io
 
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     imported = tess.post("/studio/draft-course/word", content_type="multipart/form-data", data={
         "document": (io.BytesIO(_docx("Collecting evidence", "Courts accept many kinds of proof.")), "chapter.docx"),
         "lesson": "003-evidence", "language": "en"})
@@ -200,7 +183,7 @@ def test_a_word_chapter_becomes_a_lesson_in_each_language_with_its_image(app, st
     path = "/studio/draft-course/edit/course.yaml"
     yaml, _ = drafts.current_text(studio, "course.yaml")
     yaml = yaml.replace("      - lesson: 001-lesson\n", "      - lesson: 001-lesson\n      - lesson: 003-evidence\n")
-    assert tess.post(path, data={"text": yaml, "base": _base(tess.get(path).get_data(as_text=True)),
+    assert tess.post(path, data={"text": yaml, "base": base_of(tess.get(path).get_data(as_text=True)),
                                  "save": "y"}).status_code == 302
     published = tess.post("/studio/draft-course/publish")
     assert published.status_code == 302, published.get_data(as_text=True)[-3000:]
@@ -212,7 +195,7 @@ def test_a_word_chapter_becomes_a_lesson_in_each_language_with_its_image(app, st
 def test_what_is_not_a_word_document_is_refused(app, studio):
     import io
 
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     for data, lesson in ((b"plain text", "003-x"), (b"PK\x03\x04broken", "003-x"), (_docx("T", "x"), "Bad Name!")):
         page = tess.post("/studio/draft-course/word", content_type="multipart/form-data", data={
             "document": (io.BytesIO(data), "x.docx"), "lesson": lesson, "language": "en"})
@@ -234,11 +217,11 @@ def test_footnotes_become_markdown_footnotes():
 
 
 def test_two_versions_compared_and_an_old_one_restored_as_drafts(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     path = "/studio/draft-course/edit/lessons/001-lesson.md"
     original, _ = drafts.current_text(studio, "lessons/001-lesson.md")
     assert tess.post(path, data={"text": "# Lesson one\n\nRewritten entirely.\n",
-                                 "base": _base(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
+                                 "base": base_of(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
     assert tess.post("/studio/draft-course/publish").status_code == 302
     page = tess.get("/studio/draft-course/compare?from=1&to=2").get_data(as_text=True)
     assert "lessons/001-lesson.md" in page and "<ins>+Rewritten entirely.</ins>" in page
@@ -254,13 +237,13 @@ def test_two_versions_compared_and_an_old_one_restored_as_drafts(app, studio):
     assert packages.latest("draft-course").number == 3
     assert drafts.current_text(db.session.get(Course, studio.id), "lessons/001-lesson.md")[0] == original
     assert tess.post("/studio/draft-course/versions/99/restore").status_code == 404
-    assert _client(app, "other").post("/studio/draft-course/versions/1/restore").status_code == 403
+    assert client_of(app, "other").post("/studio/draft-course/versions/1/restore").status_code == 403
 
 
 def test_an_image_is_added_as_a_draft_and_published_with_the_lesson(app, studio):
     import io
 
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     bad = [(PNG, "Photo 1!.png", "Name the image"), (b"GIF89a" + b"x" * 10, "chart.png", "not the image its name says")]
     for data, name, message in bad:
         page = tess.post("/studio/draft-course/images", content_type="multipart/form-data",
@@ -280,7 +263,7 @@ def test_an_image_is_added_as_a_draft_and_published_with_the_lesson(app, studio)
     assert db.session.get(StudioDraft, ("draft-course", "assets/court-map.png")).data == PNG
     path = "/studio/draft-course/edit/lessons/001-lesson.md"
     assert tess.post(path, data={"text": "# Lesson one\n\n![The court](assets/court-map.png)\n",
-                                 "base": _base(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
+                                 "base": base_of(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
     assert tess.post("/studio/draft-course/publish").status_code == 302
     assert tess.get("/courses/draft-course/assets/court-map.png").data == PNG
 
@@ -290,7 +273,7 @@ def _bases(page: str) -> dict[str, str]:
 
 
 def test_a_lesson_in_both_languages_side_by_side_a_missing_translation_written_there(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     listing = tess.get("/studio/draft-course/files").get_data(as_text=True)
     assert "/studio/draft-course/lesson/002-lesson" in listing and "Both languages side by side" in listing
     path = "/studio/draft-course/lesson/002-lesson"
@@ -312,12 +295,12 @@ def test_a_lesson_in_both_languages_side_by_side_a_missing_translation_written_t
 
 
 def test_side_by_side_saves_both_or_neither_and_a_conflict_shows_the_text_saved(app, studio):
-    tess, tom = _client(app, "tess"), _client(app, "tom")
+    tess, tom = client_of(app, "tess"), client_of(app, "tom")
     path = "/studio/draft-course/lesson/001-lesson"
     bases = _bases(tess.get(path).get_data(as_text=True))
     # Tom saves the Chinese file after Tess opened the page.
     zh_path = "/studio/draft-course/edit/lessons/001-lesson.zh.md"
-    assert tom.post(zh_path, data={"text": "# 一\n\n汤姆的文字。\n", "base": _base(tom.get(zh_path).get_data(as_text=True)),
+    assert tom.post(zh_path, data={"text": "# 一\n\n汤姆的文字。\n", "base": base_of(tom.get(zh_path).get_data(as_text=True)),
                                    "save": "y"}).status_code == 302
     clash = tess.post(path, data={"text-en": "# One\n\nTess's English.\n", "base-en": bases["en"],
                                   "text-zh": "# 一\n\n苔丝的文字。\n", "base-zh": bases["zh"], "save": "y"})
@@ -332,18 +315,18 @@ def test_side_by_side_saves_both_or_neither_and_a_conflict_shows_the_text_saved(
                                  "text-zh": "# 一\n\n两人的文字。\n", "base-zh": again["zh"], "save": "y"}).status_code == 302
     assert "两人" in db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.zh.md")).text
     assert tess.get("/studio/draft-course/lesson/no-such-lesson").status_code == 404
-    assert _client(app, "other").get(path).status_code == 403
+    assert client_of(app, "other").get(path).status_code == 403
     assert tess.post(path, data={"text-en": "# Gone", "save": "y"}).status_code == 400  # a text missing: not emptied
     assert "两人" in db.session.get(StudioDraft, ("draft-course", "lessons/001-lesson.zh.md")).text
 
 
 def test_the_whole_course_previewed_with_its_drafts_in_each_language(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     path = "/studio/draft-course/edit/lessons/001-lesson.md"
     assert tess.post("/studio/draft-course/images", content_type="multipart/form-data",
                      data={"image": (__import__("io").BytesIO(PNG), "court-map.png")}).status_code == 302
     assert tess.post(path, data={"text": "# A drafted title\n\n![The court](assets/court-map.png)\n",
-                                 "base": _base(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
+                                 "base": base_of(tess.get(path).get_data(as_text=True)), "save": "y"}).status_code == 302
     page = tess.get("/studio/draft-course/preview?lang=en").get_data(as_text=True)
     assert "A drafted title" in page and "Nothing here is published or counted." in page
     assert "/studio/draft-course/preview/001-lesson" in page
@@ -359,9 +342,9 @@ def test_the_whole_course_previewed_with_its_drafts_in_each_language(app, studio
     yaml_path = "/studio/draft-course/edit/course.yaml"
     text, _ = drafts.current_text(studio, "course.yaml")
     tess.post(yaml_path, data={"text": text.replace("track: lawyers", "track: pilots"),
-                               "base": _base(tess.get(yaml_path).get_data(as_text=True)), "save": "y"})
+                               "base": base_of(tess.get(yaml_path).get_data(as_text=True)), "save": "y"})
     broken = tess.get("/studio/draft-course/preview").get_data(as_text=True)
     assert "fix them to see the preview" in broken and "draft-course/course.yaml" in broken
     assert tess.get("/studio/draft-course/preview/001-lesson").status_code == 302
-    assert _client(app, "other").get("/studio/draft-course/preview").status_code == 403
+    assert client_of(app, "other").get("/studio/draft-course/preview").status_code == 403
     assert tess.get("/studio/draft-course/preview/nope?lang=en").status_code == 302

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 
 from courses.models import Course
 from courses.package import read_package
-from courses.studio import drafts, packages
+from courses.studio import drafts
 from courses.studio import outline_doc as outline
 from courses.studio.models import StudioDraft
-from tests.conftest import login, write_course
+from tests.conftest import write_course
+from tests.studio_helpers import base_of, client_of, imported
 from training.extensions import db
 
 LIBRARY = Path(__file__).resolve().parents[2] / "courses" / "library"
@@ -112,25 +113,7 @@ def studio(app, make_user, tmp_path):
     text = (folder / "course.yaml").read_text()
     (folder / "course.yaml").write_text("# A comment the form editor drops.\n" + text.replace(
         "    title: Module 2\n", "    title: Module 2\n    requires_previous: false\n"))
-    result = app.test_cli_runner().invoke(args=["courses", "import", str(folder)])
-    assert result.exit_code == 0, result.output
-    course = db.session.execute(select(Course).where(Course.slug == "outline-course")).scalar_one()
-    packages.grant(root, course, "tess")
-    packages.grant(root, course, "tom")
-    db.session.commit()
-    return course
-
-
-def _client(app, handle):
-    client = app.test_client()
-    login(client, handle)
-    return client
-
-
-def _base(page: str) -> str:
-    found = re.search(r'name="base" type="hidden" value="([0-9a-f]{64})"', page)
-    assert found, page[:3000]
-    return found.group(1)
+    return imported(app, folder, root, "tess", "tom")
 
 
 def _new(**fields) -> dict:
@@ -144,7 +127,7 @@ def _draft() -> str | None:
 
 
 def _settings(page: str, **changes) -> dict:
-    data = {"base": _base(page), "title_en": "Course outline-course", "summary_en": "A course for tests.",
+    data = {"base": base_of(page), "title_en": "Course outline-course", "summary_en": "A course for tests.",
             "track": "lawyers", "last_reviewed": "2026-11-01", "sequential": "y", "completion_lessons": "",
             "completion_quizzes": "", "completion_surveys": "", "completion_cases": "", "certificate": "yes"}
     data.update(changes)
@@ -155,7 +138,7 @@ URL = "/studio/outline-course/outline"
 
 
 def test_an_author_saves_the_settings_as_a_draft_and_unknown_keys_stay(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(URL).get_data(as_text=True)
     assert 'value="Course outline-course"' in page and "comments are not kept" in page
     assert "Languages: en, zh" in page
@@ -180,7 +163,7 @@ def test_an_author_saves_the_settings_as_a_draft_and_unknown_keys_stay(app, stud
 
 
 def test_bad_settings_are_refused_on_their_fields_and_nothing_is_saved(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(URL).get_data(as_text=True)
     for changes, text in ((dict(colour_primary="red"), "A colour like #5b2333."),
                           (dict(track="pilots"), "Not a valid choice"),
@@ -196,10 +179,10 @@ def test_bad_settings_are_refused_on_their_fields_and_nothing_is_saved(app, stud
 
 
 def test_a_reader_problem_is_shown_on_the_field_it_concerns(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get("/studio/outline-course/outline/modules/1").get_data(as_text=True)
     refused = tess.post("/studio/outline-course/outline/modules/1", data={
-        "base": _base(page), "slug": "module-1", "title_en": "Module 2", "requires_previous": ""})
+        "base": base_of(page), "slug": "module-1", "title_en": "Module 2", "requires_previous": ""})
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "is used twice" in body
     assert re.search(r'id="slug-error">[^<]*is used twice', body)
@@ -207,10 +190,10 @@ def test_a_reader_problem_is_shown_on_the_field_it_concerns(app, studio):
 
 
 def test_moving_adding_and_removing_activities_and_modules(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
 
     def step(url):
-        base = _base(tess.get(URL).get_data(as_text=True))
+        base = base_of(tess.get(URL).get_data(as_text=True))
         response = tess.post(url, data={"base": base})
         assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
         return yaml.safe_load(_draft())
@@ -224,12 +207,12 @@ def test_moving_adding_and_removing_activities_and_modules(app, studio):
     assert [m["slug"] for m in doc["modules"]] == ["module-2", "module-1"]
     doc = step(URL + "/modules/0/activities/2/remove")
     assert [list(a.values())[0] for a in doc["modules"][0]["activities"]] == ["003-lesson", "004-lesson"]
-    assert tess.post(URL + "/modules/9/up", data={"base": _base(tess.get(URL).get_data(as_text=True))}).status_code == 404
+    assert tess.post(URL + "/modules/9/up", data={"base": base_of(tess.get(URL).get_data(as_text=True))}).status_code == 404
 
     # A new lesson: its files are drafts in both languages, with the title as the heading.
     page = tess.get("/studio/outline-course/outline/modules/1").get_data(as_text=True)
     added = tess.post("/studio/outline-course/outline/modules/1/activities", data=_new(
-        base=_base(page), kind="lesson", name="005-new", title_en="A new lesson", title_zh="新课", phase="pre",
+        base=base_of(page), kind="lesson", name="005-new", title_en="A new lesson", title_zh="新课", phase="pre",
         instrument=""))
     assert added.status_code == 302, added.get_data(as_text=True)[-2000:]
     assert db.session.get(StudioDraft, ("outline-course", "lessons/005-new.md")).text.startswith("# A new lesson\n")
@@ -238,7 +221,7 @@ def test_moving_adding_and_removing_activities_and_modules(app, studio):
 
     # A new module, with its first lesson.
     page = tess.get(URL).get_data(as_text=True)
-    added = tess.post(URL + "/modules", data=_new(base=_base(page), slug="module-3", title_en="Module 3",
+    added = tess.post(URL + "/modules", data=_new(base=base_of(page), slug="module-3", title_en="Module 3",
                                                   lesson="006-third"))
     assert added.status_code == 302, added.get_data(as_text=True)[-2000:]
     assert yaml.safe_load(_draft())["modules"][-1] == {"slug": "module-3", "title": {"en": "Module 3"},
@@ -250,32 +233,32 @@ def test_moving_adding_and_removing_activities_and_modules(app, studio):
 
 
 def test_an_activity_that_cannot_be_read_is_refused(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get("/studio/outline-course/outline/modules/0").get_data(as_text=True)
     for data, text in (({"kind": "quiz", "name": "q2", "title_en": ""}, "A quiz and a survey need a title."),
                        ({"kind": "case", "name": "nowhere"}, "cases/nowhere/case.yaml does not exist"),
                        ({"kind": "lesson", "name": "001-lesson"}, "is listed twice"),
                        ({"kind": "lesson", "name": "Bad Name"}, "Use lowercase letters")):
         refused = tess.post("/studio/outline-course/outline/modules/0/activities",
-                            data=_new(base=_base(page), phase="pre", instrument="", **data))
+                            data=_new(base=base_of(page), phase="pre", instrument="", **data))
         assert refused.status_code == 422, data
         assert text in refused.get_data(as_text=True), data
     # Removing the last activity of a module would leave it empty: the reader says so.
     for _ in range(2):
-        base = _base(tess.get(URL).get_data(as_text=True))
+        base = base_of(tess.get(URL).get_data(as_text=True))
         last = tess.post(URL + "/modules/0/activities/0/remove", data={"base": base})
     assert last.status_code == 422 and "non-empty" in last.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(StudioDraft)).scalar_one() == 1  # the first removal
 
 
 def test_a_quiz_s_options_are_edited_and_the_rest_of_its_entry_kept(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     url = "/studio/outline-course/outline/modules/1/activities/2"
     page = tess.get(url).get_data(as_text=True)
     assert 'name="pass_mark"' in page and 'name="phase"' not in page
-    refused = tess.post(url, data={"base": _base(page), "title_en": "Check", "pass_mark": "150", "grading": "highest"})
+    refused = tess.post(url, data={"base": base_of(page), "title_en": "Check", "pass_mark": "150", "grading": "highest"})
     assert refused.status_code == 422 and _draft() is None
-    saved = tess.post(url, data={"base": _base(page), "title_en": "Check", "title_zh": "自测", "pass_mark": "70",
+    saved = tess.post(url, data={"base": base_of(page), "title_en": "Check", "title_zh": "自测", "pass_mark": "70",
                                  "attempts": "3", "grading": "last", "shuffle_answers": "y", "review_score": "y",
                                  "review_feedback": "y"})
     assert saved.status_code == 302, saved.get_data(as_text=True)[-2000:]
@@ -288,7 +271,7 @@ def test_a_quiz_s_options_are_edited_and_the_rest_of_its_entry_kept(app, studio)
 
 
 def test_two_authors_the_second_save_is_refused_and_keeps_his_changes(app, studio):
-    tess, tom = _client(app, "tess"), _client(app, "tom")
+    tess, tom = client_of(app, "tess"), client_of(app, "tom")
     page_tess, page_tom = tess.get(URL).get_data(as_text=True), tom.get(URL).get_data(as_text=True)
     assert tess.post(URL + "/settings", data=_settings(page_tess, title_en="Tess's title")).status_code == 302
     clash = tom.post(URL + "/settings", data=_settings(page_tom, title_en="Tom's title"))
@@ -298,29 +281,29 @@ def test_two_authors_the_second_save_is_refused_and_keeps_his_changes(app, studi
     assert yaml.safe_load(_draft())["title"] == "Tess's title"
     # Saving again from that page (he has seen hers) goes through.
     assert tom.post(URL + "/settings", data=_settings(body, title_en="Both titles")).status_code == 302
-    moved = tom.post(URL + "/modules/1/up", data={"base": _base(page_tom)})
+    moved = tom.post(URL + "/modules/1/up", data={"base": base_of(page_tom)})
     assert moved.status_code == 409 and "this step was not made" in moved.get_data(as_text=True)
 
 
 def test_who_may_use_the_outline_editor(app, studio, make_user, tmp_path):
     assert app.test_client().get(URL).status_code == 302  # to the login page
     for handle, status in (("mei", 403), ("other", 403), ("root", 200), ("tess", 200)):
-        client = _client(app, handle)
+        client = client_of(app, handle)
         assert client.get(URL).status_code == status, handle
         assert client.get(URL + "/modules/0/activities/0").status_code == status, handle
-    other = _client(app, "other")
+    other = client_of(app, "other")
     for url in (URL + "/settings", URL + "/modules/0/up", URL + "/modules", URL + "/modules/0",
                 URL + "/modules/0/activities", URL + "/modules/0/activities/0"):
         assert other.post(url, data={"base": "0" * 64}).status_code == 403, url
-    assert _client(app, "mei").post(URL + "/modules/0/activities/0/down", data={"base": "0" * 64}).status_code == 403
+    assert client_of(app, "mei").post(URL + "/modules/0/activities/0/down", data={"base": "0" * 64}).status_code == 403
 
     # A course managed from files: the page opens for an admin, but saving is refused with the reason.
     folder = write_course(tmp_path / "lib", slug="files-course", modules=1, lessons=1)
     assert app.test_cli_runner().invoke(args=["courses", "sync", str(folder)]).exit_code == 0
-    root = _client(app, "root")
+    root = client_of(app, "root")
     page = root.get("/studio/files-course/outline").get_data(as_text=True)
     refused = root.post("/studio/files-course/outline/settings", data={
-        "base": _base(page), "title_en": "Course files-course", "track": "lawyers", "certificate": "yes",
+        "base": base_of(page), "title_en": "Course files-course", "track": "lawyers", "certificate": "yes",
         "completion_lessons": "", "completion_quizzes": "", "completion_surveys": "", "completion_cases": ""})
     assert refused.status_code == 422 and "managed from files" in refused.get_data(as_text=True)
     assert db.session.get(StudioDraft, ("files-course", "course.yaml")) is None
@@ -343,7 +326,7 @@ def test_a_library_course_opens_and_saves_unchanged_in_content(app, make_user):
     and its settings saved as shown: the draft has the same content."""
     make_user("root", role="admin")
     assert app.test_cli_runner().invoke(args=["courses", "import", str(LIBRARY / "gbv-litigation")]).exit_code == 0
-    root = _client(app, "root")
+    root = client_of(app, "root")
     page = root.get("/studio/gbv-litigation/outline").get_data(as_text=True)
     assert "Move to the next module" in page and "Move to the previous module" in page
     settings = page.split('id="modules"')[0]
@@ -352,7 +335,7 @@ def test_a_library_course_opens_and_saves_unchanged_in_content(app, make_user):
     from html import unescape
 
     areas = {name: unescape(value) for name, value in re.findall(r'<textarea[^>]*name="([a-z_]+)"[^>]*>\n?([^<]*)</textarea>', settings)}
-    data = {"base": _base(page), **{k: unescape(v) for k, v in form.items()}, **areas, "track": "lawyers",
+    data = {"base": base_of(page), **{k: unescape(v) for k, v in form.items()}, **areas, "track": "lawyers",
             "last_reviewed": "2026-11-21", "sequential": "y", "completion_lessons": "all", "completion_quizzes": "all",
             "completion_surveys": "list", "required_surveys": ["before-the-course", "after-the-course"],
             "completion_cases": "none", "certificate": "yes"}
@@ -368,17 +351,17 @@ HOSTILE = ["a\x00b", b"\xed\xa0\x80 \xff\xfe", "x" * 300_000, "99999999999999999
 
 
 def test_hostile_values_in_every_field_never_break_a_page(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(URL).get_data(as_text=True)
     valid = {
         URL + "/settings": _settings(page),
-        URL + "/modules": _new(base=_base(page), slug="module-3", title_en="M", lesson="x-1"),
-        URL + "/modules/0": {"base": _base(page), "slug": "module-1", "title_en": "Module 1", "requires_previous": ""},
-        URL + "/modules/0/activities": _new(base=_base(page), kind="lesson", name="x-2", title_en="T", phase="pre",
+        URL + "/modules": _new(base=base_of(page), slug="module-3", title_en="M", lesson="x-1"),
+        URL + "/modules/0": {"base": base_of(page), "slug": "module-1", "title_en": "Module 1", "requires_previous": ""},
+        URL + "/modules/0/activities": _new(base=base_of(page), kind="lesson", name="x-2", title_en="T", phase="pre",
                                             instrument=""),
-        URL + "/modules/1/activities/2": {"base": _base(page), "title_en": "Check", "grading": "highest",
+        URL + "/modules/1/activities/2": {"base": base_of(page), "title_en": "Check", "grading": "highest",
                                           "pass_mark": "50"},
-        URL + "/modules/0/activities/0/down": {"base": _base(page)},
+        URL + "/modules/0/activities/0/down": {"base": base_of(page)},
     }
     extra = {"required_lessons": "001-lesson", "colour_primary": "#000000", "attendance": "80", "new-instrument": "x",
              "time_limit": "5", "attempts": "2", "from_bank": "b", "summary_zh": "s"}
@@ -394,9 +377,9 @@ def test_hostile_values_in_every_field_never_break_a_page(app, studio):
 
 
 def test_a_course_yaml_broken_in_the_text_editor_is_sent_back_there(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     edit = "/studio/outline-course/edit/course.yaml"
-    base = _base(tess.get(edit).get_data(as_text=True))
+    base = base_of(tess.get(edit).get_data(as_text=True))
     assert tess.post(edit, data={"text": "title: [unclosed\n", "base": base, "save": "y"}).status_code == 302
     page = tess.get(URL)
     body = page.get_data(as_text=True)

@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from courses.models import Course
-from courses.studio import drafts, editors, packages
+from courses.studio import drafts, editors
 from courses.studio.models import StudioDraft
 from quizzes import studio
 from quizzes import studio_forms as forms
 from quizzes.gift import parse_gift
 from quizzes.models import QuizQuestion
-from tests.conftest import login, write_course
+from tests.conftest import write_course
+from tests.studio_helpers import client_of, imported
 from training.extensions import db
 
 LIBRARY = Path(__file__).resolve().parents[2] / "courses" / "library"
@@ -135,18 +136,7 @@ def quiz_course(app, make_user, tmp_path):
     folder = write_course(tmp_path / "src", slug="quiz-course", modules=1, lessons=1, languages=("en", "zh"),
                           quiz=GIFT_EN)
     (folder / "quizzes" / "check.zh.gift").write_text(GIFT_ZH, encoding="utf-8")
-    assert app.test_cli_runner().invoke(args=["courses", "import", str(folder)]).exit_code == 0
-    course = db.session.execute(select(Course).where(Course.slug == "quiz-course")).scalar_one()
-    packages.grant(root, course, "tess")
-    packages.grant(root, course, "tom")
-    db.session.commit()
-    return course
-
-
-def _client(app, handle):
-    client = app.test_client()
-    login(client, handle)
-    return client
+    return imported(app, folder, root, "tess", "tom")
 
 
 def _hidden(page: str, name: str) -> str:
@@ -190,7 +180,7 @@ def _drafts() -> int:
 
 
 def test_an_author_edits_a_question_in_both_languages_and_publishes_it(app, quiz_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(QUIZ).get_data(as_text=True)
     assert "Which court issued the 2022 provisions?" in page and "earlier attempts keep the questions they answered" in page
     url = "/studio/quiz-course/quiz-question/1/quizzes/check.gift"
@@ -221,7 +211,7 @@ def test_an_author_edits_a_question_in_both_languages_and_publishes_it(app, quiz
 
 
 def test_a_new_question_is_added_to_both_files_its_translation_flagged(app, quiz_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     url = "/studio/quiz-course/quiz-question/new/numerical/quizzes/check.gift"
     data = _form(tess, url)
     for key, value in {"text": "How many days may an order last at most?", "numbers-0-answer": "180",
@@ -240,7 +230,7 @@ def test_a_new_question_is_added_to_both_files_its_translation_flagged(app, quiz
 
 
 def test_moving_and_removing_keep_the_translation_in_step(app, quiz_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(QUIZ).get_data(as_text=True)
     bases = {"base": _hidden(page, "base"), "base_tr": _hidden(page, "base_tr")}
     assert tess.post("/studio/quiz-course/quiz-arrange/3/quizzes/check.gift", data={**bases, "up": "1"}).status_code == 302
@@ -260,7 +250,7 @@ def test_moving_and_removing_keep_the_translation_in_step(app, quiz_course):
 
 
 def test_pasted_gift_is_added_and_a_bad_paste_saves_nothing(app, quiz_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     url = "/studio/quiz-course/quiz-paste/quizzes/check.gift"
     page = tess.get(QUIZ).get_data(as_text=True)
     bases = {"base": _hidden(page, "base"), "base_tr": _hidden(page, "base_tr")}
@@ -283,7 +273,7 @@ def test_pasted_gift_is_added_and_a_bad_paste_saves_nothing(app, quiz_course):
     ({"text": "x" * 20_001}, "text", "Field cannot be longer"),
 ])
 def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(app, quiz_course, change, field, message):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     url = "/studio/quiz-course/quiz-question/1/quizzes/check.gift"
     data = _form(tess, url)
     for key, value in change.items():
@@ -298,7 +288,7 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(app, quiz_course, 
 
 
 def test_a_numerical_answer_must_be_a_number(app, quiz_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     url = "/studio/quiz-course/quiz-question/2/quizzes/check.gift"
     data = _form(tess, url)
     assert data["numbers-0-answer"] == "72" and data["numbers-0-tolerance"] == "0"
@@ -309,7 +299,7 @@ def test_a_numerical_answer_must_be_a_number(app, quiz_course):
 
 
 def test_a_save_after_another_authors_is_refused_and_her_entries_kept(app, quiz_course):
-    tess, tom = _client(app, "tess"), _client(app, "tom")
+    tess, tom = client_of(app, "tess"), client_of(app, "tom")
     url = "/studio/quiz-course/quiz-question/1/quizzes/check.gift"
     data = _form(tess, url)
     # Tom changes the file in the text editor meanwhile.
@@ -333,14 +323,14 @@ def test_who_may_use_the_quiz_editor(app, quiz_course):
     url = "/studio/quiz-course/quiz-question/1/quizzes/check.gift"
     assert app.test_client().get(QUIZ).status_code == 302  # to the log-in
     for handle, status in (("mei", 403), ("other", 403), ("tess", 200), ("root", 200)):
-        client = _client(app, handle)
+        client = client_of(app, handle)
         assert client.get(QUIZ).status_code == status, handle
         assert client.get(url).status_code == status, handle
-    other = _client(app, "other")
+    other = client_of(app, "other")
     assert other.post(url, data={"text": "x"}).status_code == 403
     assert other.post("/studio/quiz-course/quiz-arrange/1/quizzes/check.gift", data={"remove": "1"}).status_code == 403
     assert other.post("/studio/quiz-course/quiz-paste/quizzes/check.gift", data={"gift": "{T}"}).status_code == 403
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     for missing in ("/studio/quiz-course/quiz/quizzes/check.zh.gift", "/studio/quiz-course/quiz/quizzes/none.gift",
                     "/studio/quiz-course/quiz/lessons/001-lesson.md", "/studio/quiz-course/quiz-question/9/quizzes/check.gift",
                     "/studio/quiz-course/quiz-question/new/poll/quizzes/check.gift", "/studio/nothing/quiz/quizzes/check.gift"):
@@ -352,7 +342,7 @@ def test_a_course_managed_from_files_is_refused_and_a_missing_translation_said(a
     make_user("root", role="admin")
     folder = write_course(tmp_path / "src", slug="lib-quiz", modules=1, lessons=1, languages=("en", "zh"), quiz=GIFT_EN)
     assert app.test_cli_runner().invoke(args=["courses", "sync", str(folder)]).exit_code == 0
-    root = _client(app, "root")
+    root = client_of(app, "root")
     page = root.get("/studio/lib-quiz/quiz/quizzes/check.gift").get_data(as_text=True)
     assert "This quiz has no Chinese translation yet" in page
     url = "/studio/lib-quiz/quiz-question/3/quizzes/check.gift"
@@ -385,7 +375,7 @@ def test_a_course_managed_from_files_is_refused_and_a_missing_translation_said(a
     ("description", {"text": "Read this first."}),
 ])
 def test_each_kind_is_added_through_its_form(app, quiz_course, kind, fields):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     url = f"/studio/quiz-course/quiz-question/new/{kind}/quizzes/check.gift"
     data = _form(tess, url)
     for key, value in fields.items():
@@ -402,7 +392,7 @@ def test_each_kind_is_added_through_its_form(app, quiz_course, kind, fields):
 
 
 def test_hostile_fields_are_refused_not_crashed_on(app, quiz_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     url = "/studio/quiz-course/quiz-question/2/quizzes/check.gift"
     data = _form(tess, url)
     for key, value in {"numbers-0-answer": "1e999999", "numbers-0-tolerance": "-1", "numbers-0-weight": "NaN",

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from courses.cases import studio
 from courses.cases.models import CaseDocument, CaseExercise
-from courses.models import Course
 from courses.studio import drafts, editors, packages
 from courses.studio.models import StudioDraft
-from tests.conftest import login, write_course
+from tests.conftest import write_course
 from tests.courses.cases.helpers import CASE_YAML, case_files
+from tests.studio_helpers import client_of, imported
 from training.extensions import db
 
 LIBRARY_CASE = Path(__file__).resolve().parents[3] / "courses/library/gbv-litigation/cases/protection-order-hearing"
@@ -151,18 +151,7 @@ def case_course(app, make_user, tmp_path):
     root = make_user("root", role="admin")
     files = case_files(**{"documents/police.zh.md": "# 出警记录\n\n三月三日出警。\n"})
     folder = write_course(tmp_path / "src", slug="case-course", modules=1, lessons=1, languages=("en", "zh"), case=files)
-    assert app.test_cli_runner().invoke(args=["courses", "import", str(folder)]).exit_code == 0
-    course = db.session.execute(select(Course).where(Course.slug == "case-course")).scalar_one()
-    packages.grant(root, course, "tess")
-    packages.grant(root, course, "tom")
-    db.session.commit()
-    return course
-
-
-def _client(app, handle):
-    client = app.test_client()
-    login(client, handle)
-    return client
+    return imported(app, folder, root, "tess", "tom")
 
 
 def _drafts() -> int:
@@ -175,7 +164,7 @@ def test_the_editor_is_registered_for_case_yaml(app):
 
 
 def test_an_author_changes_the_case_in_the_form_and_publishes_it(app, case_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(URL).get_data(as_text=True)
     assert "The Wang application" in page and "Publishing a changed case changes it at once" in page
     assert 'href="/studio/case-course/edit/cases/moot/documents/police.zh.md"' in page
@@ -198,7 +187,7 @@ def test_an_author_changes_the_case_in_the_form_and_publishes_it(app, case_cours
 
 
 def test_buttons_move_remove_and_add_without_saving(app, case_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     sent = fields(tess.get(URL).get_data(as_text=True))
     moved = tess.post(URL, data={**sent, "action": "stages-0-down"})
     body = moved.get_data(as_text=True)
@@ -219,7 +208,7 @@ def test_buttons_move_remove_and_add_without_saving(app, case_course):
 
 
 def test_a_form_that_is_not_the_page_s_is_refused_without_a_crash(app, case_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     assert tess.post(URL, data={}).status_code == 400  # not the page's form
     assert tess.post(URL, data={"base": "0" * 64}).status_code == 409  # not from the text now saved
     sent = fields(tess.get(URL).get_data(as_text=True))
@@ -236,7 +225,7 @@ def test_a_form_that_is_not_the_page_s_is_refused_without_a_crash(app, case_cour
 
 
 def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(app, case_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     sent = fields(tess.get(URL).get_data(as_text=True))
     bad = tess.post(URL, data={**sent, "pass_mark": ["200"], "stages-1-slug": ["case-file"], "action": "save"})
     body = bad.get_data(as_text=True)
@@ -255,7 +244,7 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(app, case_course):
 
 
 def test_two_authors_save_the_case_the_second_is_refused_and_keeps_his_form(app, case_course):
-    tess, tom = _client(app, "tess"), _client(app, "tom")
+    tess, tom = client_of(app, "tess"), client_of(app, "tom")
     hers, his = fields(tess.get(URL).get_data(as_text=True)), fields(tom.get(URL).get_data(as_text=True))
     assert tess.post(URL, data={**hers, "team_size": ["3"], "action": "save"}).status_code == 302
     clash = tom.post(URL, data={**his, "team_size": ["4"], "action": "save"})
@@ -270,7 +259,7 @@ def test_two_authors_save_the_case_the_second_is_refused_and_keeps_his_form(app,
 
 
 def test_adding_a_document_makes_its_files_as_drafts_and_publishes(app, case_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     sent = fields(tess.post(URL, data={**fields(tess.get(URL).get_data(as_text=True)), "action": "documents-add"})
                   .get_data(as_text=True))
     assert "documents-5-new_title-en" in sent and "documents-5-new_title-zh" in sent
@@ -292,11 +281,11 @@ def test_adding_a_document_makes_its_files_as_drafts_and_publishes(app, case_cou
 
 def test_who_may_edit_the_case(app, case_course):
     for handle, status in (("other", 403), ("mei", 403), ("root", 200), ("tess", 200)):
-        assert _client(app, handle).get(URL).status_code == status, handle
+        assert client_of(app, handle).get(URL).status_code == status, handle
     assert app.test_client().get(URL).status_code == 302
-    sent = fields(_client(app, "tess").get(URL).get_data(as_text=True))
-    assert _client(app, "other").post(URL, data={**sent, "action": "save"}).status_code == 403
-    tess = _client(app, "tess")
+    sent = fields(client_of(app, "tess").get(URL).get_data(as_text=True))
+    assert client_of(app, "other").post(URL, data={**sent, "action": "save"}).status_code == 403
+    tess = client_of(app, "tess")
     assert tess.get("/studio/case-course/case/cases/moot/other.yaml").status_code == 404
     assert tess.get("/studio/case-course/case/cases/nothing/case.yaml").status_code == 404
     assert _drafts() == 0
@@ -305,7 +294,7 @@ def test_who_may_edit_the_case(app, case_course):
 def test_a_course_managed_from_files_is_refused_with_its_reason(app, case_course):
     case_course.managed = "files"
     db.session.commit()
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     sent = fields(tess.get(URL).get_data(as_text=True))
     refused = tess.post(URL, data={**sent, "action": "save"})
     assert refused.status_code == 422 and "managed from files" in refused.get_data(as_text=True)
@@ -313,7 +302,7 @@ def test_a_course_managed_from_files_is_refused_with_its_reason(app, case_course
 
 
 def test_a_text_that_is_not_a_mapping_sends_to_the_text_editor(app, case_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get("/studio/case-course/edit/cases/moot/case.yaml").get_data(as_text=True)
     import re
 
@@ -340,7 +329,7 @@ def test_a_banded_rubric_comes_back_the_same(banded):
 
 
 def test_the_page_in_chinese(app, case_course):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(URL, headers={"Accept-Language": "zh"})
     assert page.status_code == 200
 
@@ -354,7 +343,7 @@ def test_the_library_case_saved_unchanged_from_the_form_publishes_as_it_was(app,
     exercise = db.session.execute(select(CaseExercise)).scalar_one()
     before = (exercise.settings_json, [(d.slug, d.stage, d.roles, d.titles) for d in db.session.execute(
         select(CaseDocument).order_by(CaseDocument.position)).scalars()])
-    root = _client(app, "root")
+    root = client_of(app, "root")
     url = "/studio/gbv-litigation/case/cases/protection-order-hearing/case.yaml"
     page = root.get(url).get_data(as_text=True)
     assert root.post(url, data={**fields(page), "action": "save"}).status_code == 302

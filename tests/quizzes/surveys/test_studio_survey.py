@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from courses.models import Activity, Course
+from courses.models import Activity
 from courses.package import CourseContext
-from courses.studio import drafts, packages
+from courses.studio import drafts
 from courses.studio.models import StudioDraft
 from quizzes.surveys import instrument_file
 from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse, answer_rows
 from quizzes.surveys.package import read_instrument
-from tests.conftest import login
+from tests.studio_helpers import base_of, client_of, imported
 from training.extensions import db
 
 LIBRARY = Path(__file__).resolve().parents[3] / "courses" / "library"
@@ -71,24 +71,7 @@ def studio(app, make_user, tmp_path):
     make_user("mei")
     root = make_user("root", role="admin")
     shutil.copytree(LIBRARY / "gbv-litigation", tmp_path / "gbv-litigation")
-    result = app.test_cli_runner().invoke(args=["courses", "import", str(tmp_path / "gbv-litigation")])
-    assert result.exit_code == 0, result.output
-    course = db.session.execute(select(Course).where(Course.slug == "gbv-litigation")).scalar_one()
-    packages.grant(root, course, "tess")
-    db.session.commit()
-    return course
-
-
-def _client(app, handle):
-    client = app.test_client()
-    login(client, handle)
-    return client
-
-
-def _base(page: str) -> str:
-    found = re.search(r'name="base" (?:type="hidden" )?value="([0-9a-f]{64})"', page)
-    assert found, page[:3000]
-    return found.group(1)
+    return imported(app, tmp_path / "gbv-litigation", root, "tess")
 
 
 def _fields(page: str) -> dict[str, str]:
@@ -134,7 +117,7 @@ def _respond(course, item: str, values: dict[str, list]) -> None:
 
 
 def test_an_author_edits_a_knowledge_item_and_publishes_it(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     listing = tess.get(URL).get_data(as_text=True)
     assert "adv-law-year" in listing and "an item keeps its id in every phase" in listing.lower()
     assert "other comments in the file are lost" in listing
@@ -159,7 +142,7 @@ def test_an_author_edits_a_knowledge_item_and_publishes_it(app, studio):
 
 
 def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     good = _fields(tess.get(ITEM + "?item=0").get_data(as_text=True))
     for change, field_text in (
             ({"item_id": "Year Of Law"}, "lowercase letters, digits and hyphens"),
@@ -182,7 +165,7 @@ def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(app, studio):
 
 
 def test_a_retro_item_left_without_its_self_item_is_caught_by_the_reader(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     data = _fields(tess.get(ITEM + "?item=4").get_data(as_text=True))  # confidence-application (self)
     data["item_id"] = "confidence-preparing"
     refused = tess.post(ITEM, data=data)
@@ -192,7 +175,7 @@ def test_a_retro_item_left_without_its_self_item_is_caught_by_the_reader(app, st
 
 
 def test_two_authors_the_second_save_is_refused_shows_both_and_can_be_saved_again(app, studio):
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     data = _fields(tess.get(ITEM + "?item=1").get_data(as_text=True))
     # Meanwhile, someone saves the file in the text editor (a new first item).
     text, _ = drafts.current_text(studio, PATH)
@@ -221,7 +204,7 @@ def _user(handle):
 def test_a_new_right_answer_shows_what_it_recounts_before_it_is_saved(app, studio):
     app.config["AMICUS_MIN_CELL"] = 3
     _respond(studio, "adv-law-year", {"pre": [0, 1, 2, 2], "post": [1, 1, 1, 2, 0], })
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     data = _fields(tess.get(ITEM + "?item=0").get_data(as_text=True))
     data["answer"] = "2"
     shown = tess.post(ITEM, data=data)
@@ -244,7 +227,7 @@ def test_a_new_right_answer_shows_what_it_recounts_before_it_is_saved(app, studi
 def test_an_answered_item_keeps_its_id_and_removing_it_is_confirmed(app, studio):
     app.config["AMICUS_MIN_CELL"] = 1
     _respond(studio, "ruling-time", {"pre": [0, 1], "post": [0]})
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     page = tess.get(ITEM + "?item=2").get_data(as_text=True)
     assert "People have answered this item, so its id stays “ruling-time”" in page and "readonly" in page
     data = _fields(page)
@@ -252,7 +235,7 @@ def test_an_answered_item_keeps_its_id_and_removing_it_is_confirmed(app, studio)
     assert refused.status_code == 422 and "People have answered this item" in refused.get_data(as_text=True)
 
     page = tess.get(URL).get_data(as_text=True)
-    base = _base(page)
+    base = base_of(page)
     asked = tess.post(f"/studio/gbv-litigation/survey-remove/{PATH}", data={"base": base, "index": "2", "remove": "1"})
     body = asked.get_data(as_text=True)
     assert asked.status_code == 200 and "2 people answered this item." in body and "1 person answered this item." in body
@@ -265,8 +248,8 @@ def test_an_answered_item_keeps_its_id_and_removing_it_is_confirmed(app, studio)
 
 
 def test_moving_adding_and_removing_items(app, studio):
-    tess = _client(app, "tess")
-    base = _base(tess.get(URL).get_data(as_text=True))
+    tess = client_of(app, "tess")
+    base = base_of(tess.get(URL).get_data(as_text=True))
     moved = tess.post(f"/studio/gbv-litigation/survey-move/{PATH}", data={"base": base, "index": "1", "up": "1"})
     assert moved.status_code == 302
     assert [i.id for i in _draft_items()[1][:2]] == ["no-divorce-needed", "adv-law-year"]
@@ -293,7 +276,7 @@ def test_moving_adding_and_removing_items(app, studio):
     assert _draft_items()[1][-1].of == "confidence-application"
 
     # Removing the self item a looking-back item names: the reader refuses, nothing is saved.
-    base = _base(tess.get(URL).get_data(as_text=True))
+    base = base_of(tess.get(URL).get_data(as_text=True))
     before = _draft_items()[0]
     self_index = next(i for i, item in enumerate(_draft_items()[1]) if item.id == "confidence-application")
     refused = tess.post(f"/studio/gbv-litigation/survey-remove/{PATH}",
@@ -311,13 +294,13 @@ def test_moving_adding_and_removing_items(app, studio):
 
 def test_who_may_use_the_survey_editor(app, studio):
     for handle, status in (("other", 403), ("mei", 403), ("root", 200), ("tess", 200)):
-        assert _client(app, handle).get(URL).status_code == status, handle
-        assert _client(app, handle).get(ITEM + "?item=0").status_code == status, handle
+        assert client_of(app, handle).get(URL).status_code == status, handle
+        assert client_of(app, handle).get(ITEM + "?item=0").status_code == status, handle
     anonymous = app.test_client()
     assert anonymous.get(URL).status_code == 302
-    tess = _client(app, "tess")
+    tess = client_of(app, "tess")
     data = _fields(tess.get(ITEM + "?item=0").get_data(as_text=True))
-    other = _client(app, "other")
+    other = client_of(app, "other")
     assert other.post(ITEM, data=data).status_code == 403
     assert other.post(f"/studio/gbv-litigation/survey-move/{PATH}",
                       data={"base": data["base"], "index": "0", "down": "1"}).status_code == 403
