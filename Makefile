@@ -86,6 +86,7 @@ bench: install
 	@$(PY) bench/bench_handbook.py gbv-litigation both epub trainer
 	@$(PY) bench/bench_messages.py
 	@$(PY) bench/bench_studio.py
+	@$(PY) bench/bench_studio_pages.py
 
 # 300 people checking in to one session within a minute: gunicorn, PostgreSQL and Redis (local).
 bench-check-in: install

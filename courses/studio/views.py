@@ -395,17 +395,36 @@ def draft_asset(slug: str, path: str):
     return response
 
 
+_PREVIEWS: dict[tuple, tuple] = {}  # what _assembled read, by the state of the version and drafts it read
+_PREVIEWS_KEPT = 4
+
+
 def _assembled(course: Course):
-    """The course as publishing the drafts would make it: (its CourseSpec or None, the problems)."""
+    """The course as publishing the drafts would make it: (its CourseSpec or None, the problems).
+    Reading the package is the preview's cost (tens of milliseconds for the litigation course), so
+    what was read is kept in this process by the content it was read from: the newest version's
+    hash and every draft's (a save or a publication makes another key)."""
+    import hashlib
     import tempfile
     from pathlib import Path
 
     from courses.package import read_package
+    from courses.studio.models import StudioDraft
 
-    with tempfile.TemporaryDirectory(prefix="amicus-preview-") as tmp:
-        root = drafts.assemble(course, Path(tmp))
-        spec, errors, _warnings = read_package(root, display_root=course.slug)
-    return spec, errors
+    newest = packages.latest(course.slug)
+    digest = hashlib.sha256(newest.content_hash.encode() if newest else b"")
+    for path, text, data in db.session.execute(db.select(StudioDraft.path, StudioDraft.text, StudioDraft.data)
+                                               .where(StudioDraft.slug == course.slug).order_by(StudioDraft.path)):
+        digest.update(b"\0" + path.encode() + b"\0" + (data if data is not None else text.encode()))
+    key = (course.slug, digest.hexdigest())
+    if key not in _PREVIEWS:
+        with tempfile.TemporaryDirectory(prefix="amicus-preview-") as tmp:
+            root = drafts.assemble(course, Path(tmp))
+            spec, errors, _warnings = read_package(root, display_root=course.slug)
+        while len(_PREVIEWS) >= _PREVIEWS_KEPT:
+            _PREVIEWS.pop(next(iter(_PREVIEWS)))
+        _PREVIEWS[key] = (spec, errors)
+    return _PREVIEWS[key]
 
 
 def _preview_lang(course: Course) -> str:
