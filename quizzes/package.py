@@ -86,7 +86,7 @@ def parse_quiz_entry(reader, ctx, entry, rel) -> QuizSpec | None:
         translated_rel = f"quizzes/{stem}.{lang}.gift"
         if not (reader.root / translated_rel).is_file():
             continue
-        translated = _translation(reader, translated_rel, spec.questions)
+        translated = read_translation(reader, translated_rel, spec.questions)
         if translated is not None:
             spec.translations[lang] = translated
     return spec
@@ -101,7 +101,10 @@ def _shape(q: Question) -> tuple:
             [bool(p.left) for p in q.pairs])
 
 
-def _translation(reader, rel: str, base: list[Question]) -> list[Question] | None:
+def read_translation(reader, rel: str, base: list[Question]) -> list[Question] | None:
+    """The translation file ``rel`` (through ``reader``: its ``text`` and ``error``) as questions
+    if it matches the quiz ``base`` (as many questions, each of the same shape); else None, with
+    each problem given to ``reader.error``. The package reader and the Studio's quiz editor use it."""
     text = reader.text(rel, GIFT_MAX_BYTES)
     if text is None:
         return None

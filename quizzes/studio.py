@@ -26,7 +26,7 @@ from courses.services import LANGUAGE_NAMES
 from courses.studio import drafts, packages
 from quizzes import studio_forms as forms
 from quizzes.gift import GiftError, GiftWriteError, parse_gift, write_gift
-from quizzes.package import _translation
+from quizzes.package import read_translation
 from quizzes.questions import Question
 from training.extensions import db
 from training.i18n import current_language
@@ -135,7 +135,7 @@ def load(course: Course, path: str) -> QuizFiles:
             files.translation = None
     if files.translation is not None and files.translation.problem is None and main.problem is None:
         reader = _Reader(files.translation.text)
-        if _translation(reader, tr_path, main.questions) is None:
+        if read_translation(reader, tr_path, main.questions) is None:
             files.mismatch = "; ".join(reader.problems)
     return files
 
@@ -176,7 +176,7 @@ def texts(files: QuizFiles, questions: list[Question], translation: list[Questio
         if not _same(out[tr.path], translation):
             raise EditProblem(_("GIFT cannot keep the translation as written: edit it in the text editor."))
         reader = _Reader(out[tr.path])
-        if _translation(reader, tr.path, questions) is None:
+        if read_translation(reader, tr.path, questions) is None:
             raise EditProblem("; ".join(reader.problems))
     for path, text in list(out.items()):
         if len(text) > drafts.TEXT_MAX:
