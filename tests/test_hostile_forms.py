@@ -61,34 +61,15 @@ UNSHOWN = {
     # Shown only where the site sends email (not set up in the world), or reached from an email.
     "messages.forgot_password": ("anonymous", "/forgot-password", {"email": "mei@example.org"}, None),
     "messages.resend_verification": ("participant", "/account/messages/verify", {}, None),
-    # Shown only for a course with a stored version, or with drafts (none in the world).
-    "studio.edit": ("admin", "/studio/test-course/edit/course.yaml", {"text": "x", "base": "0", "save": "y"}, None),
-    "studio.import_word": ("admin", "/studio/test-course/word", {"lesson": "003-x", "language": "en"},
-                           ("document", "chapter.docx", b"not a document")),
-    "studio.restore": ("admin", "/studio/test-course/versions/1/restore", {}, None),
-    "studio.upload_image": ("admin", "/studio/test-course/images", {}, ("image", "map.png", b"not an image")),
+    # Shown only where a course has drafts (none in the world).
     "studio.discard": ("admin", "/studio/test-course/discard/course.yaml", {}, None),
     "studio.publish_drafts": ("admin", "/studio/test-course/publish", {}, None),
-    "studio.lesson": ("admin", "/studio/test-course/lesson/001-lesson", {"text-en": "x", "base-en": "0", "save": "y"}, None),
-    "quiz_studio.question": ("admin", "/studio/test-course/quiz-question/1/quizzes/check.gift", {"text": "x", "base": "0"},
-                             None),
-    "quiz_studio.new_question": ("admin", "/studio/test-course/quiz-question/new/single/quizzes/check.gift",
-                                 {"text": "x", "base": "0"}, None),
-    "quiz_studio.arrange": ("admin", "/studio/test-course/quiz-arrange/1/quizzes/check.gift", {"base": "0", "up": "y"}, None),
-    "quiz_studio.paste": ("admin", "/studio/test-course/quiz-paste/quizzes/check.gift", {"gift": "x", "base": "0"}, None),
-    "case_studio.edit": ("admin", "/studio/test-course/case/cases/moot/case.yaml", {"base": "0", "save": "y"}, None),
-    "studio_outline.settings": ("admin", "/studio/test-course/outline/settings", {"base": "0"}, None),
+    # Shown only for a course managed from files (the world's is managed in the Studio).
+    "studio.adopt": ("admin", "/studio/test-course/adopt", {}, None),
+    # Shown only beside a version older than the newest (the world's course has one version).
+    "studio.restore": ("admin", "/studio/test-course/versions/1/restore", {}, None),
+    # Shown only in a course of two modules or more (the world's has one).
     "studio_outline.module_step": ("admin", "/studio/test-course/outline/modules/0/up", {"base": "0"}, None),
-    "studio_outline.activity_step": ("admin", "/studio/test-course/outline/modules/0/activities/0/up", {"base": "0"}, None),
-    "studio_outline.add_module": ("admin", "/studio/test-course/outline/modules", {"base": "0"}, None),
-    "studio_outline.module": ("admin", "/studio/test-course/outline/modules/0", {"base": "0"}, None),
-    "studio_outline.add_activity": ("admin", "/studio/test-course/outline/modules/0/activities", {"base": "0"}, None),
-    "studio_outline.activity": ("admin", "/studio/test-course/outline/modules/0/activities/0", {"base": "0"}, None),
-    "survey_studio.item": ("admin", "/studio/test-course/survey-item/surveys/pre-post.yaml", {"base": "0"}, None),
-    "survey_studio.move": ("admin", "/studio/test-course/survey-move/surveys/pre-post.yaml", {"base": "0"}, None),
-    "survey_studio.remove": ("admin", "/studio/test-course/survey-remove/surveys/pre-post.yaml", {"base": "0"}, None),
-    # Shown only beside an author of a course (the world's course has none).
-    "studio.remove_author": ("admin", "/studio/test-course/authors/1/remove", {}, None),
     # Shown only once an invitation is planned (none in the world).
     "surveys.cancel_invitation": ("trainer", "/cohorts/{cohort_id}/surveys/invitations/1/cancel", {}, None),
     # Shown only where the site sends text messages (not set up in the world), to a number waiting.

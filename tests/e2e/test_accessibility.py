@@ -19,7 +19,8 @@ NOT_PAGES = {"static", "core.healthz", "courses.asset", "accounts.my_data", "cas
              "certificates.pdf", "certificates.badge", "cohorts.export", "quizzes.bank_export",
              "quizzes.cohort_results_csv", "surveys.results_csv", "surveys.responses_csv", "surveys.report_pdf",
              "workshops.attendance_csv", "workshops.calendar_file", "cards.xlsform", "surveys.workshop_report_csv",
-             "surveys.workshop_report_pdf", "cards.sync_token", "core.course_worker", "core.cohort_worker", "courses.offline_manifest"}
+             "surveys.workshop_report_pdf", "cards.sync_token", "core.course_worker", "core.cohort_worker", "courses.offline_manifest",
+             "studio.download", "studio.draft_asset"}
 # Who opens each page: the first role of this order that gets a 200.
 ORDER = ("participant", "trainer", "admin", "anonymous")
 HANDLES = {"participant": "participant", "trainer": "trainer", "admin": "admin"}

@@ -19,7 +19,9 @@ ALLOWED = {"Amicus", "GIFT", "PDF", "CSV", "Moodle", "ZIP", "JSON", "QR", "Open"
            # Product names: KoboToolbox, ODK Collect and ODK Central; the XLSForm format of XML forms.
            "KoboToolbox", "ODK", "Collect", "Central", "XLSForm", "XML",
            # The EPUB format of e-books, and a free reader app for it.
-           "EPUB", "KOReader"}
+           "EPUB", "KOReader",
+           # Image formats, and a course package's folders and file types as the Studio names them.
+           "GIF", "WebP", "lessons", "quizzes", "surveys", "cases", "documents", "assets", "md", "yaml"}
 # Codes the pages show as they are: invite-code and certificate-number examples, and the example
 # of a course's short name in its address (the Studio), which is lowercase Latin letters by rule.
 CODES = {"ABCD", "AB", "CDEF", "safety", "planning"}
