@@ -19,6 +19,7 @@ from courses.services import TRACK_NAMES, language_name
 from courses.studio import drafts, packages
 from training import audit
 from training.accounts import HANDLE_MAX, User
+from training.caches import BoundedCache
 from training.extensions import db
 from training.forms import ConfirmForm
 from training.i18n import current_language
@@ -395,8 +396,7 @@ def draft_asset(slug: str, path: str):
     return response
 
 
-_PREVIEWS: dict[tuple, tuple] = {}  # what _assembled read, by the state of the version and drafts it read
-_PREVIEWS_KEPT = 4
+_PREVIEWS = BoundedCache(4)  # what _assembled read, by the content it read it from
 
 
 def _assembled(course: Course):
@@ -417,14 +417,14 @@ def _assembled(course: Course):
                                                .where(StudioDraft.slug == course.slug).order_by(StudioDraft.path)):
         digest.update(b"\0" + path.encode() + b"\0" + (data if data is not None else text.encode()))
     key = (course.slug, digest.hexdigest())
-    if key not in _PREVIEWS:
+    found = _PREVIEWS.get(key)
+    if found is None:
         with tempfile.TemporaryDirectory(prefix="amicus-preview-") as tmp:
             root = drafts.assemble(course, Path(tmp))
             spec, errors, _warnings = read_package(root, display_root=course.slug)
-        while len(_PREVIEWS) >= _PREVIEWS_KEPT:
-            _PREVIEWS.pop(next(iter(_PREVIEWS)))
-        _PREVIEWS[key] = (spec, errors)
-    return _PREVIEWS[key]
+        found = (spec, errors)
+        _PREVIEWS.put(key, found)
+    return found
 
 
 def _preview_lang(course: Course) -> str:
