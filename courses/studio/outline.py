@@ -276,10 +276,15 @@ def settings(slug: str):
     return redirect(url_for("studio_outline.show", slug=slug))
 
 
-@bp.post("/studio/<slug>/outline/modules/<int:m>/<any(up, down, remove):action>")
+STEPS = ("up", "down", "remove")
+
+
+@bp.post("/studio/<slug>/outline/modules/<int:m>/<action>")
 @trainer_required
 def module_step(slug: str, m: int, action: str):
     """Move a module up or down, or take it out of the outline (its files stay)."""
+    if action not in STEPS:
+        abort(404)
     kinds = _kinds()
 
     def change(doc):
@@ -293,11 +298,13 @@ def module_step(slug: str, m: int, action: str):
     return _step(slug, change, done)
 
 
-@bp.post("/studio/<slug>/outline/modules/<int:m>/activities/<int:a>/<any(up, down, remove):action>")
+@bp.post("/studio/<slug>/outline/modules/<int:m>/activities/<int:a>/<action>")
 @trainer_required
 def activity_step(slug: str, m: int, a: int, action: str):
     """Move an activity up or down (to the module before or after at the ends), or take it out of the
     outline (its files stay, and so does what participants did in it until the next publication)."""
+    if action not in STEPS:
+        abort(404)
     kinds = _kinds()
 
     def change(doc):
