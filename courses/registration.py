@@ -41,10 +41,9 @@ def register(app: Flask) -> None:
     from courses.studio import views as studio_views
 
     app.register_blueprint(studio_views.bp)
-    from courses.studio import outline as studio_outline
+    from courses.studio import outline_routes
 
-    app.register_blueprint(studio_outline.bp)
-    studio_outline.register_editor()  # course.yaml's form editor (courses/studio/editors.py)
+    outline_routes.register(app)  # course.yaml's form editor (courses/studio/editors.py)
     app.cli.add_command(cli.courses_cli)
     app.cli.add_command(cli.demo_cli)
     from courses import reminders

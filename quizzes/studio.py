@@ -16,7 +16,7 @@ import copy
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -28,27 +28,20 @@ from quizzes import studio_forms as forms
 from quizzes.gift import GiftError, GiftWriteError, parse_gift, write_gift
 from quizzes.package import read_translation
 from quizzes.questions import Question
+from quizzes.studio_routes import QUIZ_PATH
 from training.extensions import db
 from training.i18n import current_language
 from training.refusals import Refusal
 from training.roles import trainer_required
 
-bp = Blueprint("quiz_studio", __name__)
-
-#: A quiz's main file: quizzes/<stem>.gift, its stem as course.yaml names quizzes (no language).
-QUIZ_PATH = re.compile(r"quizzes/([a-z0-9]+(?:-[a-z0-9]+)*)\.gift")
 QUESTIONS_MAX = 300
 EXCERPT = 90
 
 
 # --------------------------------------------------------------------------- the files
 
-class EditProblem(Exception):
+class EditProblem(Refusal):
     """The text the editor wrote would not read back as meant; ``message`` says why."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -298,7 +291,6 @@ def _stale(files: QuizFiles, base: str | None, base_tr: str | None) -> bool:
     return (base or "") != files.main.base or (base_tr or "") != files.tr_base
 
 
-@bp.get("/studio/<slug>/quiz/<path:path>")
 @trainer_required
 def quiz(slug: str, path: str):
     course = _course(slug)
@@ -323,7 +315,6 @@ def _saved(course: Course, files: QuizFiles, questions, translation, message: st
     return redirect(url_for("quiz_studio.quiz", slug=course.slug, path=files.main.path) + anchor)
 
 
-@bp.post("/studio/<slug>/quiz-arrange/<int:number>/<path:path>")
 @trainer_required
 def arrange(slug: str, number: int, path: str):
     """Move question ``number`` up or down, or remove it, in the quiz and its translation."""
@@ -346,7 +337,6 @@ def arrange(slug: str, number: int, path: str):
     return _saved(course, files, questions, translation, done + " " + _("Publish the drafts when they are ready."))
 
 
-@bp.post("/studio/<slug>/quiz-paste/<path:path>")
 @trainer_required
 def paste(slug: str, path: str):
     """Add the questions of a pasted GIFT text at the end of the quiz (and of its translation)."""
@@ -476,7 +466,6 @@ def _place(form: forms.QuestionForm, message: str, kind: str, problems: list[str
         form.text.errors.append(message)
 
 
-@bp.route("/studio/<slug>/quiz-question/<int:number>/<path:path>", methods=["GET", "POST"])
 @trainer_required
 def question(slug: str, number: int, path: str):
     course = _course(slug)
@@ -486,7 +475,6 @@ def question(slug: str, number: int, path: str):
     return _question_page(course, files, number - 1, files.main.questions[number - 1].kind)
 
 
-@bp.route("/studio/<slug>/quiz-question/new/<kind>/<path:path>", methods=["GET", "POST"])
 @trainer_required
 def new_question(slug: str, kind: str, path: str):
     course = _course(slug)

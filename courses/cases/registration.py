@@ -8,11 +8,10 @@ from training import activities
 
 def register(app: Flask) -> None:
     from courses import services
-    from courses.cases import judging, personal_data, run_views, studio, views  # noqa: F401 - personal_data registers what cases keep
+    from courses.cases import judging, personal_data, run_views, studio_routes, views  # noqa: F401 - personal_data registers what cases keep
     from courses.cases.kind import Case
 
     activities.register(Case())
     services.reader_column("learning", "judges")(judging.judges_anything)  # My learning lists what she judges
     app.register_blueprint(views.bp)
-    app.register_blueprint(studio.bp)  # the Studio's form editor of case.yaml
-    studio.register_editor()
+    studio_routes.register(app)  # the Studio's form editor of case.yaml

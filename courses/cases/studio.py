@@ -18,9 +18,8 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -40,18 +39,16 @@ from wtforms.validators import Length
 
 from courses.cases.models import ROLES
 from courses.cases.package import CASE_KEYS, CRITERION_KEYS, DOCUMENT_KEYS, MAX_LEVELS, STAGE_KEYS
+from courses.cases.studio_routes import PATH
 from courses.models import Course, localized
 from courses.package import SLUG_RE, _Loader, _Map, _Seq
 from courses.services import LANGUAGE_NAMES
-from courses.studio import drafts, editors, packages
+from courses.studio import drafts, packages
 from training.extensions import db
 from training.i18n import current_language
 from training.refusals import Refusal
 from training.roles import trainer_required
 
-bp = Blueprint("case_studio", __name__)
-
-PATH = re.compile(r"cases/(?P<case>[a-z0-9]+(?:-[a-z0-9]+)*)/case\.yaml")
 MAX_STAGES, MAX_DOCUMENTS, MAX_CRITERIA = 20, 60, 20
 TITLE_MAX, TEXT_MAX, LEVEL_MAX, NUMBER_MAX = 200, 4000, 2000, 12
 OPENS = ("start", "trainer", "days")
@@ -59,9 +56,6 @@ HEARING_KEYS = {"stage", "speaker_minutes", "rebuttal_minutes"}
 SUBMISSION_KEYS = {"due", "max_words"}
 
 
-def register_editor() -> None:
-    editors.register(editors.Editor(name="case", endpoint="case_studio.edit", label=_l("Edit the case in a form"),
-                                    matches=editors.pattern(PATH.pattern)))
 
 
 def language_name(code: str) -> str:
@@ -696,7 +690,6 @@ def _render(course, path, case, form, data, drafted, status=200, problems=None, 
         text_url=url_for("studio.edit", slug=course.slug, path=path)), status
 
 
-@bp.route("/studio/<slug>/case/<path:path>", methods=["GET", "POST"])
 @trainer_required
 def edit(slug: str, path: str):
     """A case's case.yaml as a form: settings, stages, documents, rubrics, hearing."""

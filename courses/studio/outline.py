@@ -9,7 +9,7 @@ the way to change what the forms do not show (the languages, a certificate's sig
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from courses.models import TRACKS, Course, localized
 from courses.services import TRACK_NAMES
-from courses.studio import drafts, editors, packages
+from courses.studio import drafts, packages
 from courses.studio import outline_doc as outline
 from courses.studio.outline_forms import (
     KIND_FIELDS,
@@ -41,9 +41,6 @@ from training.extensions import db
 from training.i18n import current_language
 from training.refusals import Refusal
 from training.roles import trainer_required
-
-bp = Blueprint("studio_outline", __name__, template_folder="templates")
-
 
 # --- Loading, saving, refusing ---------------------------------------------------------------------
 
@@ -219,7 +216,6 @@ def _modules_view(course: Course, doc: dict, languages: list[str]) -> list[dict]
     return out
 
 
-@bp.get("/studio/<slug>/outline")
 @trainer_required
 def show(slug: str):
     """The outline of course.yaml: the course's settings, its modules and their activities."""
@@ -245,7 +241,6 @@ def _settings_field(languages: list[str]):
     return field_for
 
 
-@bp.post("/studio/<slug>/outline/settings")
 @trainer_required
 def settings(slug: str):
     course = _course(slug)
@@ -279,7 +274,6 @@ def settings(slug: str):
 STEPS = ("up", "down", "remove")
 
 
-@bp.post("/studio/<slug>/outline/modules/<int:m>/<action>")
 @trainer_required
 def module_step(slug: str, m: int, action: str):
     """Move a module up or down, or take it out of the outline (its files stay)."""
@@ -298,7 +292,6 @@ def module_step(slug: str, m: int, action: str):
     return _step(slug, change, done)
 
 
-@bp.post("/studio/<slug>/outline/modules/<int:m>/activities/<int:a>/<action>")
 @trainer_required
 def activity_step(slug: str, m: int, a: int, action: str):
     """Move an activity up or down (to the module before or after at the ends), or take it out of the
@@ -337,7 +330,6 @@ def _step(slug: str, change, done: str):
     return redirect(url_for("studio_outline.show", slug=slug))
 
 
-@bp.post("/studio/<slug>/outline/modules")
 @trainer_required
 def add_module(slug: str):
     """A new module at the end, with a first lesson (a module is never empty)."""
@@ -435,7 +427,6 @@ def _loaded(course: Course, text: str, drafted: bool):
         return None, _outline_page(course, text, drafted, 422 if request.method == "POST" else 200)
 
 
-@bp.route("/studio/<slug>/outline/modules/<int:m>", methods=["GET", "POST"])
 @trainer_required
 def module(slug: str, m: int):
     """A module's slug, titles and summaries, and how it opens."""
@@ -491,7 +482,6 @@ def module(slug: str, m: int):
     return redirect(url_for("studio_outline.show", slug=slug) + f"#module-{m}")
 
 
-@bp.post("/studio/<slug>/outline/modules/<int:m>/activities")
 @trainer_required
 def add_activity(slug: str, m: int):
     """An activity at the end of a module; a new lesson or quiz gets its files as drafts."""
@@ -570,7 +560,6 @@ def _activity_form(course: Course, kind: str, act: dict | None, formdata=True) -
     return form
 
 
-@bp.route("/studio/<slug>/outline/modules/<int:m>/activities/<int:a>", methods=["GET", "POST"])
 @trainer_required
 def activity(slug: str, m: int, a: int):
     """An activity's options: the keys its kind's package reader knows; any other key stays."""
@@ -632,7 +621,3 @@ def activity(slug: str, m: int, a: int):
     ), status
 
 
-def register_editor() -> None:
-    """The files page links course.yaml to this editor (courses/studio/editors.py)."""
-    editors.register(editors.Editor(name="outline", endpoint="studio_outline.show", label=_l("Outline editor"),
-                                    matches=editors.pattern(r"course\.yaml")))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from training import activities
 
@@ -22,12 +21,9 @@ def register(app: Flask) -> None:
 
     messages.scheduled("surveys", invitations.due)  # invitations planned for a later day
     app.register_blueprint(views.bp)
-    from courses.studio import editors
-    from quizzes.surveys import studio
+    from quizzes.surveys import studio_routes
 
-    app.register_blueprint(studio.bp)
-    editors.register(editors.Editor(name="survey", endpoint="survey_studio.instrument",
-                                    label=_l("Edit as a survey form"), matches=editors.pattern(studio.PATH.pattern)))
+    studio_routes.register(app)  # the Studio's form editor of an instrument
     from quizzes.surveys.cards import views as card_views
 
     app.register_blueprint(card_views.bp)

@@ -12,9 +12,7 @@ it changes in the stored answers.
 """
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,14 +28,12 @@ from quizzes.surveys import instrument_file
 from quizzes.surveys.instrument_file import MAX_CHOICES, MAX_ITEMS, TEXT_MAX, ItemFields
 from quizzes.surveys.items import CHOICE_TYPES, SCALE_TYPES
 from quizzes.surveys.package import ITEM_TYPES
+from quizzes.surveys.studio_routes import PATH
 from training.extensions import db
 from training.i18n import current_language
 from training.refusals import Refusal
 from training.roles import trainer_required
 
-bp = Blueprint("survey_studio", __name__, template_folder="templates")
-
-PATH = re.compile(r"surveys/[a-z0-9][a-z0-9-]{0,63}\.yaml")
 PHASE_LABELS = {"pre": _l("Before (pre)"), "post": _l("After (post)"), "followup": _l("Follow-up")}
 TYPE_LABELS = {
     "knowledge": _l("Knowledge (one right answer)"), "likert": _l("Likert (agree or disagree)"),
@@ -199,7 +195,6 @@ def _save(course: Course, path: str, text: str, base: str) -> None:
 
 # --- The instrument page: its items, moving and removing them -------------------------------------
 
-@bp.get("/studio/<slug>/survey/<path:path>")
 @trainer_required
 def instrument(slug: str, path: str):
     course = _course(slug)
@@ -247,7 +242,6 @@ def _write(course: Course, path: str, text: str, instrument, base: str, done: st
     return redirect(url_for("survey_studio.instrument", slug=course.slug, path=path))
 
 
-@bp.post("/studio/<slug>/survey-move/<path:path>")
 @trainer_required
 def move(slug: str, path: str):
     course, opened, response = _row_action(slug, path)
@@ -262,7 +256,6 @@ def move(slug: str, path: str):
     return _write(course, path, text, instrument, form.base.data, _("Moved. The draft is saved."))
 
 
-@bp.post("/studio/<slug>/survey-remove/<path:path>")
 @trainer_required
 def remove(slug: str, path: str):
     course, opened, response = _row_action(slug, path)
@@ -407,7 +400,6 @@ def _item_page(course, path, form, kind, languages, drafted, status=200, problem
         new_answer=new_answer, k=_k(), phase_labels=PHASE_LABELS), status
 
 
-@bp.route("/studio/<slug>/survey-item/<path:path>", methods=["GET", "POST"])
 @trainer_required
 def item(slug: str, path: str):
     """Edit one item (``?item=<position>``) or add one from a template (``?new=<template>``)."""
