@@ -348,3 +348,30 @@ def test_the_whole_course_previewed_with_its_drafts_in_each_language(app, studio
     assert tess.get("/studio/draft-course/preview/001-lesson").status_code == 302
     assert client_of(app, "other").get("/studio/draft-course/preview").status_code == 403
     assert tess.get("/studio/draft-course/preview/nope?lang=en").status_code == 302
+
+
+def test_the_author_of_another_course_is_refused_at_every_studio_address_of_this_one(app, studio, tmp_path):
+    """Authorship is per course: "other" authors a course of his own, and every address under
+    /studio/<slug>/ of this course (each form editor's too, any method) answers him 403."""
+    from flask import url_for
+
+    from training.accounts import find_user
+
+    other_course = write_course(tmp_path / "other", slug="other-course", modules=1, lessons=1)
+    imported(app, other_course, find_user("root"), "other")
+    values = {"path": "course.yaml", "stem": "001-lesson", "activity": "001-lesson", "number": 1, "kind": "single",
+              "m": 0, "a": 0, "action": "up", "user_id": 1}
+    other, tess = client_of(app, "other"), client_of(app, "tess")
+    assert other.get("/studio/other-course/files").status_code == 200  # his own course opens
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/studio/<slug>"):
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, slug="draft-course", **{k: values[k] for k in rule.arguments if k != "slug"})
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert other.open(url, method=method).status_code == 403, (method, url)
+            if rule.endpoint not in ("studio.add_author", "studio.remove_author", "studio.adopt"):  # admins' only
+                assert tess.open(url, method=method).status_code != 403, (method, url)
+            checked += 1
+    assert checked > 40  # the Studio's own pages and every kind's form editor
