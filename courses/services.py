@@ -434,7 +434,15 @@ def estimated_hours(words: int) -> float | int:
 
 
 def language_name(code: str) -> str:
+    """The language's own name ("中文"), as a reader choosing her language looks for it."""
     return LANGUAGE_NAMES.get(code, (code,))[0]
+
+
+def language_label(code: str) -> str:
+    """The language's name in the reader's language ("Chinese" in English), for an author's labels
+    ("Question in Chinese")."""
+    names = LANGUAGE_NAMES.get(code)
+    return str(names[1]) if names else code
 
 
 @dataclass

@@ -22,7 +22,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from courses.models import Course, localized
-from courses.services import LANGUAGE_NAMES
+from courses.services import language_label
 from courses.studio import drafts, packages
 from quizzes import studio_forms as forms
 from quizzes.gift import GiftError, GiftWriteError, parse_gift, write_gift
@@ -258,13 +258,8 @@ def _load(course: Course, path: str) -> QuizFiles:
         abort(404)
 
 
-def _language(code: str) -> str:
-    names = LANGUAGE_NAMES.get(code)
-    return str(names[1]) if names else code
-
-
 def _names(course: Course, files: QuizFiles) -> tuple[str, str | None]:
-    return _language(course.languages[0]), (_language(files.lang) if files.lang else None)
+    return language_label(course.languages[0]), (language_label(files.lang) if files.lang else None)
 
 
 def _quiz_page(course: Course, files: QuizFiles, status: int = 200, paste: forms.PasteForm | None = None,

@@ -42,7 +42,7 @@ from courses.cases.package import CASE_KEYS, CRITERION_KEYS, DOCUMENT_KEYS, MAX_
 from courses.cases.studio_routes import PATH
 from courses.models import Course, localized
 from courses.package import SLUG_RE, _Loader, _Map, _Seq
-from courses.services import LANGUAGE_NAMES
+from courses.services import language_label
 from courses.studio import drafts, packages
 from training.extensions import db
 from training.i18n import current_language
@@ -58,11 +58,6 @@ SUBMISSION_KEYS = {"due", "max_words"}
 
 
 
-def language_name(code: str) -> str:
-    """The language's name in the reader's language ("Chinese"), for the author's labels."""
-    names = LANGUAGE_NAMES.get(code)
-    return str(names[1]) if names else code
-
 
 # --- The form ----------------------------------------------------------------------------------
 
@@ -70,7 +65,7 @@ def _texts_form(languages, what: str, area: bool, limit: int):
     """A subform with one field per course language, named by the language code."""
     attrs = {}
     for lang in languages:
-        label = _("%(what)s (%(language)s)", what=what, language=language_name(lang))
+        label = _("%(what)s (%(language)s)", what=what, language=language_label(lang))
         if area:
             attrs[lang] = TextAreaField(label, validators=[Length(max=limit)], render_kw={"rows": 3, "lang": lang})
         else:
@@ -280,7 +275,7 @@ class _Build:
         given = {lang: text for lang, text in given.items() if text}
         if required and self.languages[0] not in given:
             self.error(f"{name}-{self.languages[0]}", _("Write this in %(language)s.",
-                                                       language=language_name(self.languages[0])))
+                                                       language=language_label(self.languages[0])))
         if not given:
             return None
         if len(self.languages) == 1:
@@ -612,7 +607,7 @@ def _document_files(course: Course, case: str, data: dict, present: set[str]) ->
         files = []
         for j, lang in enumerate(course.languages):
             path = f"cases/{case}/documents/{stem}.md" if j == 0 else f"cases/{case}/documents/{stem}.{lang}.md"
-            files.append({"lang": lang, "language": language_name(lang), "path": path,
+            files.append({"lang": lang, "language": language_label(lang), "path": path,
                           "exists": bool(SLUG_RE.match(stem)) and path in present})
         out.append(files)
     return out

@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from courses.models import Course, localized
-from courses.services import language_name
+from courses.services import language_label
 from courses.studio import drafts, packages
 from quizzes.surveys import instrument_file
 from quizzes.surveys.instrument_file import MAX_CHOICES, MAX_ITEMS, TEXT_MAX, ItemFields
@@ -96,13 +96,13 @@ def _item_form(kind: str, languages: list[str], slots: int, self_ids: list[str],
     are the form's data (its hidden fields) or formdata=None."""
     attrs: dict = {}
     for lang in languages:
-        attrs[f"text_{lang}"] = TextAreaField(_l("Question in %(language)s", language=language_name(lang)),
+        attrs[f"text_{lang}"] = TextAreaField(_l("Question in %(language)s", language=language_label(lang)),
                                               validators=[Length(max=TEXT_MAX)], render_kw={"rows": 2})
     if kind in CHOICE_TYPES:
         for i in range(slots):
             for lang in languages:
                 attrs[f"choice_{i}_{lang}"] = StringField(
-                    _l("Choice %(number)d in %(language)s", number=i + 1, language=language_name(lang)),
+                    _l("Choice %(number)d in %(language)s", number=i + 1, language=language_label(lang)),
                     validators=[Length(max=TEXT_MAX)])
     if kind == "knowledge":
         attrs["answer"] = SelectField(_l("The right answer"), validate_choice=False,
@@ -115,7 +115,7 @@ def _item_form(kind: str, languages: list[str], slots: int, self_ids: list[str],
         for lang in languages:
             attrs[f"labels_{lang}"] = TextAreaField(
                 _l("Labels in %(language)s (optional): one per line, from the lowest point to the highest",
-                   language=language_name(lang)), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 5})
+                   language=language_label(lang)), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 5})
     if kind == "likert":
         attrs["headline"] = BooleanField(_l("The self-report headline: reported as “this course increased my "
                                             "knowledge”, labelled as self-report (ask it after the course)"))
@@ -178,7 +178,7 @@ def _instrument_page(course: Course, path: str, text: str, drafted: bool, status
             "headline": raw.get("headline") == "self_report", "reversed": bool(raw.get("reversed")),
             "text": _text_start(raw, languages),
             "phases": [str(PHASE_LABELS.get(p, p)) for p in instrument_file.fields_of(raw, languages).phases],
-            "missing": [language_name(lang) for lang in instrument_file.missing_languages(raw, languages)],
+            "missing": [language_label(lang) for lang in instrument_file.missing_languages(raw, languages)],
             "form": RowForm(formdata=None, base=base, index=str(index)),
             "editable": kind in ITEM_TYPES})
     problems = instrument_file.check(text, path, course.slug, languages) if instrument.items else []
@@ -334,7 +334,7 @@ def _read(form: ItemForm, kind: str, languages: list[str], slots: int) -> tuple[
     if not instrument_file.valid_id(fields.id):
         errors["item_id"] = _("Give the item an id: lowercase letters, digits and hyphens, e.g. order-length.")
     if not fields.text.get(first):
-        errors[f"text_{first}"] = _("Write the question in %(language)s.", language=language_name(first))
+        errors[f"text_{first}"] = _("Write the question in %(language)s.", language=language_label(first))
     if not fields.phases:
         errors["phase_pre"] = _("Choose at least one phase in which it is asked.")
     if kind in CHOICE_TYPES:
@@ -344,7 +344,7 @@ def _read(form: ItemForm, kind: str, languages: list[str], slots: int) -> tuple[
             if any(row.values()):
                 if not row[first]:
                     errors.setdefault(f"choice_{i}_{first}", _("Write this choice in %(language)s.",
-                                                               language=language_name(first)))
+                                                               language=language_label(first)))
                 positions[i] = len(rows)
                 rows.append(row)
         fields.choices = rows
@@ -390,7 +390,7 @@ def _item_page(course, path, form, kind, languages, drafted, status=200, problem
     slots = int(form.slots.data)
     choice_rows = [[form[f"choice_{i}_{lang}"] for lang in languages] for i in range(slots)] \
         if kind in CHOICE_TYPES else []
-    missing = [language_name(lang) for lang in languages[1:]
+    missing = [language_label(lang) for lang in languages[1:]
                if form[f"text_{languages[0]}"].data and not form[f"text_{lang}"].data]
     return render_template(
         "survey_studio/item.html", course=course, path=path, form=form, kind=kind, type_label=TYPE_LABELS[kind],

@@ -62,7 +62,7 @@ def test_an_author_edits_a_survey_in_the_form_and_a_participant_answers_it(page_
         "Strongly disagree\nDisagree\nNeither\nAgree\nStrongly agree")
     page.get_by_label("Id").fill("inconsistent-means-lying")
     page.get_by_label("Question in English").fill("Inconsistencies in a survivor's account mean she is lying.")
-    page.get_by_label("Question in 中文").fill("受害人陈述前后不一致，说明她在说谎。")
+    page.get_by_label("Question in Chinese").fill("受害人陈述前后不一致，说明她在说谎。")
     page.get_by_label("Reversed", exact=False).check()
     assert scan(page) == []
     screenshot(page, "studio-survey-item")

@@ -267,7 +267,7 @@ def test_moving_adding_and_removing_items(app, studio):
     assert (new.id, new.type, new.reversed, new.text) == ("survivors-lie", "likert", True,
                                                           {"en": "Many survivors exaggerate what happened."})
     listing = tess.get(URL).get_data(as_text=True)
-    assert "No translation yet: 中文" in listing  # its Chinese text is missing
+    assert "No translation yet: Chinese" in listing  # its Chinese text is missing
 
     retro = _fields(tess.get(ITEM + "?new=retro").get_data(as_text=True))
     assert retro["of"] == "confidence-application"
