@@ -104,6 +104,16 @@ class _Seq(list):
     lines: list
 
 
+def plain(value):
+    """A value as read (these mappings and lists remember their lines) as plain dicts and lists, as
+    yaml.safe_dump writes them: the Studio's form editors write files back from it."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
 class _Loader(yaml.SafeLoader):
     pass
 

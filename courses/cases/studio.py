@@ -41,7 +41,7 @@ from courses.cases.models import ROLES
 from courses.cases.package import CASE_KEYS, CRITERION_KEYS, DOCUMENT_KEYS, MAX_LEVELS, STAGE_KEYS
 from courses.cases.studio_routes import PATH
 from courses.models import Course, localized
-from courses.package import SLUG_RE, _Loader, _Map, _Seq
+from courses.package import SLUG_RE, _Loader, _Map, _Seq, plain
 from courses.services import language_label
 from courses.studio import drafts, packages
 from training.extensions import db
@@ -221,14 +221,6 @@ def to_data(doc: dict, languages: list[str]) -> dict:
 
 # --- the form's data -> case.yaml ----------------------------------------------------------------
 
-def _plain(value):
-    """A loaded value (the reader's mappings and lists remember lines) as plain YAML values."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
 
 class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow=False, indentless=False):
@@ -319,7 +311,7 @@ class _Build:
         if not isinstance(raw_list, list) or not (orig or "").isdigit() or int(orig) >= len(raw_list):
             return {}
         entry = raw_list[int(orig)]
-        return {k: _plain(v) for k, v in entry.items() if k not in known} if isinstance(entry, dict) else {}
+        return {k: plain(v) for k, v in entry.items() if k not in known} if isinstance(entry, dict) else {}
 
     def build(self) -> dict:
         data, original = self.data, self.original
@@ -333,7 +325,7 @@ class _Build:
                    "oral": self.number("weight_oral", 0, 1_000_000, whole=False)}
         doc["weights"] = {k: v for k, v in weights.items() if v is not None} or None
         doc["stages"], renamed = self.stages()
-        submissions = dict(_plain({k: v for k, v in _mapping(original.get("submissions")).items()
+        submissions = dict(plain({k: v for k, v in _mapping(original.get("submissions")).items()
                                    if k not in SUBMISSION_KEYS}))
         submissions["due"] = self.number("due", 0, 365)
         submissions["max_words"] = self.number("max_words", 50, 50_000)
@@ -342,7 +334,7 @@ class _Build:
         doc["written_rubric"] = self.rubric("written", data.get("written_kind") == "banded", "written_rubric")
         if data.get("has_oral"):
             doc["oral_rubric"] = self.rubric("oral", False, "oral_rubric")
-            hearing = dict(_plain({k: v for k, v in _mapping(original.get("hearing")).items() if k not in HEARING_KEYS}))
+            hearing = dict(plain({k: v for k, v in _mapping(original.get("hearing")).items() if k not in HEARING_KEYS}))
             stage = (data.get("hearing_stage") or "").strip()
             hearing["stage"] = renamed.get(stage, stage) or None
             hearing["speaker_minutes"] = self.number("speaker_minutes", 1, 120)
@@ -354,7 +346,7 @@ class _Build:
         out = {k: v for k, v in doc.items() if v is not None}
         for key, value in original.items():  # keys the form does not know, as they were
             if key not in CASE_KEYS:
-                out[key] = _plain(value)
+                out[key] = plain(value)
         return out
 
     def stages(self) -> tuple[list, dict]:
@@ -422,7 +414,7 @@ class _Build:
             if banded:
                 entry.pop("levels", None)
             out.append(entry)
-        kept = {k: _plain(v) for k, v in original.items() if k not in ("criteria", "banded")}
+        kept = {k: plain(v) for k, v in original.items() if k not in ("criteria", "banded")}
         if banded:
             return {"banded": {"sub_criteria": out} if out else True, **kept}
         if not out:

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 from flask_babel import lazy_gettext as _l
 
-from courses.package import SLUG_RE, _Loader, _Map, _Seq, read_package
+from courses.package import SLUG_RE, _Loader, _Map, _Seq, plain, read_package
 from training.refusals import Refusal
 
 PATH = "course.yaml"
@@ -46,7 +46,7 @@ class OutlineError(Refusal):
 def load(text: str) -> dict:
     """The data of a course.yaml text; OutlineError when only the text editor can fix it."""
     try:
-        doc = _plain(yaml.load(text, Loader=_Loader))  # noqa: S506 - a SafeLoader: also refuses a key given twice
+        doc = plain(yaml.load(text, Loader=_Loader))  # noqa: S506 - a SafeLoader: also refuses a key given twice
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise OutlineError(_l("line %(line)d: %(problem)s", line=mark.line + 1 if mark else 1,
@@ -62,15 +62,6 @@ def load(text: str) -> dict:
             raise OutlineError(_l("A module's 'activities' is not a list of activities."))
     return doc
 
-
-def _plain(value):
-    """The package reader's mappings and lists (which carry their lines) as plain ones, which the
-    dumper writes."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
 
 
 class _Dumper(yaml.SafeDumper):

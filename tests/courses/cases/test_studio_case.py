@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from courses.cases import studio
 from courses.cases.models import CaseDocument, CaseExercise
+from courses.package import plain
 from courses.studio import drafts, editors, packages
 from courses.studio.models import StudioDraft
 from tests.conftest import write_course
@@ -104,7 +105,7 @@ def test_the_library_case_and_the_test_case_come_back_identical(tmp_path, langua
         assert problems == {}
         written = studio.dump(new, studio.header_comments(text))
         if langs == ("en",) or folder == LIBRARY_CASE:
-            assert studio._plain(studio.load(written)) == studio._plain(doc)
+            assert plain(studio.load(written)) == plain(doc)
         copy = tmp_path / "copy" / folder.name / "cases" / folder.name
         shutil.copytree(folder, copy)
         (copy / "case.yaml").write_text(written, encoding="utf-8")
@@ -325,7 +326,7 @@ def test_a_banded_rubric_comes_back_the_same(banded):
     assert data["written_kind"] == "banded"
     new, problems = studio.build(data, doc, ["en"])
     assert problems == {}
-    assert studio._plain(studio.load(studio.dump(new))) == studio._plain(doc)
+    assert plain(studio.load(studio.dump(new))) == plain(doc)
 
 
 def test_the_page_in_chinese(app, case_course):
