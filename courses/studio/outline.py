@@ -272,6 +272,7 @@ def settings(slug: str):
 
 
 STEPS = ("up", "down", "remove")
+NEW_INSTRUMENT = "+new"  # the survey's questions are a new file named after it (no file name has a +)
 
 
 @trainer_required
@@ -390,7 +391,8 @@ def _instruments(course: Course) -> list[SelectChoice]:
 def _add_activity_form(course: Course, formdata=True) -> AddActivityForm:
     form = AddActivityForm(prefix="new") if formdata else AddActivityForm(formdata=None, prefix="new")
     form.kind.choices = [SelectChoice(kind, str(KIND_LABELS.get(kind, kind))) for kind in _kinds()]
-    form.instrument.choices = [SelectChoice("", _("(choose one)")), *_instruments(course)]
+    form.instrument.choices = [SelectChoice("", _("(choose one)")), *_instruments(course),
+                               SelectChoice(NEW_INSTRUMENT, _("New questions, in a file named after the survey"))]
     return form
 
 
@@ -516,10 +518,12 @@ def add_activity(slug: str, m: int):
         entry: dict = {kind: name}
         if kind in ("quiz", "survey"):
             outline.put_texts(entry, "title", titles, languages, outline.ACTIVITY_ORDER, title=True)
+        new_instrument = name if kind == "survey" and form.instrument.data == NEW_INSTRUMENT else None
         if kind == "survey":
-            entry["phase"], entry["instrument"] = form.phase.data, form.instrument.data
+            entry["phase"], entry["instrument"] = form.phase.data, new_instrument or form.instrument.data
         acts.append(entry)
-        outline.start_files(current_user, course, outline.starter_files(kind, name, titles, languages))
+        outline.start_files(current_user, course,
+                            outline.starter_files(kind, name, titles, languages, instrument=new_instrument))
 
     try:
         _change(course, text, form.base.data or "", change)

@@ -295,10 +295,18 @@ def review_date(value) -> date | None:
 
 # --- New files for a new activity ---------------------------------------------------------------------
 
-def starter_files(kind: str, name: str, titles: dict[str, str], languages: list[str]) -> dict[str, str]:
+def starter_files(kind: str, name: str, titles: dict[str, str], languages: list[str],
+                  instrument: str | None = None) -> dict[str, str]:
     """The files a new activity needs to be read at all, in each language: a lesson's Markdown (its
-    title as the heading) or a quiz's GIFT with one question to replace. Other kinds: none."""
+    title as the heading), a quiz's GIFT with one question to replace, a case's folder
+    (courses/studio/skeleton.py), or a survey's new ``instrument`` (two items to replace)."""
+    from courses.studio import skeleton
+
     out = {}
+    if kind == "case":
+        return skeleton.case_files(name, titles, languages)
+    if kind == "survey":
+        return {f"surveys/{instrument}.yaml": skeleton.instrument_text(languages)} if instrument else {}
     for i, lang in enumerate(languages):
         suffix = "" if i == 0 else f".{lang}"
         title = titles.get(lang) or titles.get(languages[0]) or name.replace("-", " ")

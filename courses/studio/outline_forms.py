@@ -115,8 +115,8 @@ class AddActivityForm(FlaskForm):
     base = HiddenField()
     kind = SelectField(_l("Kind"), choices=[])
     name = StringField(_l("File name"), validators=[Length(max=64), _slug],
-                       description=_l("A lesson's or a quiz's file name without its ending (e.g. 03-evidence); a new "
-                                      "one is made as a draft in each language. A survey's or a case's short name."))
+                       description=_l("A lesson's or a quiz's file name without its ending (e.g. 03-evidence), a survey's "
+                                      "or a case's short name; a new one is made as a draft in each language."))
     title_en = StringField(_l("Title in English"), validators=[Length(max=200)],
                            description=_l("A quiz and a survey show it; a new lesson starts with it as its heading."))
     title_zh = StringField(_l("Title in Chinese"), validators=[Length(max=200)])

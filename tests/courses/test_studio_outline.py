@@ -236,7 +236,7 @@ def test_an_activity_that_cannot_be_read_is_refused(app, studio):
     tess = client_of(app, "tess")
     page = tess.get("/studio/outline-course/outline/modules/0").get_data(as_text=True)
     for data, text in (({"kind": "quiz", "name": "q2", "title_en": ""}, "A quiz and a survey need a title."),
-                       ({"kind": "case", "name": "nowhere"}, "cases/nowhere/case.yaml does not exist"),
+                       ({"kind": "survey", "name": "after", "title_en": "After"}, "Choose the survey&#39;s questions."),
                        ({"kind": "lesson", "name": "001-lesson"}, "is listed twice"),
                        ({"kind": "lesson", "name": "Bad Name"}, "Use lowercase letters")):
         refused = tess.post("/studio/outline-course/outline/modules/0/activities",
@@ -249,6 +249,36 @@ def test_an_activity_that_cannot_be_read_is_refused(app, studio):
         last = tess.post(URL + "/modules/0/activities/0/remove", data={"base": base})
     assert last.status_code == 422 and "non-empty" in last.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(StudioDraft)).scalar_one() == 1  # the first removal
+
+
+def test_a_new_case_and_a_survey_with_new_questions_start_from_files_that_publish(app, studio):
+    """A case exercise whose folder does not exist gets one to start from (case.yaml, each side's
+    documents and the bench memo, in each language); a survey may start a new instrument named
+    after it. Both publish as they are, to be rewritten."""
+    from courses.cases.models import CaseDocument, CaseExercise
+    from courses.models import Activity
+
+    tess = client_of(app, "tess")
+    for data in ({"kind": "case", "name": "moot", "title_en": "The Li application", "title_zh": "李某申请案"},
+                 {"kind": "survey", "name": "after", "title_en": "After", "title_zh": "课后", "phase": "post",
+                  "instrument": "+new"}):
+        page = tess.get("/studio/outline-course/outline/modules/1").get_data(as_text=True)
+        added = tess.post("/studio/outline-course/outline/modules/1/activities",
+                          data=_new(base=base_of(page), **{"phase": "pre", "instrument": "", **data}))
+        assert added.status_code == 302, added.get_data(as_text=True)[-3000:]
+    drafted = set(db.session.execute(select(StudioDraft.path)).scalars())
+    assert {"cases/moot/case.yaml", "cases/moot/documents/bench-memo.md", "cases/moot/documents/bench-memo.zh.md",
+            "surveys/after.yaml"} <= drafted
+    assert yaml.safe_load(_draft())["modules"][1]["activities"][-2:] == [
+        {"case": "moot"}, {"survey": "after", "title": {"en": "After", "zh": "课后"}, "phase": "post",
+                           "instrument": "after"}]
+    published = tess.post("/studio/outline-course/publish")
+    assert published.status_code == 302, published.get_data(as_text=True)[-3000:]
+    exercise = db.session.execute(select(CaseExercise)).scalar_one()
+    assert db.session.get(Activity, exercise.activity_id).titles == {"en": "The Li application", "zh": "李某申请案"}
+    memo = db.session.execute(select(CaseDocument).where(CaseDocument.exercise_id == exercise.id,
+                                                         CaseDocument.slug == "bench-memo")).scalar_one()
+    assert memo.roles == ["judge"]
 
 
 def test_a_quiz_s_options_are_edited_and_the_rest_of_its_entry_kept(app, studio):
