@@ -19,14 +19,10 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from courses.handbook import both_titles, chapters, languages_of
+from courses.handbook import IMAGE_TYPES, both_titles, chapters, languages_of
 from courses.models import Course, CourseAsset, localized
 from training.db import utcnow
 from training.extensions import db
-
-#: The image types every EPUB reader shows (EPUB 3.3, "core media types"); others become a note.
-IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
-               "image/svg+xml": "svg"}
 
 
 @dataclass

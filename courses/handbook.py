@@ -244,12 +244,16 @@ def render(course: Course, lang: str, paper: str, edition: str = "") -> tuple[by
     return pdf, len(PdfReader(io.BytesIO(pdf)).pages), notes
 
 
-class _ReadableImages:
-    """The course's images the PDF can show: an asset of a type WeasyPrint draws whose content
-    reads as that image (checked once, with Pillow, which WeasyPrint draws them with). Any other
-    (a BMP, a file cut short) is left out with a note, not dropped without a word."""
+#: The image types a handbook holds, with a file ending: those every EPUB reader shows (EPUB 3.3,
+#: "core media types"), which WeasyPrint draws too; any other becomes a note.
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp",
+               "image/svg+xml": "svg"}
 
-    TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"}
+
+class _ReadableImages:
+    """The course's images the PDF can show: an asset of one of IMAGE_TYPES whose content reads as
+    that image (checked once, with Pillow, which WeasyPrint draws them with). Any other (a BMP, a
+    file cut short) is left out with a note, not dropped without a word."""
 
     def __init__(self, course_id: int):
         self.course_id = course_id
@@ -260,7 +264,7 @@ class _ReadableImages:
         if path not in self.found and path not in self.refused:
             row = db.session.execute(select(CourseAsset.data, CourseAsset.mimetype).where(
                 CourseAsset.course_id == self.course_id, CourseAsset.path == path)).one_or_none()
-            if row is not None and row.mimetype in self.TYPES and _reads(row.data, row.mimetype):
+            if row is not None and row.mimetype in IMAGE_TYPES and _reads(row.data, row.mimetype):
                 self.found[path] = (row.data, row.mimetype)
             else:
                 self.refused.add(path)

@@ -70,6 +70,18 @@ def _version_files(slug: str, number: int | None = None) -> dict[str, bytes]:
                 if not info.is_dir() and "/" in info.filename}
 
 
+def _version_file(slug: str, path: str) -> bytes | None:
+    """One file of the newest version (read alone from its ZIP), or None if it has none."""
+    row = packages.latest(slug)
+    if row is None:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
+            return zipped.read(f"{slug}/{path}")
+    except KeyError:
+        return None
+
+
 def editable(path: str) -> bool:
     parts = PurePosixPath(path).parts
     return bool(parts) and ".." not in parts and not path.startswith("/") and path.endswith(EDITABLE) \
@@ -129,16 +141,15 @@ def current_text(course: Course, path: str, new: bool = False) -> tuple[str, boo
     draft = db.session.get(StudioDraft, (course.slug, path))
     if draft is not None and draft.data is None:
         return draft.text, True
-    row = packages.latest(course.slug)
-    if row is None:
+    if packages.latest(course.slug) is None:
         raise LookupError(path)
-    try:
-        with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
-            return zipped.read(f"{course.slug}/{path}").decode("utf-8"), False
-    except KeyError:
+    data = _version_file(course.slug, path)
+    if data is None:
         if new:
             return "", False
-        raise LookupError(path) from None
+        raise LookupError(path)
+    try:
+        return data.decode("utf-8"), False
     except UnicodeDecodeError:
         raise LookupError(path) from None
 
@@ -168,19 +179,18 @@ def start(user: User, course: Course, files: dict[str, str]) -> list[str]:
     document): a path that exists already, published or drafted (an image too), is left as it is.
     Returns the paths drafted."""
     _require(user, course)
+    row = packages.latest(course.slug)
+    published = packages.listing(row.archive) if row is not None else set()
     made = []
     for path, text in files.items():
         if not editable(path):
             raise LookupError(path)
         if len(text) > TEXT_MAX:
             raise Refusal(_l("A file may have at most %(max)d characters.", max=TEXT_MAX))
-        if db.session.get(StudioDraft, (course.slug, path)) is not None:
+        if path in published or db.session.get(StudioDraft, (course.slug, path)) is not None:
             continue
-        try:
-            current_text(course, path)
-        except LookupError:
-            db.session.add(StudioDraft(slug=course.slug, path=path, text=text, updated_by_id=user.id, updated_at=utcnow()))
-            made.append(path)
+        db.session.add(StudioDraft(slug=course.slug, path=path, text=text, updated_by_id=user.id, updated_at=utcnow()))
+        made.append(path)
     return made
 
 
@@ -231,14 +241,8 @@ def asset(course: Course, path: str) -> tuple[bytes, str] | None:
     draft = db.session.get(StudioDraft, (course.slug, path))
     if draft is not None and draft.data is not None:
         return draft.data, kind[0]
-    row = packages.latest(course.slug)
-    if row is None:
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(row.archive)) as zipped:
-            return zipped.read(f"{course.slug}/{path}"), kind[0]
-    except KeyError:
-        return None
+    data = _version_file(course.slug, path)
+    return None if data is None else (data, kind[0])
 
 
 def adopt(admin: User, course: Course) -> None:
@@ -336,14 +340,12 @@ def restore(user: User, course: Course, number: int) -> int:
 
 
 _IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\.(png|jpe?g|gif|webp)$")
-_IMAGE_MAGIC = {"png": (b"\x89PNG\r\n\x1a\n",), "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",),
-                "gif": (b"GIF87a", b"GIF89a"), "webp": (b"RIFF",)}
 
 
 def upload_image(user: User, course: Course, filename: str, data: bytes) -> str:
     """An image for the lessons, as the draft of ``assets/<name>``: PNG, JPEG, GIF or WebP by its
     content, at most the package's asset size. Returns its path, for ``![...](assets/<name>)``."""
-    from courses.package import ASSET_MAX_BYTES
+    from courses.package import ASSET_MAX_BYTES, ASSET_TYPES
 
     _require(user, course)
     name = PurePosixPath((filename or "").replace("\\", "/")).name.lower().replace(" ", "-")
@@ -353,7 +355,7 @@ def upload_image(user: User, course: Course, filename: str, data: bytes) -> str:
                       "image")
     if len(data) > ASSET_MAX_BYTES:
         raise Refusal(_l("An image may be at most %(mb)d MB.", mb=ASSET_MAX_BYTES // (1024 * 1024)), "image")
-    if not any(data.startswith(magic) for magic in _IMAGE_MAGIC[match.group(1)]):
+    if not any(data.startswith(magic) for magic in ASSET_TYPES["." + match.group(1)][1]):
         raise Refusal(_l("This file is not the image its name says."), "image")
     path = f"assets/{name}"
     row = db.session.get(StudioDraft, (course.slug, path))

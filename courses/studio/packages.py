@@ -127,7 +127,7 @@ def pack(root: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _listing(archive: bytes) -> dict[str, int]:
+def listing(archive: bytes) -> dict[str, int]:
     """{path inside the package: CRC} of a stored version."""
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
         return {info.filename.split("/", 1)[1]: info.CRC for info in zipped.infolist()
@@ -135,7 +135,7 @@ def _listing(archive: bytes) -> dict[str, int]:
 
 
 def changes(before: bytes | None, after: bytes) -> dict[str, list[str]]:
-    old, new = (_listing(before) if before else {}), _listing(after)
+    old, new = (listing(before) if before else {}), listing(after)
     return {"added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new)),
             "changed": sorted(path for path in set(old) & set(new) if old[path] != new[path])}
 

@@ -325,7 +325,6 @@ def edit(slug: str, path: str):
 def lesson(slug: str, stem: str):
     """A lesson's files in every language of the course, side by side: a missing translation is
     an empty box, flagged; saving writes a draft of each text that changed, all or none."""
-    from courses.services import language_name
     from training.markdown import render_markdown
 
     course = _course(slug)
@@ -346,7 +345,7 @@ def lesson(slug: str, stem: str):
             abort(400)  # not this page's form: a text missing is not a text emptied
         for lang, column in columns.items():
             column["text"] = request.form[f"text-{lang}"].replace("\r\n", "\n")
-            column["base"] = request.form.get(f"base-{lang}", "")
+            column["base"] = request.form[f"base-{lang}"]
         if form.save.data:
             changed = [lang for lang, (text, _drafted) in texts.items() if columns[lang]["text"] != text]
             try:
@@ -380,7 +379,7 @@ def lesson(slug: str, stem: str):
 def _draft_assets(slug: str) -> str:
     """Where a preview's images come from: the package as the drafts make it (an image added as a
     draft shows before it is published)."""
-    return url_for("studio.draft_asset", slug=slug, path="assets/x")[:-1]
+    return url_for("studio.draft_asset", slug=slug, path="assets/")
 
 
 @bp.get("/studio/<slug>/draft/<path:path>")
@@ -437,7 +436,6 @@ def _preview_lang(course: Course) -> str:
 def preview(slug: str):
     """The whole course as a participant will see it once the drafts are published: its page,
     modules and activities; each lesson opens (preview_lesson). Nothing is published or stored."""
-    from courses.services import language_name
     from training import activities
 
     course = _course(slug)
