@@ -31,6 +31,7 @@ from quizzes.surveys.package import ITEM_TYPES
 from quizzes.surveys.studio_routes import PATH
 from training.extensions import db
 from training.i18n import current_language
+from training.params import whole_number
 from training.refusals import Refusal
 from training.roles import trainer_required
 
@@ -180,7 +181,7 @@ def _instrument_page(course: Course, path: str, text: str, drafted: bool, status
             "phases": [str(PHASE_LABELS.get(p, p)) for p in instrument_file.fields_of(raw, languages).phases],
             "missing": [language_label(lang) for lang in instrument_file.missing_languages(raw, languages)],
             "form": RowForm(formdata=None, base=base, index=str(index)),
-            "editable": kind in ITEM_TYPES})
+            "editable": kind in ITEM_TYPES and len(raw.get("choices") or []) <= MAX_CHOICES})
     problems = instrument_file.check(text, path, course.slug, languages) if instrument.items else []
     return render_template("survey_studio/instrument.html", course=course, path=path, drafted=drafted,
                            unreadable=None, rows=rows, problems=problems, message=message, templates=TEMPLATES,
@@ -203,11 +204,13 @@ def instrument(slug: str, path: str):
 
 
 def _row_action(slug: str, path: str):
-    """(course, the text opened, the instrument, the item's index) for a row's button, or a response."""
+    """(course, (the text opened, whether it is a draft, the instrument, the item's index, the form))
+    for a row's button, or a response."""
     course = _course(slug)
     text, drafted = _open(course, path)
     form = RowForm()
-    if not form.validate_on_submit() or not form.base.data or not (form.index.data or "").isdigit():
+    index = whole_number(request.form, "index")
+    if not form.validate_on_submit() or not form.base.data or index is None:
         abort(400)
     if form.base.data != drafts.text_hash(text):
         return course, None, _instrument_page(course, path, text, drafted, 409, _(
@@ -217,17 +220,28 @@ def _row_action(slug: str, path: str):
         instrument = instrument_file.parse(text)
     except instrument_file.Unreadable:
         abort(400)
-    index = int(form.index.data)
     if not 0 <= index < len(instrument.items):
         abort(400)
-    return course, (text, instrument, index, form), None
+    return course, (text, drafted, instrument, index, form), None
 
 
-def _write(course: Course, path: str, text: str, instrument, base: str, done: str):
+def _new_problems(course: Course, path: str, new_text: str, text: str) -> list:
+    """The problems the package's reader finds in ``new_text`` that ``text`` (the file as opened)
+    did not have: a change is refused for what it breaks, not for what was broken before it (an
+    author mends a file one item at a time)."""
+    languages = list(course.languages)
+    found = instrument_file.check(new_text, path, course.slug, languages)
+    if found:
+        before = {problem.message for problem in instrument_file.check(text, path, course.slug, languages)}
+        found = [problem for problem in found if problem.message not in before]
+    return found
+
+
+def _write(course: Course, path: str, text: str, drafted: bool, instrument, base: str, done: str):
     new_text = instrument_file.dump(instrument)
-    problems = instrument_file.check(new_text, path, course.slug, list(course.languages))
+    problems = _new_problems(course, path, new_text, text)
     if problems:
-        return _instrument_page(course, path, text, False, 422, _(
+        return _instrument_page(course, path, text, drafted, 422, _(
             "The file would have problems, so nothing was saved: %(problems)s",
             problems="; ".join(f"{p.line}: {p.message}" for p in problems)))
     try:
@@ -237,7 +251,7 @@ def _write(course: Course, path: str, text: str, instrument, base: str, done: st
         return _instrument_page(course, path, conflict.saved, True, 409, str(conflict.message))
     except Refusal as refusal:
         db.session.rollback()
-        return _instrument_page(course, path, text, False, 422, str(refusal.message))
+        return _instrument_page(course, path, text, drafted, 422, str(refusal.message))
     flash(done, "success")
     return redirect(url_for("survey_studio.instrument", slug=course.slug, path=path))
 
@@ -247,13 +261,13 @@ def move(slug: str, path: str):
     course, opened, response = _row_action(slug, path)
     if response is not None:
         return response
-    text, instrument, index, form = opened
+    text, drafted, instrument, index, form = opened
     to = index - 1 if form.up.data else index + 1
     if not 0 <= to < len(instrument.items):
         return redirect(url_for("survey_studio.instrument", slug=slug, path=path))
     items = instrument.items
     items[index], items[to] = items[to], items[index]
-    return _write(course, path, text, instrument, form.base.data, _("Moved. The draft is saved."))
+    return _write(course, path, text, drafted, instrument, form.base.data, _("Moved. The draft is saved."))
 
 
 @trainer_required
@@ -261,7 +275,7 @@ def remove(slug: str, path: str):
     course, opened, response = _row_action(slug, path)
     if response is not None:
         return response
-    text, instrument, index, form = opened
+    text, drafted, instrument, index, form = opened
     item_id = str(instrument.items[index].get("id", ""))
     answered = instrument_file.answered(course.id, _name(path), item_id) if item_id else []
     if answered and form.confirmed.data != item_id:
@@ -270,9 +284,9 @@ def remove(slug: str, path: str):
                    "rows": [(activity, str(PHASE_LABELS.get(phase, phase)), n if n >= k else None)
                             for activity, phase, n in answered],
                    "form": RowForm(formdata=None, base=form.base.data, index=str(index), confirmed=item_id)}
-        return _instrument_page(course, path, text, False, 200, confirm=confirm)
+        return _instrument_page(course, path, text, drafted, 200, confirm=confirm)
     del instrument.items[index]
-    return _write(course, path, text, instrument, form.base.data,
+    return _write(course, path, text, drafted, instrument, form.base.data,
                   _("The item “%(id)s” is removed. The draft is saved.", id=item_id))
 
 
@@ -352,7 +366,7 @@ def _read(form: ItemForm, kind: str, languages: list[str], slots: int) -> tuple[
             errors.setdefault(f"choice_0_{first}", _("Give at least two choices."))
         if kind == "knowledge":
             chosen = form.answer.data
-            if not (chosen or "").isdigit() or int(chosen) not in positions:
+            if not ((chosen or "").isascii() and (chosen or "").isdigit()) or int(chosen) not in positions:
                 errors["answer"] = _("Choose the right answer among the choices written.")
             else:
                 fields.answer = positions[int(chosen)]
@@ -419,15 +433,11 @@ def item(slug: str, path: str):
     kind = request.form.get("kind", "")
     if kind not in ITEM_TYPES:
         abort(400)
-    try:
-        slots = min(MAX_CHOICES, max(2, int(request.form.get("slots", "0"))))
-    except ValueError:
-        abort(400)
-    index_text = request.form.get("index", "")
-    form = _item_form(kind, languages, slots, _self_ids(instrument, int(index_text) if index_text.isdigit() else None))
+    slots = min(MAX_CHOICES, max(2, whole_number(request.form, "slots", default=0)))
+    form = _item_form(kind, languages, slots, _self_ids(instrument, whole_number(request.form, "index")))
+    form.slots.data = str(slots)  # the rows the page shows, whatever was sent
     if not form.validate_on_submit():  # lengths (CSRF is checked for the whole app before)
         return _item_page(course, path, form, kind, languages, drafted, 422)
-    form.slots.data = str(slots)
     if unreadable is not None:  # someone saved a text the form cannot read: hers stays on the page
         return _item_page(course, path, form, kind, languages, drafted, 409, [_(
             "The file as now saved cannot be shown as a form (%(problem)s): copy your item into the text "
@@ -450,8 +460,8 @@ def _item_get(course, path, text, drafted, instrument, languages):
             raw = instrument.items[position]
         except (ValueError, IndexError):
             abort(404)
-        if position < 0 or raw.get("type") not in ITEM_TYPES:
-            abort(404)
+        if position < 0 or raw.get("type") not in ITEM_TYPES or len(raw.get("choices") or []) > MAX_CHOICES:
+            abort(404)  # an item the form cannot hold whole is edited as text
         fields = instrument_file.fields_of(raw, languages)
         index, original = str(position), fields.id
     form = _item_form(fields.type, languages, _slots(fields),
@@ -470,7 +480,7 @@ def _item_get(course, path, text, drafted, instrument, languages):
 def _item_post(course, path, text, drafted, instrument, languages, form, kind, slots):
     fields, errors = _read(form, kind, languages, slots)
     opened_text = text
-    index = int(form.index.data) if (form.index.data or "").isdigit() else None
+    index = whole_number(request.form, "index")
     if form.base.data != drafts.text_hash(text):
         # Saved by someone else since she opened it: her item goes into the text now saved, where
         # its id still is (a new item: at the end), once she has seen that text and saves again.
@@ -509,7 +519,7 @@ def _item_post(course, path, text, drafted, instrument, languages, form, kind, s
         instrument.items[index] = raw
     new_text = instrument_file.dump(instrument)
     problems = []
-    for problem in instrument_file.check(new_text, path, course.slug, languages):
+    for problem in _new_problems(course, path, new_text, text):
         name = _field_of(problem.key, languages, form) if problem.item == index else None
         if name:
             form[name].errors = list(form[name].errors) + [problem.message]
