@@ -244,11 +244,6 @@ def pasted(files: QuizFiles, text: str):
 
 # --------------------------------------------------------------------------- pages
 
-def _course(slug: str) -> Course:
-    course = db.one_or_404(db.select(Course).where(Course.slug == slug))
-    if not packages.may_author(current_user, course):
-        abort(403)
-    return course
 
 
 def _load(course: Course, path: str) -> QuizFiles:
@@ -288,7 +283,7 @@ def _stale(files: QuizFiles, base: str | None, base_tr: str | None) -> bool:
 
 @trainer_required
 def quiz(slug: str, path: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     return _quiz_page(course, _load(course, path))
 
 
@@ -313,7 +308,7 @@ def _saved(course: Course, files: QuizFiles, questions, translation, message: st
 @trainer_required
 def arrange(slug: str, number: int, path: str):
     """Move question ``number`` up or down, or remove it, in the quiz and its translation."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     files = _load(course, path)
     form = forms.ArrangeForm()
     action = next((name for name in ("up", "down", "remove") if name in request.form), None)
@@ -335,7 +330,7 @@ def arrange(slug: str, number: int, path: str):
 @trainer_required
 def paste(slug: str, path: str):
     """Add the questions of a pasted GIFT text at the end of the quiz (and of its translation)."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     files = _load(course, path)
     form = forms.PasteForm()
     if not form.validate_on_submit():
@@ -463,7 +458,7 @@ def _place(form: forms.QuestionForm, message: str, kind: str, problems: list[str
 
 @trainer_required
 def question(slug: str, number: int, path: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     files = _load(course, path)
     if not 1 <= number <= len(files.main.questions):
         abort(404)
@@ -472,7 +467,7 @@ def question(slug: str, number: int, path: str):
 
 @trainer_required
 def new_question(slug: str, kind: str, path: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if kind not in forms.KIND_LABELS:
         abort(404)
     return _question_page(course, _load(course, path), None, kind)

@@ -580,11 +580,6 @@ def apply(data: dict, action: str, languages: list[str]) -> None:
         items[i], items[other] = items[other], items[i]
 
 
-def _course(slug: str) -> Course:
-    course = db.one_or_404(db.select(Course).where(Course.slug == slug))
-    if not packages.may_author(current_user, course):
-        abort(403)
-    return course
 
 
 def _present(course: Course) -> set[str]:
@@ -681,7 +676,7 @@ def _render(course, path, case, form, data, drafted, status=200, problems=None, 
 def edit(slug: str, path: str):
     """A case's case.yaml as a form: settings, stages, documents, rubrics, hearing."""
     match = PATH.fullmatch(path)
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if match is None:
         abort(404)
     case, languages = match["case"], list(course.languages)

@@ -92,7 +92,9 @@ def files(course: Course) -> list[PackageFile]:
     """The package's editable files (the newest version's, and new ones only a draft holds)."""
     drafted = dict(db.session.execute(select(StudioDraft.path, StudioDraft.data.is_not(None))
                                       .where(StudioDraft.slug == course.slug)).all())
-    paths = sorted({p for p in _version_files(course.slug) if editable(p)} | set(drafted))
+    row = packages.latest(course.slug)
+    published = packages.listing(row.archive) if row is not None else {}  # the names, not the files
+    paths = sorted({p for p in published if editable(p)} | set(drafted))
     out = []
     for path in paths:
         match = _LANG_SUFFIX.match(path)

@@ -52,11 +52,6 @@ class _Refused(Exception):
         self.status, self.message, self.problems, self.conflict = status, message, list(problems), conflict
 
 
-def _course(slug: str) -> Course:
-    course = db.one_or_404(db.select(Course).where(Course.slug == slug))
-    if not packages.may_author(current_user, course):
-        abort(403)
-    return course
 
 
 def _current(course: Course) -> tuple[str, bool]:
@@ -219,7 +214,7 @@ def _modules_view(course: Course, doc: dict, languages: list[str]) -> list[dict]
 @trainer_required
 def show(slug: str):
     """The outline of course.yaml: the course's settings, its modules and their activities."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _current(course)
     return _outline_page(course, text, drafted)
 
@@ -243,7 +238,7 @@ def _settings_field(languages: list[str]):
 
 @trainer_required
 def settings(slug: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _current(course)
     try:
         doc = outline.load(text)
@@ -313,7 +308,7 @@ def activity_step(slug: str, m: int, a: int, action: str):
 
 
 def _step(slug: str, change, done: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _current(course)
     form = StepForm()
     if not form.validate_on_submit():
@@ -334,7 +329,7 @@ def _step(slug: str, change, done: str):
 @trainer_required
 def add_module(slug: str):
     """A new module at the end, with a first lesson (a module is never empty)."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _current(course)
     form = AddModuleForm(prefix="new")
     languages = list(course.languages)
@@ -432,7 +427,7 @@ def _loaded(course: Course, text: str, drafted: bool):
 @trainer_required
 def module(slug: str, m: int):
     """A module's slug, titles and summaries, and how it opens."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _current(course)
     doc, broken = _loaded(course, text, drafted)
     if broken:
@@ -487,7 +482,7 @@ def module(slug: str, m: int):
 @trainer_required
 def add_activity(slug: str, m: int):
     """An activity at the end of a module; a new lesson or quiz gets its files as drafts."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _current(course)
     doc, broken = _loaded(course, text, drafted)
     if broken:
@@ -567,7 +562,7 @@ def _activity_form(course: Course, kind: str, act: dict | None, formdata=True) -
 @trainer_required
 def activity(slug: str, m: int, a: int):
     """An activity's options: the keys its kind's package reader knows; any other key stays."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _current(course)
     doc, broken = _loaded(course, text, drafted)
     if broken:

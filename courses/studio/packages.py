@@ -53,6 +53,18 @@ def may_author(user: User, course: Course | None) -> bool:
     return db.session.get(CourseAuthor, (course.id, user.id)) is not None
 
 
+def authored_or_404(slug: str) -> Course:
+    """The course the signed-in author opens in the Studio: 404 if there is none, 403 unless she
+    may author it (every Studio page and form editor starts here)."""
+    from flask import abort
+    from flask_login import current_user
+
+    course = db.one_or_404(select(Course).where(Course.slug == slug))
+    if not may_author(current_user, course):
+        abort(403)
+    return course
+
+
 def authored_by(user: User) -> list[Course]:
     query = select(Course).order_by(Course.slug)
     if not user.is_admin:

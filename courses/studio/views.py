@@ -92,11 +92,6 @@ def _published(row) -> None:
     flash(_("Published “%(slug)s” as version %(number)d.", slug=row.slug, number=row.number), "success")
 
 
-def _course(slug: str) -> Course:
-    course = db.one_or_404(db.select(Course).where(Course.slug == slug))
-    if not packages.may_author(current_user, course):
-        abort(403)
-    return course
 
 
 def _new_course_form() -> NewCourseForm:
@@ -145,7 +140,7 @@ def publish():
 @bp.get("/studio/<slug>")
 @trainer_required
 def course(slug: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     rows = packages.versions(slug)
     people = {user.id: user.handle for user in packages.authors(course)}
     creators = {row.created_by_id for row in rows if row.created_by_id}
@@ -158,7 +153,7 @@ def course(slug: str):
 @bp.get("/studio/<slug>/versions/<int:number>.zip")
 @trainer_required
 def download(slug: str, number: int):
-    _course(slug)
+    packages.authored_or_404(slug)
     row = packages.version(slug, number)
     if row is None:
         abort(404)
@@ -169,7 +164,7 @@ def download(slug: str, number: int):
 @bp.post("/studio/<slug>/authors")
 @trainer_required
 def add_author(slug: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if not current_user.is_admin:
         abort(403)
     form = AuthorForm()
@@ -191,7 +186,7 @@ def add_author(slug: str):
 @bp.post("/studio/<slug>/authors/<int:user_id>/remove")
 @trainer_required
 def remove_author(slug: str, user_id: int):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if not current_user.is_admin:
         abort(403)
     if not ConfirmForm().validate_on_submit():
@@ -250,14 +245,14 @@ def _files_page(course: Course, status: int = 200, problems=(), message: str = "
 @bp.get("/studio/<slug>/files")
 @trainer_required
 def files(slug: str):
-    return _files_page(_course(slug))
+    return _files_page(packages.authored_or_404(slug))
 
 
 @bp.post("/studio/<slug>/word")
 @trainer_required
 def import_word(slug: str):
     """A chapter of a Word handbook as a lesson's draft in one language, its images with it."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     form = _word_form(course)
     if not form.validate_on_submit():
         return _files_page(course, 422, word_form=form)
@@ -286,7 +281,7 @@ def edit(slug: str, path: str):
     renderer), save as a draft, or discard the draft."""
     from training.markdown import render_markdown
 
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     try:
         text, drafted = drafts.current_text(course, path)
     except LookupError:
@@ -327,7 +322,7 @@ def lesson(slug: str, stem: str):
     an empty box, flagged; saving writes a draft of each text that changed, all or none."""
     from training.markdown import render_markdown
 
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     paths = drafts.lesson_paths(course, stem)
     try:
         texts = {lang: drafts.current_text(course, path, new=lang != course.languages[0]) for lang, path in paths.items()}
@@ -385,7 +380,7 @@ def _draft_assets(slug: str) -> str:
 @bp.get("/studio/<slug>/draft/<path:path>")
 @trainer_required
 def draft_asset(slug: str, path: str):
-    found = drafts.asset(_course(slug), path)
+    found = drafts.asset(packages.authored_or_404(slug), path)
     if found is None:
         abort(404)
     response = Response(found[0], mimetype=found[1])
@@ -438,7 +433,7 @@ def preview(slug: str):
     modules and activities; each lesson opens (preview_lesson). Nothing is published or stored."""
     from training import activities
 
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     spec, errors = _assembled(course)
     lang = _preview_lang(course)
     labels = {kind.name: str(kind.label) for kind in activities.kinds()}
@@ -453,7 +448,7 @@ def preview(slug: str):
 def preview_lesson(slug: str, activity: str):
     from training.markdown import render_markdown
 
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     spec, _errors = _assembled(course)
     if spec is None:
         return redirect(url_for("studio.preview", slug=slug))
@@ -475,7 +470,7 @@ def preview_lesson(slug: str, activity: str):
 @bp.post("/studio/<slug>/discard/<path:path>")
 @trainer_required
 def discard(slug: str, path: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -493,7 +488,7 @@ def publish_drafts(slug: str):
     import tempfile
     from pathlib import Path
 
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -511,7 +506,7 @@ def publish_drafts(slug: str):
 @bp.post("/studio/<slug>/adopt")
 @trainer_required
 def adopt(slug: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if not current_user.is_admin:
         abort(403)
     if not ConfirmForm().validate_on_submit():
@@ -530,7 +525,7 @@ def adopt(slug: str):
 @trainer_required
 def compare(slug: str):
     """Two versions side by side: each file that changed, as a unified diff."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     rows = packages.versions(slug)
     newest = rows[0].number if rows else 0
     old = whole_number(request.args, "from", default=max(newest - 1, 1))
@@ -546,7 +541,7 @@ def compare(slug: str):
 @bp.post("/studio/<slug>/versions/<int:number>/restore")
 @trainer_required
 def restore(slug: str, number: int):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -607,7 +602,7 @@ def new_course():
 @trainer_required
 def upload_image(slug: str):
     """An image for the lessons, as a draft of the package's assets/."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     form = ImageForm()
     if not form.validate_on_submit():
         return _files_page(course, 422, image_form=form)

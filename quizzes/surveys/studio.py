@@ -131,11 +131,6 @@ def _item_form(kind: str, languages: list[str], slots: int, self_ids: list[str],
 
 # --- Loading ------------------------------------------------------------------------------------
 
-def _course(slug: str) -> Course:
-    course = db.one_or_404(db.select(Course).where(Course.slug == slug))
-    if not packages.may_author(current_user, course):
-        abort(403)
-    return course
 
 
 def _open(course: Course, path: str) -> tuple[str, bool]:
@@ -198,7 +193,7 @@ def _save(course: Course, path: str, text: str, base: str) -> None:
 
 @trainer_required
 def instrument(slug: str, path: str):
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _open(course, path)
     return _instrument_page(course, path, text, drafted)
 
@@ -206,7 +201,7 @@ def instrument(slug: str, path: str):
 def _row_action(slug: str, path: str):
     """(course, (the text opened, whether it is a draft, the instrument, the item's index, the form))
     for a row's button, or a response."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _open(course, path)
     form = RowForm()
     index = whole_number(request.form, "index")
@@ -417,7 +412,7 @@ def _item_page(course, path, form, kind, languages, drafted, status=200, problem
 @trainer_required
 def item(slug: str, path: str):
     """Edit one item (``?item=<position>``) or add one from a template (``?new=<template>``)."""
-    course = _course(slug)
+    course = packages.authored_or_404(slug)
     text, drafted = _open(course, path)
     languages = list(course.languages)
     unreadable = None
