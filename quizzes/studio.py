@@ -287,22 +287,20 @@ def quiz(slug: str, path: str):
     return _quiz_page(course, _load(course, path))
 
 
-def _saved(course: Course, files: QuizFiles, questions, translation, message: str, anchor: str = ""):
-    """Check and save the new questions; the quiz page with the problem (422) when there is one."""
+def _saved(course: Course, files: QuizFiles, questions, translation, message: str):
+    """Check and save the new questions; the quiz page with the problem (422, or 409 with the quiz
+    as now saved) when there is one."""
     try:
         save(current_user, course, files, texts(files, questions, translation))
-    except (EditProblem, GiftWriteError) as problem:
-        db.session.rollback()
-        return _quiz_page(course, files, 422, problem=str(problem.message))
     except drafts.Conflict as conflict:
         db.session.rollback()
         return _quiz_page(course, _load(course, files.main.path), 409, problem=str(conflict.message))
-    except Refusal as refusal:
+    except (Refusal, GiftWriteError) as problem:
         db.session.rollback()
-        return _quiz_page(course, files, 422, problem=str(refusal.message))
+        return _quiz_page(course, files, 422, problem=str(problem.message))
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("quiz_studio.quiz", slug=course.slug, path=files.main.path) + anchor)
+    return redirect(url_for("quiz_studio.quiz", slug=course.slug, path=files.main.path))
 
 
 @trainer_required
@@ -353,10 +351,16 @@ def paste(slug: str, path: str):
     added = len(questions) - len(files.main.questions)
     try:
         save(current_user, course, files, texts(files, questions, translation))
-    except (EditProblem, GiftWriteError, Refusal) as problem:
+    except drafts.Conflict as conflict:  # saved by someone else in between: the quiz as now saved, her text kept
+        db.session.rollback()
+        files = _load(course, files.main.path)
+        form.base.data, form.base_tr.data = files.main.base, files.tr_base
+        form.gift.errors.append(str(conflict.message))
+        return _quiz_page(course, files, 409, paste=form)
+    except (Refusal, GiftWriteError) as problem:
         db.session.rollback()
         form.gift.errors.append(str(problem.message))
-        return _quiz_page(course, files, 409 if isinstance(problem, drafts.Conflict) else 422, paste=form)
+        return _quiz_page(course, files, 422, paste=form)
     db.session.commit()
     flash(ngettext("%(num)d question added as a draft. Publish the drafts when they are ready.",
                    "%(num)d questions added as a draft. Publish the drafts when they are ready.", added), "success")
@@ -391,8 +395,9 @@ def _question_page(course: Course, files: QuizFiles, index: int | None, kind: st
                           "copy what you need, then open the question again from the quiz (or edit the text)."))
     else:
         built = forms.build(form, kind, original, original_tr, files.paired)
-        if built is None:
+        if built is None:  # the errors are on the answers' fields, which the form's own summary misses
             status = 422
+            problems.append(_("Please correct what is marked below."))
         else:
             questions, translation = replaced(files, index, built)
             number = len(questions) if index is None else index + 1

@@ -276,8 +276,9 @@ def build(form: QuestionForm, kind: str, original: Question, original_tr: Questi
                  general_feedback=_clean(form.general_feedback.data), category=original.category,
                  idnumber=original.idnumber, tags=list(original.tags))
     t = copy.deepcopy(q)
-    if original_tr is not None:
+    if original_tr is not None:  # the translation keeps what is its own, its texts' format too
         t.category, t.idnumber, t.tags = original_tr.category, original_tr.idnumber, list(original_tr.tags)
+        t.text_format = original_tr.text_format
 
     def tr(f, main: str) -> str:
         return _clean(f.data) or main
