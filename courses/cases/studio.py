@@ -205,6 +205,9 @@ def to_data(doc: dict, languages: list[str]) -> dict:
                           "roles": roles, "new_title": {lang: "" for lang in languages}})
     written_kind, written = _criteria_data(doc.get("written_rubric"), languages)
     _kind, oral = _criteria_data(doc.get("oral_rubric"), languages)
+    if len(stages) > MAX_STAGES or len(documents) > MAX_DOCUMENTS or len(written) > MAX_CRITERIA \
+            or len(oral) > MAX_CRITERIA or any(len(c["levels"]) > MAX_LEVELS for c in [*written, *oral]):
+        raise ValueError("more rows than the form holds")  # the file is edited as text
     return {
         "title": _texts(doc.get("title"), languages), "summary": _texts(doc.get("summary"), languages),
         "content_warning": _texts(doc.get("content_warning"), languages),
@@ -651,15 +654,21 @@ def _put_errors(form, problems: dict[str, list[str]]) -> dict[str, list[str]]:
     return rest
 
 
+def _stage_choices(stages: list[str], current: str | None) -> list[SelectChoice]:
+    """The stages to choose from, and the one chosen even if no stage has that name now (a stage
+    renamed on the page: the choice shows what will be saved, and the reader says if it is wrong)."""
+    return [SelectChoice(s, s) for s in stages] + (
+        [SelectChoice(current, current)] if current and current not in stages else [])
+
+
 def _render(course, path, case, form, data, drafted, status=200, problems=None, saved_text=None, message=None,
             pending=False, mine=None):
     present = _present(course)
     stages = [s.get("slug") for s in data["stages"] if s.get("slug")]
     for entry in form.documents:
-        current = entry.form.stage.data
-        entry.form.stage.choices = [SelectChoice(s, s) for s in stages] + (
-            [SelectChoice(current, current)] if current and current not in stages else [])
-    form.hearing_stage.choices = [SelectChoice("", _("The last stage"))] + [SelectChoice(s, s) for s in stages]
+        entry.form.stage.choices = _stage_choices(stages, entry.form.stage.data)
+    form.hearing_stage.choices = [SelectChoice("", _("The last stage")),
+                                  *_stage_choices(stages, form.hearing_stage.data)]
     files = _document_files(course, case, data, present)
     for entry, document_files in zip(form.documents, files, strict=True):
         if entry.form.orig.data and document_files[0]["exists"]:
@@ -686,11 +695,11 @@ def edit(slug: str, path: str):
         abort(404)
     try:
         doc = load(text)
+        data = to_data(doc, languages)
     except (yaml.YAMLError, ValueError):
         return render_template("cases/studio.html", course=course, path=path, case=case, form=None,
                                text_url=url_for("studio.edit", slug=slug, path=path)), 200
     if request.method == "GET":
-        data = to_data(doc, languages)
         form = make_form(languages, data={**data, "base": drafts.text_hash(text)})
         return _render(course, path, case, form, data, drafted)
 
@@ -747,6 +756,16 @@ def _conflict(course, path, case, form, data, drafted, saved: str, doc, language
     text now saved is shown beside hers (as text, if the form makes one); saving again replaces it
     with the form (as the text editor does)."""
     form.base.data = drafts.text_hash(saved)
+    # Her rows were numbered in the text she opened; saving again writes them over the text now
+    # saved, where those numbers name other rows: they are new rows from now on (no stage renamed
+    # on the strength of a position that is not hers).
+    for rows in (form.stages, form.documents, form.written, form.oral):
+        for entry in rows:
+            entry.form.orig.data = ""
+    for rows in ("stages", "documents", "written", "oral"):
+        for row in data.get(rows) or []:
+            if isinstance(row, dict):
+                row["orig"] = ""
     new_doc, problems = build(data, doc, languages)
     mine = None if problems else dump(new_doc, header_comments(saved))
     message = _("Someone saved this case after you opened it. Your changes are still in the form below, and the text "

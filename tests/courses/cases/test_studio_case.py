@@ -18,6 +18,7 @@ from courses.studio.models import StudioDraft
 from tests.conftest import write_course
 from tests.courses.cases.helpers import CASE_YAML, case_files
 from tests.studio_helpers import client_of, imported
+from training.accounts import find_user
 from training.extensions import db
 
 LIBRARY_CASE = Path(__file__).resolve().parents[3] / "courses/library/gbv-litigation/cases/protection-order-hearing"
@@ -370,3 +371,16 @@ def test_renaming_a_stage_renames_it_in_its_documents_and_the_hearing():
     assert problems == {}
     assert new["hearing"]["stage"] == "oral-hearing"
     assert [d["stage"] for d in new["documents"]] == ["bundle", "bundle", "bundle", "inject", "bundle"]
+
+
+def test_a_case_with_more_rows_than_the_form_holds_is_left_to_the_text_editor(app, case_course):
+    """21 stages (the form holds 20): the page sends her to the text editor instead of failing."""
+    text, _drafted = drafts.current_text(case_course, "cases/moot/case.yaml")
+    many = "".join(f"  - {{slug: extra-{n}, title: Extra {n}, opens: trainer}}\n" for n in range(21))
+    longer = text.replace("stages:\n", "stages:\n" + many, 1)
+    assert longer != text
+    drafts.save(find_user("tess"), case_course, "cases/moot/case.yaml", longer, drafts.text_hash(text))
+    db.session.commit()
+    page = client_of(app, "tess").get(URL)
+    assert page.status_code == 200 and "more stages, documents, criteria or levels than the form holds" \
+        in page.get_data(as_text=True)
