@@ -400,7 +400,7 @@ def _module_page(course: Course, text: str, drafted: bool, m: int, status: int =
     base = drafts.text_hash(text)
     if form is None:
         form = ModuleForm(formdata=None)
-        form.slug.data = module.get("slug")
+        form.slug.data = form.opened.data = module.get("slug")
         for key in ("title", "summary"):
             for lang, value in outline.texts(module.get(key), languages).items():
                 if lang in LANGS:
@@ -461,7 +461,9 @@ def module(slug: str, m: int):
     except _Refused as refused:
         if refused.conflict is not None:
             saved, broken = _loaded(course, refused.conflict, True)
-            if broken or m >= len(saved["modules"]):
+            # Saving again writes her form at position m of the text now saved: only if the module
+            # there is still hers (another author may have added, moved or removed modules).
+            if broken or m >= len(saved["modules"]) or saved["modules"][m].get("slug") != form.opened.data:
                 return _outline_page(course, refused.conflict, True, 409, message=_conflict_message(False),
                                      conflict=refused.conflict)
             return _module_page(course, refused.conflict, True, m, 409, form=form, message=_conflict_message(True),
@@ -542,6 +544,12 @@ def add_activity(slug: str, m: int):
     return redirect(url_for("studio_outline.show", slug=slug) + f"#module-{m}")
 
 
+def _identity(act: dict) -> str:
+    """Which activity an entry is ("quiz:01-check"), whatever else of it changes."""
+    kind = outline.kind_of(act, _kinds())
+    return f"{kind}:{act.get(kind)}"
+
+
 # --- An activity's page ---------------------------------------------------------------------------
 
 def _activity_form(course: Course, kind: str, act: dict | None, formdata=True) -> ActivityForm:
@@ -550,7 +558,7 @@ def _activity_form(course: Course, kind: str, act: dict | None, formdata=True) -
     keep = set()
     for key in KIND_FIELDS.get(kind, ()):
         keep |= {f"{key}_{lang}" for lang in LANGS} if key in LOCALIZED else {key}
-    for name in [f.name for f in form if f.name not in ("base", "csrf_token", "save")]:
+    for name in [f.name for f in form if f.name not in ("base", "opened", "csrf_token", "save")]:
         if name not in keep:
             del form[name]
     if act is None:
@@ -576,7 +584,7 @@ def activity(slug: str, m: int, a: int):
     status, message, top, conflict = 200, "", [], None
     if request.method == "GET":
         form = _activity_form(course, kind, act, formdata=False)
-        form.base.data = drafts.text_hash(text)
+        form.base.data, form.opened.data = drafts.text_hash(text), _identity(act)
     elif not KIND_FIELDS.get(kind):
         abort(404)  # a case exercise's options are in its case.yaml; another kind's: in the text editor
     else:
@@ -594,6 +602,15 @@ def activity(slug: str, m: int, a: int):
             except _Refused as refused:
                 status, message = refused.status, refused.message
                 if refused.conflict is not None:
+                    saved, broken = _loaded(course, refused.conflict, True)
+                    try:
+                        there = None if broken else outline.activity(saved, m, a)
+                    except LookupError:
+                        there = None
+                    same = there is not None and _identity(there) == form.opened.data  # changed or not
+                    if not same:  # another activity is at her position now: saving again would write over it
+                        return _outline_page(course, refused.conflict, True, 409, message=_conflict_message(False),
+                                             conflict=refused.conflict)
                     message, conflict, text = _conflict_message(True), refused.conflict, refused.conflict
                     form.base.data = drafts.text_hash(refused.conflict)
                     drafted = True

@@ -89,6 +89,7 @@ class SettingsForm(FlaskForm):
 
 class ModuleForm(FlaskForm):
     base = HiddenField()
+    opened = HiddenField()  # the module's short name when the page was opened: which module the form is
     slug = StringField(_l("Short name"), validators=[Length(max=64), _slug], description=SLUG_HELP)
     title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
     title_zh = StringField(_l("Title in Chinese"), validators=[Length(max=200)])
@@ -128,6 +129,7 @@ class AddActivityForm(FlaskForm):
 
 class ActivityForm(FlaskForm):
     base = HiddenField()
+    opened = HiddenField()  # "kind:name" of the activity when the page was opened: which activity the form is
     title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
     title_zh = StringField(_l("Title in Chinese"), validators=[Length(max=200)])
     content_warning_en = TextAreaField(_l("Content warning in English (optional)"), validators=[Length(max=2000)],

@@ -315,6 +315,21 @@ def test_two_authors_the_second_save_is_refused_and_keeps_his_changes(app, studi
     assert moved.status_code == 409 and "this step was not made" in moved.get_data(as_text=True)
 
 
+def test_a_module_form_met_by_a_reordering_is_not_written_over_another_module(app, studio):
+    """Tom opens module 1's page; Tess moves module 2 up. His save is refused (409) and, since the
+    module at his position is no longer his, he is sent to the outline: saving again cannot write
+    his form over module 2."""
+    tess, tom = client_of(app, "tess"), client_of(app, "tom")
+    page_tom = tom.get(URL + "/modules/0").get_data(as_text=True)
+    assert tess.post(URL + "/modules/1/up", data={"base": base_of(tess.get(URL).get_data(as_text=True))}).status_code == 302
+    clash = tom.post(URL + "/modules/0", data={"base": base_of(page_tom), "slug": "module-1", "title_en": "Renamed",
+                                               "requires_previous": ""})
+    body = clash.get_data(as_text=True)
+    assert clash.status_code == 409 and 'name="slug"' not in body  # the outline, not module 1's form
+    modules = yaml.safe_load(_draft())["modules"]
+    assert [m["slug"] for m in modules] == ["module-2", "module-1"] and modules[0]["title"] == "Module 2"
+
+
 def test_who_may_use_the_outline_editor(app, studio, make_user, tmp_path):
     assert app.test_client().get(URL).status_code == 302  # to the login page
     for handle, status in (("mei", 403), ("other", 403), ("root", 200), ("tess", 200)):
