@@ -41,9 +41,9 @@ from courses.cases.models import ROLES
 from courses.cases.package import CASE_KEYS, CRITERION_KEYS, DOCUMENT_KEYS, MAX_LEVELS, STAGE_KEYS
 from courses.cases.studio_routes import PATH
 from courses.models import Course, localized
-from courses.package import SLUG_RE, _Loader, _Map, _Seq, plain
+from courses.package import SLUG_RE, _Loader, _Map, plain
 from courses.services import language_label
-from courses.studio import drafts, packages
+from courses.studio import drafts, packages, yaml_text
 from training.extensions import db
 from training.i18n import current_language
 from training.refusals import Refusal
@@ -225,33 +225,11 @@ def to_data(doc: dict, languages: list[str]) -> dict:
 # --- the form's data -> case.yaml ----------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)  # a list's items indented under its key, as the package writes them
-
-
-def _represent_str(dumper, text: str):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def dump(doc: dict, header: str = "") -> str:
-    return header + yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return header + yaml.dump(doc, Dumper=yaml_text.Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
-def header_comments(text: str) -> str:
-    """The file's opening comment lines (what the form keeps of its comments)."""
-    lines = []
-    for line in text.split("\n"):
-        if line.startswith("#") or (not line.strip() and lines):
-            lines.append(line)
-            continue
-        break
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join(lines) + "\n\n" if lines else ""
+header_comments = yaml_text.opening_comments
 
 
 class _Build:
@@ -434,26 +412,7 @@ def build(data: dict, original: dict, languages: list[str]) -> tuple[dict, dict[
 
 # --- checking the text with the package's reader ----------------------------------------------------
 
-def _line_paths(doc) -> dict[int, tuple]:
-    """Each line of a loaded text: the path of the most nested key or item on it."""
-    out: dict[int, tuple] = {}
-
-    def note(line, path):
-        if len(path) > len(out.get(line, ())):
-            out[line] = path
-
-    def walk(node, path):
-        if isinstance(node, _Map):
-            for key, value in node.items():
-                note(node.lines[key], (*path, key))
-                walk(value, (*path, key))
-        elif isinstance(node, _Seq):
-            for i, value in enumerate(node):
-                note(node.lines[i], (*path, i))
-                walk(value, (*path, i))
-
-    walk(doc, ())
-    return out
+_line_paths = yaml_text.places_by_line
 
 
 def field_for(path: tuple, languages: list[str]) -> str:

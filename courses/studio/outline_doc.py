@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 from flask_babel import lazy_gettext as _l
 
-from courses.package import SLUG_RE, _Loader, _Map, _Seq, plain, read_package
+from courses.package import _Loader, plain, read_package
+from courses.studio import yaml_text
 from training.refusals import Refusal
 
 PATH = "course.yaml"
@@ -64,16 +65,8 @@ def load(text: str) -> dict:
 
 
 
-class _Dumper(yaml.SafeDumper):
-    """The library's style: list items indented under their key, short lists of names on one line
-    (``languages: [en, zh]``), texts of several lines as blocks."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
-
-
-def _str(dumper: yaml.SafeDumper, value: str):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+class _Dumper(yaml_text.Dumper):
+    """The library's style, and short lists of names on one line (``languages: [en, zh]``)."""
 
 
 def _list(dumper: yaml.SafeDumper, value: list):
@@ -81,7 +74,6 @@ def _list(dumper: yaml.SafeDumper, value: list):
     return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=bool(value) and short)
 
 
-_Dumper.add_representer(str, _str)
 _Dumper.add_representer(list, _list)
 
 
@@ -269,24 +261,8 @@ def paths_by_line(text: str) -> dict[int, tuple]:
         doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError:
         return {}
-    out: dict[int, tuple] = {}
+    return yaml_text.places_by_line(doc)
 
-    def walk(node, path):
-        if isinstance(node, _Map):
-            for key, value in node.items():
-                out[node.lines.get(key, node.line)] = (*path, key)
-                walk(value, (*path, key))
-        elif isinstance(node, _Seq):
-            for i, value in enumerate(node):
-                out[node.lines[i]] = (*path, i)
-                walk(value, (*path, i))
-
-    walk(doc, ())
-    return out
-
-
-def valid_slug(value: str) -> bool:
-    return bool(SLUG_RE.match(value or ""))
 
 
 def review_date(value) -> date | None:
