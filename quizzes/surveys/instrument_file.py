@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from courses.models import Activity
 from courses.package import SLUG_RE, CourseContext, _Loader, _Reader
+from courses.studio import yaml_text
 from quizzes.surveys.items import CHOICE_TYPES, SCALE_TYPES
 from quizzes.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from quizzes.surveys.package import DEFAULT_PHASES, read_instrument
@@ -84,10 +85,7 @@ class _Quoted(str):
     """A choice written in double quotes, as the library writes its English (ASCII) choices."""
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)  # "  - id: x" under "items:", as the library writes
-
+class _Dumper(yaml_text.Dumper):
     def choose_scalar_style(self):
         style = super().choose_scalar_style()
         return '"' if style == "'" else style  # "survivors' stories", not 'survivors'' stories'
