@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 # The question kinds Amicus knows, with the Moodle name each corresponds to.
 KINDS = {
     "single": "multichoice (one right answer)",
@@ -17,6 +19,19 @@ KINDS = {
     "missingword": "multichoice or shortanswer with the blank inside the text",
     "essay": "essay",
     "description": "description",
+}
+#: The kinds named for people (the codes above are the files'): the Studio's quiz editor, and the
+#: pages that list questions (templates/quizzes/_kinds.html).
+KIND_LABELS = {
+    "single": _l("Multiple choice"),
+    "multi": _l("Multiple answers"),
+    "truefalse": _l("True or false"),
+    "short": _l("Short answer"),
+    "numerical": _l("Number"),
+    "matching": _l("Matching"),
+    "missingword": _l("Missing word"),
+    "essay": _l("Essay"),
+    "description": _l("Text only (no answer)"),
 }
 TEXT_FORMATS = ("moodle", "html", "markdown", "plain")
 

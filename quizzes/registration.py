@@ -11,6 +11,9 @@ def register(app: Flask) -> None:
     from quizzes.kind import Quiz
 
     activities.register(Quiz())
+    from quizzes.questions import KIND_LABELS
+
+    app.jinja_env.globals["question_kind_labels"] = KIND_LABELS
     app.register_blueprint(views.bp)
     # The Studio's form editor for a quiz's main GIFT file (quizzes/<stem>.gift, not a translation).
     studio_routes.register(app)

@@ -27,7 +27,7 @@ from courses.studio import drafts, packages
 from quizzes import studio_forms as forms
 from quizzes.gift import GiftError, GiftWriteError, parse_gift, write_gift
 from quizzes.package import read_translation
-from quizzes.questions import Question
+from quizzes.questions import KIND_LABELS, Question
 from quizzes.studio_routes import QUIZ_PATH
 from training.extensions import db
 from training.i18n import current_language
@@ -263,11 +263,11 @@ def _quiz_page(course: Course, files: QuizFiles, status: int = 200, paste: forms
     if paste is None:
         paste = forms.PasteForm(formdata=None, base=files.main.base, base_tr=files.tr_base)
     flags = untranslated(files)
-    rows = [(n, forms.KIND_LABELS.get(q.kind, q.kind), q.title, _excerpt(q), flags[n - 1])
+    rows = [(n, KIND_LABELS.get(q.kind, q.kind), q.title, _excerpt(q), flags[n - 1])
             for n, q in enumerate(files.main.questions, 1)]
     main_name, other_name = _names(course, files)
     return render_template("quizzes/studio/quiz.html", course=course, files=files, rows=rows, arrange=arrange,
-                           paste=paste, problem=problem, conflict=conflict, kinds=forms.KIND_LABELS,
+                           paste=paste, problem=problem, conflict=conflict, kinds=KIND_LABELS,
                            title=localized(course.titles, current_language()), main_name=main_name,
                            other_name=other_name), status
 
@@ -427,7 +427,7 @@ def _question_page(course: Course, files: QuizFiles, index: int | None, kind: st
 def _question_template(course, files, form, index, kind, status, problems, conflict, supported):
     main_name, other_name = _names(course, files)
     forms.label_languages(form, main_name, other_name if files.paired else None)
-    kind_label = forms.KIND_LABELS.get(kind, kind)
+    kind_label = KIND_LABELS.get(kind, kind)
     heading = _("Question %(number)d: %(kind)s", number=index + 1, kind=kind_label) if index is not None \
         else _("New question: %(kind)s", kind=kind_label)
     return render_template("quizzes/studio/question.html", course=course, files=files, form=form, kind=kind,
@@ -473,6 +473,6 @@ def question(slug: str, number: int, path: str):
 @trainer_required
 def new_question(slug: str, kind: str, path: str):
     course = packages.authored_or_404(slug)
-    if kind not in forms.KIND_LABELS:
+    if kind not in KIND_LABELS:
         abort(404)
     return _question_page(course, _load(course, path), None, kind)

@@ -19,7 +19,7 @@ from wtforms import FieldList, Form, FormField, HiddenField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from quizzes.questions import Choice, MatchPair, NumericAnswer, OtherAnswer, Question
+from quizzes.questions import TEXT_FORMATS, Choice, MatchPair, NumericAnswer, OtherAnswer, Question
 
 ROWS_MAX = 30  # answers, numbers or pairs of one question
 BLANK_ROWS = 2  # empty rows offered for new answers
@@ -27,23 +27,10 @@ TEXT_MAX = 20_000  # characters of a question's text
 PART_MAX = 5_000  # characters of an answer, a feedback, a matching item
 PASTE_MAX = 256 * 1024
 
-#: The kinds, named for people (the codes are the files').
-KIND_LABELS = {
-    "single": _l("Multiple choice"),
-    "multi": _l("Multiple answers"),
-    "truefalse": _l("True or false"),
-    "short": _l("Short answer"),
-    "numerical": _l("Number"),
-    "matching": _l("Matching"),
-    "missingword": _l("Missing word"),
-    "essay": _l("Essay"),
-    "description": _l("Text only (no answer)"),
-}
 CHOICE_KINDS = ("single", "multi", "short", "missingword")
 FORMATS = [SelectChoice(code, label) for code, label in (
     ("markdown", _l("Markdown")), ("moodle", _l("Moodle's auto-format")), ("plain", _l("Plain text")),
     ("html", _l("HTML")))]
-FORMAT_CODES = ("markdown", "moodle", "plain", "html")
 
 
 def _text(limit: int = PART_MAX, rows: int = 2) -> TextAreaField:
@@ -271,7 +258,7 @@ def build(form: QuestionForm, kind: str, original: Question, original_tr: Questi
     """The question the fields say (and its translation when ``bilingual``), keeping what the
     form does not show (category, ID number, tags) from the original. None when a field is
     wrong: its error is on it."""
-    fmt = form.text_format.data if form.text_format.data in FORMAT_CODES else "markdown"
+    fmt = form.text_format.data if form.text_format.data in TEXT_FORMATS else "markdown"
     q = Question(kind=kind, text=_clean(form.text.data), title=_clean(form.title.data), text_format=fmt,
                  general_feedback=_clean(form.general_feedback.data), category=original.category,
                  idnumber=original.idnumber, tags=list(original.tags))
