@@ -193,6 +193,7 @@ def start(user: User, course: Course, files: dict[str, str]) -> list[str]:
             continue
         db.session.add(StudioDraft(slug=course.slug, path=path, text=text, updated_by_id=user.id, updated_at=utcnow()))
         made.append(path)
+    db.session.flush()  # written now: a check of the package the drafts make (drafts.assemble) reads them
     return made
 
 
